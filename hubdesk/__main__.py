@@ -1,0 +1,5 @@
+import sys
+
+from hubdesk.cli import main
+
+sys.exit(main())

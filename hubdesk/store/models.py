@@ -1,0 +1,352 @@
+"""Local SQLAlchemy models for the entities of DESIGN.md section 2.
+
+Synced record kinds (visit, conversation, outcome, follow-up, agreement, person,
+session) are **append-only versions**: each row is one version of one record
+(``record_id``, ``version``); an edit inserts version n+1 naming ``base_version``
+and flips ``is_current`` on the old row (the only in-place change, a local index
+flag that never syncs).  Finalising a version gives it a gap-free per-device
+sequence number and puts its canonical payload in the :class:`OutboxItem` table
+in the same transaction.
+
+Times are naive UTC with ``utc_offset_min`` (the laptop's offset when recorded).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hubdesk.store.base import Base
+
+ID = String(36)
+
+
+class Hub(Base):
+    __tablename__ = "hubs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str] = mapped_column(String(120))
+    tier: Mapped[str] = mapped_column(String(20), default="universal")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    from_server: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    hub_id: Mapped[str] = mapped_column(ForeignKey("hubs.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    venue_type: Mapped[str] = mapped_column(String(40), default="other")
+    postcode_district: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    from_server: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default="volunteer")
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("display_name"),)
+
+
+class Service(Base):
+    """One entry of the services directory (reference data)."""
+
+    __tablename__ = "services"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    organisation: Mapped[str] = mapped_column(String(160), default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    access: Mapped[str] = mapped_column(String(20), default="signpost_only")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    web: Mapped[str] = mapped_column(String(200), default="")
+    opening_times: Mapped[str] = mapped_column(String(200), default="")
+    area: Mapped[str] = mapped_column(String(120), default="")
+    eligibility: Mapped[str] = mapped_column(String(300), default="")
+    last_verified: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active/paused/closed
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    # lower-cased "name organisation categories description" for type-ahead search
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class VersionedMixin:
+    """Columns every synced, append-only record version carries."""
+
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ID, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    device_id: Mapped[str] = mapped_column(ID)
+    created_by: Mapped[str] = mapped_column(ID)  # volunteer id
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    utc_offset_min: Mapped[int] = mapped_column(Integer, default=0)
+    device_seq: Mapped[int | None] = mapped_column(Integer)  # set when finalised
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(10), default="local")  # local / server
+
+
+class HubSession(VersionedMixin, Base):
+    """One opening of a hub at a venue ("Tue lunch club, St Mary's hall")."""
+
+    __tablename__ = "sessions"
+    hub_id: Mapped[str] = mapped_column(ID)
+    venue_id: Mapped[str] = mapped_column(ID)
+    session_type: Mapped[str] = mapped_column(String(30))
+    session_date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    volunteers_present: Mapped[list[str]] = mapped_column(JSON, default=list)
+    headcount: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"name": str, "attendance": int, "attendance_under_18": int}]
+    activities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warm_space: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open / closed
+    __table_args__ = (
+        UniqueConstraint("record_id", "version"),
+        Index("ix_sessions_current_date", "is_current", "session_date"),
+    )
+
+
+class Person(VersionedMixin, Base):
+    """Identity, kept only when a purpose needs it and agreement is recorded."""
+
+    __tablename__ = "people"
+    preferred_name: Mapped[str] = mapped_column(String(80), default="")
+    contact: Mapped[str] = mapped_column(String(120), default="")
+    visitor_code: Mapped[str | None] = mapped_column(String(16))
+    retention_due: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (UniqueConstraint("record_id", "version"),)
+
+
+class Visit(VersionedMixin, Base):
+    """One conversation with a resident: anonymous by default."""
+
+    __tablename__ = "visits"
+    session_id: Mapped[str] = mapped_column(ID)  # session record id
+    visited_at: Mapped[datetime] = mapped_column(DateTime)
+    contact_mode: Mapped[str] = mapped_column(String(20))
+    referral_source: Mapped[str | None] = mapped_column(String(30))
+    age_band: Mapped[str] = mapped_column(String(12), default="not_asked")
+    sex: Mapped[str] = mapped_column(String(12), default="not_asked")
+    postcode_district: Mapped[str | None] = mapped_column(String(8))
+    first_visit: Mapped[bool | None] = mapped_column(Boolean)
+    visitor_code: Mapped[str | None] = mapped_column(String(16))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    safeguarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")  # restricted: never logged or exported
+    person_id: Mapped[str | None] = mapped_column(ID)
+    __table_args__ = (
+        UniqueConstraint("record_id", "version"),
+        Index("ix_visits_current_time", "is_current", "visited_at"),
+        Index("ix_visits_session", "session_id", "is_current"),
+    )
+
+
+class Conversation(VersionedMixin, Base):
+    """One MECC topic within a visit."""
+
+    __tablename__ = "conversations"
+    visit_id: Mapped[str] = mapped_column(ID)  # visit record id
+    topic: Mapped[str] = mapped_column(String(30))
+    furthest_step: Mapped[str] = mapped_column(String(10), default="ask")
+    intervention_level: Mapped[str] = mapped_column(String(12), default="very_brief")
+    response: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str | None] = mapped_column(String(20))
+    __table_args__ = (
+        UniqueConstraint("record_id", "version"),
+        Index("ix_conversations_visit", "visit_id", "is_current"),
+    )
+
+
+class SignpostingOutcome(VersionedMixin, Base):
+    __tablename__ = "outcomes"
+    visit_id: Mapped[str] = mapped_column(ID)
+    conversation_id: Mapped[str | None] = mapped_column(ID)
+    service_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(16), default="signpost")
+    agreement_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="offered")
+    __table_args__ = (
+        UniqueConstraint("record_id", "version"),
+        Index("ix_outcomes_visit", "visit_id", "is_current"),
+    )
+
+
+class FollowUp(VersionedMixin, Base):
+    __tablename__ = "follow_ups"
+    outcome_id: Mapped[str | None] = mapped_column(ID)
+    visit_id: Mapped[str | None] = mapped_column(ID)
+    due_date: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(12), default="phone")
+    assigned_to: Mapped[str | None] = mapped_column(ID)
+    result: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        UniqueConstraint("record_id", "version"),
+        Index("ix_follow_ups_due", "is_current", "done", "due_date"),
+    )
+
+
+class Agreement(VersionedMixin, Base):
+    """What the person agreed to, per purpose (consent)."""
+
+    __tablename__ = "agreements"
+    visit_id: Mapped[str | None] = mapped_column(ID)
+    person_id: Mapped[str | None] = mapped_column(ID)
+    purpose: Mapped[str] = mapped_column(String(20))
+    given: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(12), default="verbal")
+    notice_version: Mapped[str] = mapped_column(String(20), default="1")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("record_id", "version"),)
+
+
+class Alert(Base):
+    """A coordinator alert (safeguarding) raised on this laptop."""
+
+    __tablename__ = "alerts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="safeguarding")
+    visit_id: Mapped[str] = mapped_column(ID)
+    raised_by: Mapped[str] = mapped_column(ID)
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(ID)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Draft(Base):
+    """An unfinished visit form, autosaved so it survives the app being killed."""
+
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(ID)
+    session_id: Mapped[str | None] = mapped_column(ID)
+    base_visit_id: Mapped[str | None] = mapped_column(ID)  # set when editing a visit
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only who-did-what, hash-chained to the event before it."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[str | None] = mapped_column(ID)
+    device_id: Mapped[str] = mapped_column(ID)
+    action: Mapped[str] = mapped_column(String(20))
+    entity_kind: Mapped[str] = mapped_column(String(20), default="")
+    entity_id: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")  # never personal data
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class DeviceState(Base):
+    """Singleton row (id=1): this laptop's identity and enrolment."""
+
+    __tablename__ = "device_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(ID)
+    hub_id: Mapped[str | None] = mapped_column(ID)
+    server_url: Mapped[str | None] = mapped_column(String(300))
+    device_token: Mapped[str | None] = mapped_column(String(200))
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_sync_error: Mapped[str | None] = mapped_column(String(300))
+    vocab_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class OutboxItem(Base):
+    """A finalised record version waiting for (or done with) upload.
+
+    ``seq`` is the gap-free per-device sequence number, given in the same
+    transaction that finalises the version.  ``payload`` is the canonical wire
+    content (``content_hash`` is its SHA-256), frozen at finalisation.
+    States: pending -> sending -> sent | rejected | conflict.
+    """
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    batch_id: Mapped[str | None] = mapped_column(ID)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finalised_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        UniqueConstraint("kind", "record_id", "version"),
+        Index("ix_outbox_state_seq", "state", "seq"),
+    )
+
+
+class SyncBatch(Base):
+    """An upload batch, stored before it is POSTed (crash-safe state machine)."""
+
+    __tablename__ = "sync_batches"
+    batch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="sending")  # sending / done
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    item_count: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SyncCursor(Base):
+    """Opaque server cursors for downloads (never timestamps)."""
+
+    __tablename__ = "sync_cursors"
+    stream: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+#: Synced record kinds, as named on the wire, and their models.
+VERSIONED_KINDS: dict[str, type[VersionedMixin]] = {
+    "session": HubSession,
+    "visit": Visit,
+    "conversation": Conversation,
+    "outcome": SignpostingOutcome,
+    "follow_up": FollowUp,
+    "agreement": Agreement,
+    "person": Person,
+}

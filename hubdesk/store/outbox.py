@@ -1,0 +1,93 @@
+"""Finalising record versions: the gap-free device sequence and the outbox.
+
+A version is *finalised* when it is complete and will never change again.  In
+the same transaction it gets the next per-device sequence number and its frozen
+wire payload goes into the outbox.  The sync engine reads only the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hubdesk.core.clock import utc_now
+from hubdesk.core.hashing import content_hash
+from hubdesk.store.models import VERSIONED_KINDS, OutboxItem, VersionedMixin
+
+#: Columns of VersionedMixin that are local bookkeeping, never on the wire.
+LOCAL_ONLY_COLUMNS = {"row_id", "is_current", "device_seq", "content_hash", "origin"}
+ENVELOPE_COLUMNS = {
+    "record_id", "version", "base_version", "deleted", "device_id",
+    "created_by", "created_at", "utc_offset_min",
+}
+
+_KIND_BY_MODEL = {model: kind for kind, model in VERSIONED_KINDS.items()}
+
+
+def kind_of(record: VersionedMixin) -> str:
+    return _KIND_BY_MODEL[type(record)]
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def record_payload(record: VersionedMixin) -> dict[str, Any]:
+    """The canonical wire form of one version.
+
+    ``{"kind", "record_id", "version", "base_version", "deleted", "device_id",
+    "created_by", "created_at", "utc_offset_min", "fields": {...domain fields}}``
+    with datetimes as ISO 8601 (naive UTC) and dates as ``YYYY-MM-DD``.
+    """
+    table = record.__table__  # type: ignore[attr-defined]
+    envelope: dict[str, Any] = {"kind": kind_of(record)}
+    fields: dict[str, Any] = {}
+    for column in table.columns:
+        name = column.key
+        if name in LOCAL_ONLY_COLUMNS:
+            continue
+        value = _wire_value(getattr(record, name))
+        if name in ENVELOPE_COLUMNS:
+            envelope[name] = value
+        else:
+            fields[name] = value
+    envelope["fields"] = fields
+    return envelope
+
+
+def next_device_seq(db: Session) -> int:
+    """Next gap-free sequence number (SQLite has one writer; called inside the
+    finalising transaction, so two finalisations can never share a number)."""
+    current = db.scalar(select(func.max(OutboxItem.seq)))
+    return (current or 0) + 1
+
+
+def finalise(db: Session, record: VersionedMixin) -> OutboxItem:
+    """Give ``record`` its device sequence and queue its frozen payload for upload."""
+    db.flush()
+    payload = record_payload(record)
+    digest = content_hash(payload)
+    seq = next_device_seq(db)
+    record.device_seq = seq
+    record.content_hash = digest
+    item = OutboxItem(
+        seq=seq,
+        kind=payload["kind"],
+        record_id=record.record_id,
+        version=record.version,
+        payload=payload,
+        content_hash=digest,
+        state="pending",
+        finalised_at=utc_now(),
+        attempts=0,
+    )
+    db.add(item)
+    db.flush()
+    return item
