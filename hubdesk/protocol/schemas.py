@@ -1,0 +1,195 @@
+"""Sync protocol v1: strict, bounded pydantic models (DESIGN.md section 4).
+
+Every field is bounded (lengths, list sizes, integer ranges) so a fuzzer finds
+no 500s from coercion or unbounded integers.  Payload ``fields`` are checked per
+kind by the server, which answers ``rejected`` with a plain-English reason.
+
+Endpoints (all JSON, ``Authorization: Bearer <device token>`` except enrol):
+
+* ``POST /v1/enrol``                     EnrolRequest -> EnrolResponse (safe to repeat)
+* ``POST /v1/batches``                   UploadBatch -> BatchReceipt (replay = same answer)
+* ``GET  /v1/batches/{batch_id}``        -> BatchReceipt, 404 if never received
+* ``GET  /v1/reference?cursor=&limit=``  -> ReferencePage (directory, hubs, venues, roster, vocabularies)
+* ``GET  /v1/changes?cursor=&limit=``    -> ChangesPage (coordinator edits, tombstones for the hub)
+* ``POST /v1/heartbeat``                 Heartbeat -> HeartbeatAck
+* ``GET  /v1/health``                    -> {"status": "ok", "service": "hubdesk-server"} (no auth;
+  lets the client tell the real server from a captive portal)
+* errors: ErrorBody with a 4xx/5xx status; 429/503 may carry ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+PROTOCOL_VERSION = 1
+MAX_BATCH_ITEMS = 1000
+MAX_PAGE_ITEMS = 1000
+MAX_SEQ = 2**53 - 1
+
+RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person")
+RecordKind = Literal["session", "visit", "conversation", "outcome", "follow_up", "agreement", "person"]
+ItemStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
+ReferenceStream = Literal["services", "hubs", "venues", "volunteers", "vocabularies"]
+
+Uuid = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        min_length=36,
+        max_length=36,
+    ),
+]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Cursor = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_\-=.]*$")]
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQ)]
+VersionNumber = Annotated[int, Field(ge=1, le=1_000_000)]
+# JSON scalars and small lists only: payload fields never nest deeper than that
+FieldValue = (
+    None
+    | bool
+    | Annotated[int, Field(ge=-(2**53), le=2**53)]
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[str, StringConstraints(max_length=4000)]
+    | Annotated[list[Annotated[str, StringConstraints(max_length=200)]], Field(max_length=50)]
+    | Annotated[list[dict[str, Annotated[str, StringConstraints(max_length=200)] | int]],
+                Field(max_length=50)]
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class RecordPayload(Strict):
+    """One record version as the client froze it (see ``store/outbox.py``)."""
+
+    kind: RecordKind
+    record_id: Uuid
+    version: VersionNumber
+    base_version: VersionNumber | None = None
+    deleted: bool = False
+    device_id: Uuid
+    created_by: Uuid
+    created_at: Annotated[str, StringConstraints(max_length=40)]
+    utc_offset_min: Annotated[int, Field(ge=-24 * 60, le=24 * 60)]
+    fields: Annotated[dict[Annotated[str, StringConstraints(max_length=40)], FieldValue],
+                      Field(max_length=60)]
+
+
+class UploadItem(Strict):
+    seq: Seq
+    content_hash: Sha256Hex
+    payload: RecordPayload
+
+
+class UploadBatch(Strict):
+    protocol: Literal[1] = 1
+    batch_id: Uuid
+    device_id: Uuid
+    items: Annotated[list[UploadItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+
+
+class ItemResult(Strict):
+    seq: Seq
+    record_id: Uuid
+    version: VersionNumber
+    status: ItemStatus
+    reason: ShortText | None = None
+
+
+class SeqRange(Strict):
+    first: Seq
+    last: Seq
+
+
+class ReceiptCounts(Strict):
+    accepted: Annotated[int, Field(ge=0)] = 0
+    duplicate: Annotated[int, Field(ge=0)] = 0
+    conflict: Annotated[int, Field(ge=0)] = 0
+    rejected: Annotated[int, Field(ge=0)] = 0
+
+
+class BatchReceipt(Strict):
+    """The server's answer to a batch; replaying the batch returns the same receipt
+    (``results`` and ``counts`` as first answered; ``high_seq`` and ``gaps`` as now)."""
+
+    batch_id: Uuid
+    device_id: Uuid
+    results: Annotated[list[ItemResult], Field(max_length=MAX_BATCH_ITEMS)]
+    counts: ReceiptCounts
+    high_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)]  # contiguous 1..high_seq held
+    gaps: Annotated[list[SeqRange], Field(max_length=100)]
+    server_time: datetime
+
+
+class EnrolRequest(Strict):
+    code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
+    device_id: Uuid
+    device_name: Annotated[str, StringConstraints(max_length=80)] = ""
+    app_version: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
+class HubInfo(Strict):
+    id: Uuid
+    name: ShortText
+    district: ShortText
+    tier: Annotated[str, StringConstraints(max_length=20)]
+
+
+class EnrolResponse(Strict):
+    device_id: Uuid
+    device_token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+    hub: HubInfo
+    server_time: datetime
+
+
+class ReferenceItem(Strict):
+    stream: ReferenceStream
+    id: Annotated[str, StringConstraints(max_length=64)]
+    deleted: bool = False
+    data: dict[str, Any]
+
+
+class ReferencePage(Strict):
+    items: Annotated[list[ReferenceItem], Field(max_length=MAX_PAGE_ITEMS)]
+    next_cursor: Cursor
+    has_more: bool
+
+
+class ChangeItem(Strict):
+    """A change made on the server for this hub: a coordinator's new version of a
+    record, or an erasure tombstone (``payload`` None, ``tombstone`` True)."""
+
+    kind: RecordKind
+    record_id: Uuid
+    version: VersionNumber
+    tombstone: bool = False
+    payload: RecordPayload | None = None
+
+
+class ChangesPage(Strict):
+    items: Annotated[list[ChangeItem], Field(max_length=MAX_PAGE_ITEMS)]
+    next_cursor: Cursor
+    has_more: bool
+
+
+class Heartbeat(Strict):
+    unsent: Annotated[int, Field(ge=0, le=MAX_SEQ)]
+    needs_attention: Annotated[int, Field(ge=0, le=MAX_SEQ)]
+    oldest_unsent_at: datetime | None = None
+    last_success_at: datetime | None = None
+    app_version: Annotated[str, StringConstraints(max_length=40)]
+    client_time: datetime
+
+
+class HeartbeatAck(Strict):
+    server_time: datetime
+
+
+class ErrorBody(Strict):
+    error: Annotated[str, StringConstraints(max_length=40)]  # machine code, e.g. "device_revoked"
+    message: Annotated[str, StringConstraints(max_length=300)]  # plain English
