@@ -54,7 +54,7 @@ class Vocabularies:
 
     def __getattr__(self, name: str) -> Vocabulary:
         try:
-            return self.__dict__["_lists"][name]  # type: ignore[no-any-return]
+            return self.__dict__["_lists"][name]
         except KeyError:
             raise AttributeError(name) from None
 

@@ -340,6 +340,25 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class HeldServerVersion(Base):
+    """A version (or erasure tombstone) downloaded from the server that could not be
+    applied because this laptop has unsent or conflicting work on the same record.
+    Kept for a coordinator to resolve: downloads never overwrite local work."""
+
+    __tablename__ = "held_server_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("kind", "record_id", "version", "tombstone"),)
+
+
 #: Synced record kinds, as named on the wire, and their models.
 VERSIONED_KINDS: dict[str, type[VersionedMixin]] = {
     "session": HubSession,

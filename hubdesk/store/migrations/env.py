@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from hubdesk.store.base import Base
 from hubdesk.store import models  # noqa: F401  (registers the tables)
+from hubdesk.store.base import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,185 @@
+"""Server tables (SQLAlchemy 2, its own MetaData with a naming convention).
+
+* ``records``: every accepted record version, append-only.  Dedupe lives in the
+  constraints: unique (kind, record_id, version) and unique (device_id, seq).
+  Server-made versions (coordinator edits) have ``origin='server'`` and no seq.
+* ``held_items``: items answered ``conflict`` or ``rejected``, kept so nothing is
+  dropped and so their sequence numbers count as received (no false gaps).
+* ``batches``: the stored answer per batch id (the idempotency key).
+* ``reference_items`` / ``hub_changes``: download streams; the auto-increment
+  ``change_id`` is the server-side change sequence behind the opaque cursors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(36)
+#: BIGINT on PostgreSQL, INTEGER (the rowid alias, so it auto-increments) on SQLite
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class ServerBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ServerSetting(ServerBase):
+    __tablename__ = "server_settings"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class HubRow(ServerBase):
+    __tablename__ = "hubs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    district: Mapped[str] = mapped_column(String(120))
+    tier: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EnrolCode(ServerBase):
+    """A one-time enrolment code (only its SHA-256 is stored)."""
+
+    __tablename__ = "enrol_codes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hub_id: Mapped[str] = mapped_column(ForeignKey("hubs.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_by_device_id: Mapped[str | None] = mapped_column(ID)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Device(ServerBase):
+    """An enrolled laptop; its token is derived from (code, device) so a repeated
+    enrolment gives the same working token.  Only the token's SHA-256 is stored."""
+
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    hub_id: Mapped[str] = mapped_column(ForeignKey("hubs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    enrol_code_id: Mapped[str] = mapped_column(ID)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # lower bound of the contiguous high sequence (a hint; recomputed from rows)
+    contiguous_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # last heartbeat
+    app_version: Mapped[str] = mapped_column(String(40), default="")
+    unsent: Mapped[int | None] = mapped_column(BigInteger)
+    needs_attention: Mapped[int | None] = mapped_column(BigInteger)
+    oldest_unsent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    clock_skew_s: Mapped[float | None] = mapped_column(Float)
+
+
+class RecordRow(ServerBase):
+    __tablename__ = "records"
+    row_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(Integer)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    hub_id: Mapped[str] = mapped_column(ID)
+    device_id: Mapped[str] = mapped_column(ID)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, as hashed
+    origin: Mapped[str] = mapped_column(String(10), default="device")  # device / server
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[str | None] = mapped_column(ID)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        UniqueConstraint("kind", "record_id", "version"),
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_records_record", "record_id"),
+        Index("ix_records_hub_kind", "hub_id", "kind"),
+    )
+
+
+class HeldItem(ServerBase):
+    """An item answered conflict or rejected: kept, never dropped."""
+
+    __tablename__ = "held_items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(ID)
+    hub_id: Mapped[str] = mapped_column(ID)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # conflict / rejected
+    reason: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    batch_id: Mapped[str] = mapped_column(ID)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_held_items_device_seq", "device_id", "seq"),)
+
+
+class BatchRow(ServerBase):
+    """The first answer to a batch: replays return it (results and counts)."""
+
+    __tablename__ = "batches"
+    batch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(ID, index=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    item_count: Mapped[int] = mapped_column(Integer)
+    results: Mapped[str] = mapped_column(Text)  # JSON: {"results": [...], "counts": {...}}
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(10), default="http")  # http / file
+
+
+class ReferenceRow(ServerBase):
+    """Current state of one reference item; re-inserted on change (new change_id)."""
+
+    __tablename__ = "reference_items"
+    change_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    stream: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[str] = mapped_column(String(64))
+    hub_id: Mapped[str | None] = mapped_column(ID)  # None: every hub sees it
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("stream", "item_id"),)
+
+
+class HubChange(ServerBase):
+    """A server-side change for a hub: a coordinator edit or an erasure tombstone."""
+
+    __tablename__ = "hub_changes"
+    change_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hub_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(Integer)
+    tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_hub_changes_hub_change", "hub_id", "change_id"),)

@@ -1,0 +1,100 @@
+"""Small shared pieces of the service layer: who acts, what changed, audit, versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from hubdesk.core.clock import local_offset_minutes, utc_now
+from hubdesk.core.errors import HubDeskError
+from hubdesk.store import repositories as repo
+from hubdesk.store.models import AuditEvent, VersionedMixin
+
+V = TypeVar("V", bound=VersionedMixin)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The unlocked volunteer and this laptop: every record names both."""
+
+    volunteer_id: str
+    device_id: str
+    display_name: str = ""
+    role: str = "volunteer"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == "coordinator"
+
+
+@dataclass
+class Changes:
+    """What a mutation changed, so each view can decide whether to reload (Anki's OpChanges)."""
+
+    kinds: set[str] = field(default_factory=set)
+    ids: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, record_id: str) -> Changes:
+        self.kinds.add(kind)
+        self.ids.append(record_id)
+        return self
+
+    def merge(self, other: Changes) -> Changes:
+        self.kinds |= other.kinds
+        self.ids += other.ids
+        return self
+
+    @property
+    def primary_id(self) -> str:
+        return self.ids[0] if self.ids else ""
+
+
+def audit(
+    db: Session,
+    actor: Actor | None,
+    action: str,
+    entity_kind: str = "",
+    entity_id: str = "",
+    detail: str = "",
+    *,
+    device_id: str | None = None,
+) -> None:
+    """Append a hash-chained audit event (never personal data in ``detail``)."""
+    device = device_id or (actor.device_id if actor else "")
+    if not device:
+        state = repo.device_state(db)
+        device = state.device_id if state else "unknown"
+    repo.add_audit_event(
+        db,
+        AuditEvent(
+            at=utc_now(),
+            actor_id=actor.volunteer_id if actor else None,
+            device_id=device,
+            action=action,
+            entity_kind=entity_kind,
+            entity_id=entity_id,
+            detail=detail[:200],
+        ),
+    )
+
+
+def stamp(record: V, actor: Actor, *, record_id: str, version: int = 1,
+          base_version: int | None = None) -> V:
+    """Fill the envelope columns every synced version carries."""
+    now = utc_now()
+    record.record_id = record_id
+    record.version = version
+    record.base_version = base_version
+    record.is_current = True
+    record.device_id = actor.device_id
+    record.created_by = actor.volunteer_id
+    record.created_at = now
+    record.utc_offset_min = local_offset_minutes(now)
+    record.origin = "local"
+    return record
+
+
+class PermissionDenied(HubDeskError):
+    """A volunteer tried a coordinator-only action (the UI hides these)."""

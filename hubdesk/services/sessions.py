@@ -1,0 +1,211 @@
+"""Hub sessions: open at a venue, count heads and activity attendance, close with a summary.
+
+An open session is local working state (its headcount ticks up in place).  Closing
+it finalises version 1 for upload; any later correction is a new version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from hubdesk.core.clock import local_offset_minutes, local_today, utc_now
+from hubdesk.core.errors import NotFoundError, ValidationError
+from hubdesk.core.ids import uuid7
+from hubdesk.core.vocab import vocabularies
+from hubdesk.services.common import Actor, Changes, audit, stamp
+from hubdesk.store import repositories as repo
+from hubdesk.store.models import HubSession, Venue, Visit
+from hubdesk.store.outbox import finalise
+
+MAX_ATTENDANCE = 10_000
+
+
+@dataclass(frozen=True)
+class VenueInfo:
+    id: str
+    name: str
+    venue_type: str
+    hub_id: str
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    venue_id: str
+    venue_name: str
+    session_type: str
+    session_date: date
+    status: str
+    headcount: int
+    activities: tuple[tuple[str, int, int], ...]
+    warm_space: bool
+
+    @property
+    def title(self) -> str:
+        kind = vocabularies().session_types.label(self.session_type)
+        return f"{kind}, {self.venue_name}"
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: SessionInfo
+    visits: int
+    first_visits: int
+    topics: dict[str, int] = field(default_factory=dict)
+    signposts: dict[str, int] = field(default_factory=dict)
+    safeguarding: int = 0
+
+    @property
+    def people_engaged(self) -> int:
+        return self.visits + self.session.headcount
+
+    @property
+    def signposts_total(self) -> int:
+        return sum(self.signposts.values())
+
+    @property
+    def activity_attendance(self) -> int:
+        return sum(attendance for _, attendance, _ in self.session.activities)
+
+
+def list_venues(db: Session) -> list[VenueInfo]:
+    return [VenueInfo(v.id, v.name, v.venue_type, v.hub_id) for v in repo.venues(db)]
+
+
+def _info(db: Session, row: HubSession) -> SessionInfo:
+    venue = db.get(Venue, row.venue_id)
+    return SessionInfo(
+        id=row.record_id,
+        venue_id=row.venue_id,
+        venue_name=venue.name if venue else "Unknown venue",
+        session_type=row.session_type,
+        session_date=row.session_date,
+        status=row.status,
+        headcount=row.headcount,
+        activities=tuple(
+            (str(a["name"]), int(a["attendance"]), int(a.get("attendance_under_18", 0)))
+            for a in row.activities
+        ),
+        warm_space=row.warm_space,
+    )
+
+
+def _current(db: Session, session_id: str) -> HubSession:
+    row = repo.current_version(db, HubSession, session_id)
+    if row is None:
+        raise NotFoundError("That session no longer exists.")
+    return row
+
+
+def open_session(db: Session, actor: Actor, venue_id: str, session_type: str,
+                 *, warm_space: bool = False) -> Changes:
+    venue = db.get(Venue, venue_id)
+    errors = {}
+    if venue is None or not venue.active:
+        errors["venue"] = "Choose where the hub is meeting."
+    if session_type not in vocabularies().session_types:
+        errors["session_type"] = "Choose the kind of session."
+    if errors:
+        raise ValidationError(errors)
+    assert venue is not None
+    now = utc_now()
+    row = stamp(HubSession(), actor, record_id=uuid7())
+    row.hub_id = venue.hub_id
+    row.venue_id = venue_id
+    row.session_type = session_type
+    row.session_date = local_today()
+    row.started_at = now
+    row.volunteers_present = [actor.volunteer_id]
+    row.headcount = 0
+    row.activities = []
+    row.warm_space = warm_space or session_type == "warm_space"
+    row.status = "open"
+    db.add(row)
+    db.flush()
+    audit(db, actor, "create", "session", row.record_id)
+    return Changes().add("session", row.record_id)
+
+
+def open_session_list(db: Session) -> list[SessionInfo]:
+    return [_info(db, row) for row in repo.open_sessions(db)]
+
+
+def session_info(db: Session, session_id: str) -> SessionInfo:
+    return _info(db, _current(db, session_id))
+
+
+def join_session(db: Session, actor: Actor, session_id: str) -> Changes:
+    """Record that this volunteer is present (for volunteer counts and hours)."""
+    row = _current(db, session_id)
+    if row.status == "open" and actor.volunteer_id not in row.volunteers_present:
+        row.volunteers_present = [*row.volunteers_present, actor.volunteer_id]
+    return Changes().add("session", session_id)
+
+
+def add_headcount(db: Session, actor: Actor, session_id: str, delta: int = 1) -> Changes:
+    """People engaged who gave no details (+1 per tap; -1 to undo a mis-tap)."""
+    row = _require_open(db, session_id)
+    new_value = row.headcount + delta
+    if not 0 <= new_value <= MAX_ATTENDANCE:
+        raise ValidationError({"headcount": "The headcount cannot go below zero."})
+    row.headcount = new_value
+    audit(db, actor, "edit", "session", session_id, f"headcount {delta:+d}")
+    return Changes().add("session", session_id)
+
+
+def set_activity(db: Session, actor: Actor, session_id: str, name: str, attendance: int,
+                 attendance_under_18: int = 0) -> Changes:
+    """Add an activity run in the session, or update its attendance."""
+    row = _require_open(db, session_id)
+    clean = " ".join(name.split())
+    errors = {}
+    if not clean:
+        errors["activity"] = "Enter the activity's name."
+    if not 0 <= attendance <= MAX_ATTENDANCE:
+        errors["attendance"] = "Enter how many people took part."
+    if not 0 <= attendance_under_18 <= attendance:
+        errors["attendance_under_18"] = "Under-18s cannot be more than everyone who took part."
+    if errors:
+        raise ValidationError(errors)
+    activities = [a for a in row.activities if a["name"].lower() != clean.lower()]
+    activities.append({"name": clean, "attendance": attendance,
+                       "attendance_under_18": attendance_under_18})
+    row.activities = activities
+    audit(db, actor, "edit", "session", session_id, "activity attendance")
+    return Changes().add("session", session_id)
+
+
+def _require_open(db: Session, session_id: str) -> HubSession:
+    row = _current(db, session_id)
+    if row.status != "open":
+        raise ValidationError({"session": "This session is closed."})
+    return row
+
+
+def session_summary(db: Session, session_id: str) -> SessionSummary:
+    row = _current(db, session_id)
+    visit_ids = repo.session_visit_ids(db, session_id)
+    visits = [repo.current_version(db, Visit, vid) for vid in visit_ids]
+    return SessionSummary(
+        session=_info(db, row),
+        visits=len(visit_ids),
+        first_visits=sum(1 for v in visits if v is not None and v.first_visit),
+        topics=repo.session_topic_counts(db, session_id),
+        signposts=repo.session_signpost_counts(db, session_id),
+        safeguarding=sum(1 for v in visits if v is not None and v.safeguarding),
+    )
+
+
+
+def close_session(db: Session, actor: Actor, session_id: str) -> SessionSummary:
+    """Close and finalise the session (queued for upload); returns its summary."""
+    row = _require_open(db, session_id)
+    row.status = "closed"
+    row.ended_at = utc_now()
+    row.utc_offset_min = local_offset_minutes(row.started_at)
+    finalise(db, row)
+    audit(db, actor, "edit", "session", session_id, "closed")
+    return session_summary(db, session_id)

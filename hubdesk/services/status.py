@@ -1,0 +1,49 @@
+"""Counts for ``hubdesk status`` and the status bar."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hubdesk.store import repositories as repo
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    visits: int
+    unsent: int
+    needs_attention: int
+    sent: int
+    oldest_unsent: datetime | None
+    last_sync: datetime | None
+    enrolled: bool
+    server_url: str | None
+    device_id: str | None
+    open_alerts: int
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("oldest_unsent", "last_sync"):
+            value = data[key]
+            data[key] = value.isoformat() + "Z" if value else None
+        return data
+
+
+def status_counts(db: Session) -> StatusCounts:
+    counts = repo.outbox_counts(db)
+    state = repo.device_state(db)
+    return StatusCounts(
+        visits=repo.count_current_visits(db),
+        unsent=counts.get("pending", 0) + counts.get("sending", 0),
+        needs_attention=counts.get("rejected", 0) + counts.get("conflict", 0),
+        sent=counts.get("sent", 0),
+        oldest_unsent=repo.oldest_unsent_at(db),
+        last_sync=state.last_sync_at if state else None,
+        enrolled=bool(state and state.device_token),
+        server_url=state.server_url if state else None,
+        device_id=state.device_id if state else None,
+        open_alerts=len(repo.open_alerts(db)),
+    )
