@@ -168,7 +168,7 @@ class ReferenceRow(ServerBase):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[str] = mapped_column(Text)  # canonical JSON
     changed_at: Mapped[datetime] = mapped_column(DateTime)
-    __table_args__ = (UniqueConstraint("stream", "item_id"),)
+    __table_args__ = (UniqueConstraint("stream", "item_id"), {"sqlite_autoincrement": True})
 
 
 class HubChange(ServerBase):
@@ -182,4 +182,7 @@ class HubChange(ServerBase):
     version: Mapped[int] = mapped_column(Integer)
     tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_hub_changes_hub_change", "hub_id", "change_id"),)
+    __table_args__ = (
+        Index("ix_hub_changes_hub_change", "hub_id", "change_id"),
+        {"sqlite_autoincrement": True},
+    )

@@ -1,0 +1,555 @@
+"""Every query the sync engine needs (outbox, batches, cursors, downloads, status).
+
+The engine calls these inside its own units of work: one transaction to store a
+batch and mark its items ``sending``; one to apply a receipt; one per downloaded
+page together with its cursor.  Nothing here talks to the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, and_, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hubdesk.core.hashing import content_hash
+from hubdesk.core.ids import uuid7
+from hubdesk.store.models import (
+    VERSIONED_KINDS,
+    DeviceState,
+    HeldServerVersion,
+    Hub,
+    OutboxItem,
+    Service,
+    Setting,
+    SyncBatch,
+    SyncCursor,
+    VersionedMixin,
+    Venue,
+    Volunteer,
+)
+from hubdesk.store.outbox import ENVELOPE_COLUMNS, LOCAL_ONLY_COLUMNS
+
+#: outbox states that still need the server
+UNSENT_STATES = ("pending", "sending")
+#: outbox states a coordinator must look at
+ATTENTION_STATES = ("rejected", "conflict")
+_CHUNK = 500
+
+
+# -- device ------------------------------------------------------------------------
+
+
+def device_state(db: Session) -> DeviceState | None:
+    return db.get(DeviceState, 1)
+
+
+def ensure_device_state(db: Session) -> DeviceState:
+    """The singleton row (normally made by ``services.setup.ensure_device``)."""
+    state = db.get(DeviceState, 1)
+    if state is None:
+        state = DeviceState(id=1, device_id=uuid7())
+        db.add(state)
+        db.flush()
+    return state
+
+
+def save_enrolment(
+    db: Session, *, server_url: str, token: str, hub: dict[str, Any], now: datetime
+) -> DeviceState:
+    """Record a (re-)enrolment and the server's hub (``from_server``); safe to repeat."""
+    state = ensure_device_state(db)
+    upsert_hub(db, hub)
+    state.server_url = server_url
+    state.device_token = token
+    state.hub_id = str(hub["id"])
+    state.enrolled_at = now
+    state.revoked = False
+    state.last_sync_error = None
+    db.flush()
+    return state
+
+
+def record_sync_outcome(
+    db: Session, *, success_at: datetime | None, error: str | None, revoked: bool = False
+) -> None:
+    state = ensure_device_state(db)
+    if success_at is not None:
+        state.last_sync_at = success_at
+    state.last_sync_error = error[:300] if error else None
+    if revoked:
+        state.revoked = True
+
+
+# -- outbox and batches ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutgoingItem:
+    seq: int
+    kind: str
+    record_id: str
+    version: int
+    content_hash: str
+    payload: dict[str, Any]
+
+
+def _outgoing(rows: Iterable[Any]) -> list[OutgoingItem]:
+    return [OutgoingItem(r.seq, r.kind, r.record_id, r.version, r.content_hash, r.payload)
+            for r in rows]
+
+
+_OUT_COLUMNS = (
+    OutboxItem.seq, OutboxItem.kind, OutboxItem.record_id, OutboxItem.version,
+    OutboxItem.content_hash, OutboxItem.payload,
+)
+
+
+def pending_items(db: Session, limit: int) -> list[OutgoingItem]:
+    """The first ``limit`` pending items in sequence order."""
+    rows = db.execute(
+        select(*_OUT_COLUMNS).where(OutboxItem.state == "pending")
+        .order_by(OutboxItem.seq).limit(limit)
+    )
+    return _outgoing(rows)
+
+
+def batch_items(db: Session, batch_id: str) -> list[OutgoingItem]:
+    rows = db.execute(
+        select(*_OUT_COLUMNS).where(OutboxItem.batch_id == batch_id, OutboxItem.state == "sending")
+        .order_by(OutboxItem.seq)
+    )
+    return _outgoing(rows)
+
+
+def open_batches(db: Session) -> list[SyncBatch]:
+    """Batches stored but never answered (a crash or a lost answer), oldest first."""
+    return list(db.scalars(
+        select(SyncBatch).where(SyncBatch.state == "sending").order_by(SyncBatch.first_seq)
+    ))
+
+
+def store_batch(db: Session, batch_id: str, seqs: Sequence[int], now: datetime) -> SyncBatch:
+    """Store the batch and mark its items ``sending`` (caller commits once)."""
+    batch = SyncBatch(batch_id=batch_id, state="sending", created_at=now,
+                      first_seq=min(seqs), last_seq=max(seqs), item_count=len(seqs))
+    db.add(batch)
+    for chunk in _chunks(seqs):
+        db.execute(
+            update(OutboxItem)
+            .where(OutboxItem.seq.in_(chunk), OutboxItem.state == "pending")
+            .values(state="sending", batch_id=batch_id, attempts=OutboxItem.attempts + 1)
+        )
+    db.flush()
+    return batch
+
+
+def reject_locally(db: Session, reasons: dict[int, str]) -> None:
+    """Quarantine items that cannot even be put on the wire (never block the rest)."""
+    for seq, reason in reasons.items():
+        db.execute(
+            update(OutboxItem).where(OutboxItem.seq == seq)
+            .values(state="rejected", reason=reason[:300], batch_id=None)
+        )
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    seq: int
+    status: str  # accepted / duplicate / conflict / rejected
+    reason: str | None
+
+
+def apply_receipt(
+    db: Session, batch_id: str, outcomes: Sequence[ItemOutcome], receipt: dict[str, Any],
+    now: datetime,
+) -> dict[str, int]:
+    """Apply the server's per-item answers; items it did not mention go back to pending."""
+    sent = [o.seq for o in outcomes if o.status in ("accepted", "duplicate")]
+    held = [o for o in outcomes if o.status in ("conflict", "rejected")]
+    for chunk in _chunks(sent):
+        db.execute(
+            update(OutboxItem)
+            .where(OutboxItem.batch_id == batch_id, OutboxItem.seq.in_(chunk))
+            .values(state="sent", sent_at=now, reason=None)
+        )
+    for outcome in held:
+        db.execute(
+            update(OutboxItem)
+            .where(OutboxItem.batch_id == batch_id, OutboxItem.seq == outcome.seq)
+            .values(state=outcome.status, reason=(outcome.reason or "")[:300] or None)
+        )
+    db.execute(
+        update(OutboxItem)
+        .where(OutboxItem.batch_id == batch_id, OutboxItem.state == "sending")
+        .values(state="pending", batch_id=None)
+    )
+    batch = db.get(SyncBatch, batch_id)
+    if batch is not None:
+        batch.state = "done"
+        batch.receipt = receipt
+        batch.completed_at = now
+    put_setting(db, "sync.server_high_seq", int(receipt.get("high_seq", 0)))
+    counts = {"sent": len(sent), "rejected": 0, "conflict": 0}
+    for outcome in held:
+        counts[outcome.status] += 1
+    return counts
+
+
+def abandon_batch(db: Session, batch_id: str, now: datetime) -> None:
+    """The server definitely did not store this batch (413 / 4xx): items go back to
+    pending so they can travel in smaller batches (the server dedupes by
+    (record, version) and (device, seq), so a re-batched item is never duplicated)."""
+    db.execute(
+        update(OutboxItem)
+        .where(OutboxItem.batch_id == batch_id, OutboxItem.state == "sending")
+        .values(state="pending", batch_id=None)
+    )
+    batch = db.get(SyncBatch, batch_id)
+    if batch is not None:
+        batch.state = "abandoned"
+        batch.completed_at = now
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+# -- settings and cursors ------------------------------------------------------------
+
+
+def get_setting(db: Session, key: str, default: Any = None) -> Any:
+    row = db.get(Setting, key)
+    return default if row is None else row.value
+
+
+def put_setting(db: Session, key: str, value: Any) -> None:
+    row = db.get(Setting, key)
+    if row is None:
+        db.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def get_cursor(db: Session, stream: str) -> str:
+    row = db.get(SyncCursor, stream)
+    return row.cursor if row else ""
+
+
+def set_cursor(db: Session, stream: str, cursor: str, now: datetime) -> None:
+    row = db.get(SyncCursor, stream)
+    if row is None:
+        db.add(SyncCursor(stream=stream, cursor=cursor, updated_at=now))
+    else:
+        row.cursor = cursor
+        row.updated_at = now
+
+
+# -- reference data --------------------------------------------------------------------
+
+
+def _text(data: dict[str, Any], key: str, default: str = "", limit: int = 300) -> str:
+    value = data.get(key)
+    return default if value is None else str(value)[:limit]
+
+
+def upsert_hub(db: Session, data: dict[str, Any], deleted: bool = False) -> None:
+    hub = db.get(Hub, str(data["id"]))
+    if hub is None:
+        hub = Hub(id=str(data["id"]), from_server=True)
+        db.add(hub)
+    hub.name = _text(data, "name", hub.name or "Hub", 120)
+    hub.district = _text(data, "district", hub.district or "", 120)
+    hub.tier = _text(data, "tier", hub.tier or "universal", 20)
+    hub.active = bool(data.get("active", True)) and not deleted
+    hub.from_server = True
+    db.flush()
+
+
+def _upsert_venue(db: Session, data: dict[str, Any], deleted: bool) -> None:
+    hub_id = str(data.get("hub_id") or "")
+    if not hub_id:
+        return
+    if db.get(Hub, hub_id) is None:  # venue page arrived before its hub's page
+        upsert_hub(db, {"id": hub_id, "name": "Hub", "district": ""})
+    venue = db.get(Venue, str(data["id"]))
+    if venue is None:
+        venue = Venue(id=str(data["id"]), hub_id=hub_id, from_server=True)
+        db.add(venue)
+    venue.hub_id = hub_id
+    venue.name = _text(data, "name", venue.name or "Venue", 120)
+    venue.venue_type = _text(data, "venue_type", venue.venue_type or "other", 40)
+    postcode = data.get("postcode_district")
+    venue.postcode_district = str(postcode)[:8] if postcode else None
+    venue.active = bool(data.get("active", True)) and not deleted
+    venue.from_server = True
+
+
+def _upsert_volunteer(db: Session, data: dict[str, Any], deleted: bool, now: datetime) -> None:
+    """Roster volunteers arrive without a PIN: inactive here until a coordinator sets
+    one on this laptop.  A local PIN is never overwritten."""
+    volunteer_id = str(data["id"])
+    name = " ".join(_text(data, "display_name", _text(data, "name"), 80).split())
+    volunteer = db.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        if deleted or not name:
+            return
+        clash = db.scalar(select(Volunteer.id).where(Volunteer.display_name == name))
+        if clash is not None:
+            return  # a local volunteer already has this name: keep ours
+        volunteer = Volunteer(id=volunteer_id, display_name=name, pin_hash="",
+                              failed_attempts=0, created_at=now)
+        db.add(volunteer)
+    elif name and name != volunteer.display_name:
+        clash = db.scalar(select(Volunteer.id).where(
+            Volunteer.display_name == name, Volunteer.id != volunteer_id))
+        if clash is None:
+            volunteer.display_name = name
+    role = _text(data, "role", volunteer.role or "volunteer", 20)
+    volunteer.role = role if role in ("volunteer", "coordinator") else "volunteer"
+    wanted_active = bool(data.get("active", True)) and not deleted
+    volunteer.active = wanted_active and bool(volunteer.pin_hash)
+
+
+def _upsert_service(db: Session, data: dict[str, Any], deleted: bool) -> None:
+    service = db.get(Service, str(data["id"]))
+    if service is None:
+        service = Service(id=str(data["id"]))
+        db.add(service)
+    service.name = _text(data, "name", service.name or "Service", 160)
+    service.organisation = _text(data, "organisation", limit=160)
+    categories = data.get("categories") or []
+    service.categories = [str(c) for c in categories] if isinstance(categories, list) else []
+    service.description = _text(data, "description", limit=4000)
+    service.access = _text(data, "access", "signpost_only", 20)
+    service.phone = _text(data, "phone", limit=40)
+    service.web = _text(data, "web", limit=200)
+    service.opening_times = _text(data, "opening_times", limit=200)
+    service.area = _text(data, "area", limit=120)
+    service.eligibility = _text(data, "eligibility", limit=300)
+    verified = data.get("last_verified")
+    try:
+        service.last_verified = date.fromisoformat(str(verified)[:10]) if verified else None
+    except ValueError:
+        service.last_verified = None
+    service.status = "closed" if deleted else _text(data, "status", "active", 12)
+    service.is_sample = False
+    service.search_text = " ".join(
+        [service.name, service.organisation, " ".join(service.categories),
+         service.description, service.area]
+    ).lower()
+
+
+_STREAM_ORDER = {"hubs": 0, "venues": 1, "volunteers": 2, "services": 3, "vocabularies": 4}
+
+
+def apply_reference_items(db: Session, items: Sequence[Any], now: datetime) -> int:
+    """Apply one page of ``ReferenceItem``s (hubs before venues within the page)."""
+    ordered = sorted(items, key=lambda item: _STREAM_ORDER.get(item.stream, 9))
+    for item in ordered:
+        data = dict(item.data)
+        data.setdefault("id", item.id)
+        if item.stream == "hubs":
+            upsert_hub(db, data, item.deleted)
+        elif item.stream == "venues":
+            _upsert_venue(db, data, item.deleted)
+        elif item.stream == "volunteers":
+            _upsert_volunteer(db, data, item.deleted, now)
+        elif item.stream == "services":
+            _upsert_service(db, data, item.deleted)
+        elif item.stream == "vocabularies":
+            put_setting(db, f"vocabulary.{item.id}", None if item.deleted else data)
+        db.flush()
+    return len(items)
+
+
+# -- hub changes (coordinator edits, tombstones) -----------------------------------
+
+
+def version_from_payload(payload: dict[str, Any]) -> VersionedMixin:
+    """Rebuild a local version row from its wire payload (``outbox.record_payload``)."""
+    model = VERSIONED_KINDS[payload["kind"]]
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    values: dict[str, Any] = {}
+    fields = payload.get("fields", {})
+    for column in columns:
+        name = column.key
+        if name in LOCAL_ONLY_COLUMNS:
+            continue
+        if name in ENVELOPE_COLUMNS:
+            if name not in payload:
+                continue
+            raw = payload[name]
+        elif name in fields:
+            raw = fields[name]
+        else:
+            continue
+        if raw is not None and isinstance(column.type, DateTime) and isinstance(raw, str):
+            raw = datetime.fromisoformat(raw)
+        elif raw is not None and isinstance(column.type, Date) and isinstance(raw, str):
+            raw = date.fromisoformat(raw)
+        values[name] = raw
+    return model(**values)
+
+
+def _has_local_work(db: Session, kind: str, record_id: str) -> bool:
+    """Unsent or unresolved local versions, or server versions already held."""
+    local = db.scalar(
+        select(func.count()).select_from(OutboxItem).where(
+            OutboxItem.kind == kind, OutboxItem.record_id == record_id,
+            OutboxItem.state.in_(("pending", "sending", "rejected", "conflict")),
+        )
+    )
+    if local:
+        return True
+    return bool(db.scalar(
+        select(func.count()).select_from(HeldServerVersion).where(
+            HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
+            HeldServerVersion.resolved_at.is_(None),
+        )
+    ))
+
+
+def _hold(db: Session, item: Any, reason: str, now: datetime) -> None:
+    exists = db.scalar(select(HeldServerVersion.id).where(
+        HeldServerVersion.kind == item.kind, HeldServerVersion.record_id == item.record_id,
+        HeldServerVersion.version == item.version, HeldServerVersion.tombstone == item.tombstone,
+    ))
+    if exists is not None:
+        return
+    payload = item.payload.model_dump(mode="json") if item.payload is not None else None
+    db.add(HeldServerVersion(
+        kind=item.kind, record_id=item.record_id, version=item.version,
+        tombstone=item.tombstone, payload=payload,
+        content_hash=content_hash(payload) if payload is not None else None,
+        reason=reason, received_at=now,
+    ))
+
+
+def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict[str, int]:
+    """Apply one page of ``ChangeItem``s as versions with ``origin='server'`` (no outbox).
+
+    A record with unsent or unresolved local work is never touched: the server's
+    version (or tombstone) is held for a coordinator instead.
+    """
+    counts = {"applied": 0, "held": 0, "same": 0}
+    for item in items:
+        model = VERSIONED_KINDS[item.kind]
+        if _has_local_work(db, item.kind, item.record_id):
+            _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
+            counts["held"] += 1
+            continue
+        if item.tombstone:
+            _erase(db, item.kind, item.record_id)
+            counts["applied"] += 1
+            continue
+        if item.payload is None:
+            continue
+        payload = item.payload.model_dump(mode="json")
+        digest = content_hash(payload)
+        existing = db.scalar(select(model).where(
+            model.record_id == item.record_id, model.version == item.version))
+        if existing is not None:
+            if existing.content_hash == digest:
+                counts["same"] += 1
+            else:
+                _hold(db, item, "The server has a different copy of this version.", now)
+                counts["held"] += 1
+            continue
+        latest = db.scalar(select(func.max(model.version)).where(
+            model.record_id == item.record_id))
+        row = version_from_payload(payload)
+        row.origin = "server"
+        row.content_hash = digest
+        row.device_seq = None
+        row.is_current = latest is None or item.version > latest
+        if row.is_current:
+            db.execute(update(model).where(
+                model.record_id == item.record_id, model.is_current.is_(True)
+            ).values(is_current=False))
+        db.add(row)
+        db.flush()
+        counts["applied"] += 1
+    return counts
+
+
+def _erase(db: Session, kind: str, record_id: str) -> None:
+    """An erasure tombstone: the record's versions go; sent outbox payloads are scrubbed
+    (their rows stay so the device sequence never reuses a number)."""
+    model = VERSIONED_KINDS[kind]
+    db.execute(delete(model).where(model.record_id == record_id))
+    db.execute(
+        update(OutboxItem)
+        .where(OutboxItem.kind == kind, OutboxItem.record_id == record_id)
+        .values(payload={"erased": True})
+    )
+
+
+# -- status -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    unsent: int
+    needs_attention: int
+    held_server_versions: int
+    oldest_unsent_at: datetime | None
+    sent: int
+
+
+def outbox_counts(db: Session) -> OutboxCounts:
+    rows = dict(db.execute(
+        select(OutboxItem.state, func.count()).group_by(OutboxItem.state)
+    ).tuples().all())
+    oldest = db.scalar(
+        select(func.min(OutboxItem.finalised_at)).where(OutboxItem.state.in_(UNSENT_STATES))
+    )
+    held = db.scalar(select(func.count()).select_from(HeldServerVersion).where(
+        HeldServerVersion.resolved_at.is_(None))) or 0
+    return OutboxCounts(
+        unsent=sum(rows.get(s, 0) for s in UNSENT_STATES),
+        needs_attention=sum(rows.get(s, 0) for s in ATTENTION_STATES) + held,
+        held_server_versions=held,
+        oldest_unsent_at=oldest,
+        sent=rows.get("sent", 0),
+    )
+
+
+def attention_outbox_items(db: Session, limit: int = 500) -> list[OutboxItem]:
+    return list(db.scalars(
+        select(OutboxItem).where(OutboxItem.state.in_(ATTENTION_STATES))
+        .order_by(OutboxItem.seq).limit(limit)
+    ))
+
+
+def held_server_versions(db: Session, limit: int = 500) -> list[HeldServerVersion]:
+    return list(db.scalars(
+        select(HeldServerVersion).where(HeldServerVersion.resolved_at.is_(None))
+        .order_by(HeldServerVersion.id).limit(limit)
+    ))
+
+
+def outbox_states_between(db: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Outbox items finalised in [start, end) (naive UTC), counted by state."""
+    rows = db.execute(
+        select(OutboxItem.state, func.count())
+        .where(and_(OutboxItem.finalised_at >= start, OutboxItem.finalised_at < end))
+        .group_by(OutboxItem.state)
+    ).tuples().all()
+    return dict(rows)
+
+
+def duplicated_versions_between(db: Session, start: datetime, end: datetime) -> int:
+    """(kind, record, version) finalised more than once in the window (should be 0)."""
+    grouped = (
+        select(OutboxItem.kind, OutboxItem.record_id, OutboxItem.version,
+               func.count().label("n"))
+        .where(and_(OutboxItem.finalised_at >= start, OutboxItem.finalised_at < end))
+        .group_by(OutboxItem.kind, OutboxItem.record_id, OutboxItem.version)
+        .subquery()
+    )
+    return int(db.scalar(select(func.coalesce(func.sum(grouped.c.n - 1), 0))) or 0)

@@ -1,0 +1,530 @@
+"""The client sync engine: the crash-safe state machine of DESIGN.md section 4.
+
+Upload, one batch at a time::
+
+    pick pending items (seq order)
+    -> ONE transaction: store the SyncBatch, mark its items ``sending``   [batch_stored]
+    -> POST the batch (its id is the idempotency key)                     [posted]
+    -> ONE transaction: apply the receipt                                 [receipt_applied]
+       accepted / duplicate -> sent;  rejected -> needs attention (plain-English
+       reason, never blocks the rest);  conflict -> needs attention
+
+On start, every batch still ``sending`` (a crash or a lost answer) is settled
+first: the stored receipt is fetched (``GET /v1/batches/{id}``), else the SAME
+batch (same id, same items, same bytes) is sent again.
+
+Then downloads: reference data and hub changes by opaque cursor, one page per
+transaction together with its cursor; they never overwrite unsent local work.
+
+Retries use full-jitter exponential backoff (2 s base, 10 min cap, Retry-After
+honoured).  Auth and captive-portal errors stop the run at once; network and
+server-wide errors stop it after ``max_retries`` tries.  The batch size adapts:
+halved on 413 / stall, doubled after clean batches, within 1..1000.
+
+Thread rule: one run at a time per database; the caller runs it off the UI thread.
+``progress`` and ``cancel`` are plain callables (no Qt).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from pydantic import ValidationError as PydanticValidationError
+
+from hubdesk.core.clock import utc_now
+from hubdesk.core.hashing import canonical_json
+from hubdesk.core.ids import uuid7
+from hubdesk.protocol.schemas import (
+    MAX_BATCH_ITEMS,
+    MAX_PAGE_ITEMS,
+    BatchReceipt,
+    ChangesPage,
+    Heartbeat,
+    HeartbeatAck,
+    ReferencePage,
+    UploadItem,
+)
+from hubdesk.store import sync_repo
+from hubdesk.store.engine import Store
+from hubdesk.store.sync_repo import ItemOutcome, OutgoingItem
+from hubdesk.sync.errors import (
+    AuthRevoked,
+    BadResponse,
+    NotEnrolled,
+    PayloadTooLarge,
+    RequestRejected,
+    ServerBusy,
+    Stalled,
+    SyncError,
+)
+from hubdesk.sync.status import (
+    EndOfDayReceipt,
+    NeedsAttentionItem,
+    SyncStatus,
+    end_of_day_receipt,
+    needs_attention_items,
+    sync_status,
+)
+
+__all__ = [
+    "Backoff",
+    "EndOfDayReceipt",
+    "NeedsAttentionItem",
+    "SyncApi",
+    "SyncEngine",
+    "SyncProgress",
+    "SyncResult",
+    "SyncStatus",
+    "end_of_day_receipt",
+    "needs_attention_items",
+    "sync_status",
+]
+
+log = logging.getLogger("hubdesk.sync")
+_T = TypeVar("_T")
+
+CRASH_ENV = "HUBDESK_SYNC_CRASH_AT"
+#: the steps a test may crash the client at (``HUBDESK_SYNC_CRASH_AT=step`` or ``step:n``)
+CRASH_STEPS = ("batch_stored", "posted", "receipt_applied", "page_applied", "recovered")
+MIN_BATCH, MAX_BATCH, START_BATCH = 1, MAX_BATCH_ITEMS, 200
+_BATCH_SIZE_KEY = "sync.batch_size"
+
+
+class SyncApi(Protocol):
+    """What the engine needs from a transport (``transport.HttpTransport`` or a test
+    wrapper around it that injects faults)."""
+
+    def health(self) -> None: ...
+    def upload_raw(self, batch_json: bytes) -> BatchReceipt: ...
+    def get_receipt(self, batch_id: str) -> BatchReceipt | None: ...
+    def reference(self, cursor: str, limit: int) -> ReferencePage: ...
+    def changes(self, cursor: str, limit: int) -> ChangesPage: ...
+    def heartbeat(self, beat: Heartbeat) -> HeartbeatAck: ...
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: str  # "checking" / "sending" / "receiving" / "done"
+    sent: int  # items settled this run
+    total: int  # items that were waiting when the run started
+    message: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    sent: int
+    rejected: int
+    conflicts: int
+    downloaded: int
+    pending: int  # still waiting to be sent after the run
+    needs_attention: int
+    last_sync_at: datetime | None
+    completed: bool  # pushed and pulled to the end
+    cancelled: bool = False
+    error: str | None = None  # plain English
+    error_kind: str | None = None  # e.g. "Offline", "AuthRevoked", "CaptivePortal"
+    retry_after_s: float | None = None  # when an automatic retry makes sense
+
+    @property
+    def nothing_left_to_send(self) -> bool:
+        return self.pending == 0
+
+
+class SyncCancelled(Exception):
+    """The user pressed Cancel; raised only between steps."""
+
+
+@dataclass
+class Backoff:
+    """Full-jitter exponential backoff: sleep ~ U(0, min(cap, base * 2**attempt)),
+    at least the server's Retry-After."""
+
+    base: float = 2.0
+    cap: float = 600.0
+    rng: Callable[[], float] = random.random
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        ceiling = min(self.cap, self.base * (2 ** min(attempt, 30)))
+        delay = self.rng() * ceiling
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.cap))
+        return delay
+
+
+def _crash_plan() -> tuple[str, int] | None:
+    raw = os.environ.get(CRASH_ENV, "")
+    if not raw:
+        return None
+    step, _, count = raw.partition(":")
+    return step, int(count or "1")
+
+
+class SyncEngine:
+    """Push the outbox and pull downloads for one laptop.  See the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        api: SyncApi,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: Backoff | None = None,
+        max_retries: int = 5,
+        batch_size: int | None = None,
+        page_limit: int = 500,
+        app_version: str = "",
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.api = api
+        self.sleep = sleep
+        self.backoff = backoff or Backoff()
+        self.max_retries = max_retries
+        self._fixed_batch_size = batch_size
+        self.batch_size = batch_size or START_BATCH
+        self.page_limit = max(1, min(page_limit, MAX_PAGE_ITEMS))
+        self.app_version = app_version
+        self.clock = clock
+        self._crash = _crash_plan()
+        self._crash_hits: dict[str, int] = {}
+        self._progress: Callable[[SyncProgress], None] | None = None
+        self._cancel: Callable[[], bool] | None = None
+        self._device_id = ""
+        self._settled = 0
+        self._total = 0
+        self._counts = {"sent": 0, "rejected": 0, "conflict": 0, "downloaded": 0}
+
+    # -- public -------------------------------------------------------------------
+
+    def run(
+        self,
+        progress: Callable[[SyncProgress], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> SyncResult:
+        """One sync run: settle open batches, push everything, pull downloads, heartbeat.
+
+        Never raises for network or server trouble: the result says what happened.
+        """
+        self._progress, self._cancel = progress, cancel
+        self._counts = {"sent": 0, "rejected": 0, "conflict": 0, "downloaded": 0}
+        self._settled = 0
+        error: SyncError | None = None
+        cancelled = False
+        completed = False
+        try:
+            self._prepare()
+            self._report("checking", "Contacting the server")
+            self._retrying(self.api.health)
+            self._settle_open_batches()
+            self._push()
+            self._pull()
+            completed = True
+            self._heartbeat()
+        except SyncCancelled:
+            cancelled = True
+        except SyncError as failure:
+            error = failure
+            log.info("sync stopped: %s", type(failure).__name__)
+        return self._finish(completed=completed, cancelled=cancelled, error=error)
+
+    # -- steps --------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        with self.store.unit_of_work() as db:
+            state = sync_repo.device_state(db)
+            if state is None or not state.device_token or not state.server_url:
+                raise NotEnrolled()
+            if state.revoked:
+                raise AuthRevoked()
+            self._device_id = state.device_id
+            if self._fixed_batch_size is None:
+                saved = sync_repo.get_setting(db, _BATCH_SIZE_KEY)
+                if isinstance(saved, int):
+                    self.batch_size = max(MIN_BATCH, min(MAX_BATCH, saved))
+            self._total = sync_repo.outbox_counts(db).unsent
+
+    def _settle_open_batches(self) -> None:
+        with self.store.unit_of_work() as db:
+            open_ids = [batch.batch_id for batch in sync_repo.open_batches(db)]
+        for batch_id in open_ids:
+            self._check_cancel()
+            receipt = self._retrying(lambda b=batch_id: self.api.get_receipt(b))
+            with self.store.unit_of_work() as db:
+                items = sync_repo.batch_items(db, batch_id)
+            if receipt is not None:
+                self._apply_receipt(batch_id, items, receipt)
+            elif items:
+                self._deliver(batch_id, items, self._batch_body(batch_id, items))
+            else:
+                with self.store.unit_of_work() as db:
+                    sync_repo.abandon_batch(db, batch_id, self.clock())
+            self._crash_point("recovered")
+
+    def _push(self) -> None:
+        while True:
+            self._check_cancel()
+            batch_id = uuid7()
+            with self.store.unit_of_work() as db:
+                candidates = sync_repo.pending_items(db, self.batch_size)
+                if not candidates:
+                    return
+                items, bad = _validate(candidates)
+                if bad:
+                    sync_repo.reject_locally(db, bad)
+                    self._counts["rejected"] += len(bad)
+                if items:
+                    sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
+            if not items:
+                continue
+            self._crash_point("batch_stored")
+            self._report("sending", f"Sending {len(items)} records")
+            clean = self._deliver(batch_id, items, self._batch_body(batch_id, items))
+            if clean and self._fixed_batch_size is None:
+                self.batch_size = min(MAX_BATCH, self.batch_size * 2)
+
+    def _deliver(self, batch_id: str, items: list[OutgoingItem], body: bytes) -> bool:
+        """POST one stored batch until it is settled; True when it went through cleanly."""
+        attempt = 0
+        while True:
+            try:
+                receipt = self.api.upload_raw(body)
+            except PayloadTooLarge:
+                self._shrink(len(items))
+                if len(items) == 1:
+                    self._reject_single(batch_id, items[0],
+                                        "This record is too large for the server to accept.")
+                else:
+                    self._abandon(batch_id)
+                return False
+            except RequestRejected as refusal:
+                if len(items) == 1:
+                    self._reject_single(batch_id, items[0], refusal.message)
+                else:  # one bad item spoils a batch: split until it stands alone
+                    self._shrink(len(items))
+                    self._abandon(batch_id)
+                return False
+            except Stalled as stall:
+                self._shrink(len(items))
+                attempt = self._wait_or_raise(stall, attempt)
+                settled = self._retrying(lambda: self.api.get_receipt(batch_id))
+                if settled is not None:
+                    self._crash_point("posted")
+                    self._apply_receipt(batch_id, items, settled)
+                    return False
+                if len(items) > self.batch_size:
+                    self._abandon(batch_id)
+                    return False
+                continue
+            except SyncError as failure:
+                if not failure.transient:
+                    raise
+                attempt = self._wait_or_raise(failure, attempt)
+                continue
+            self._crash_point("posted")
+            try:
+                self._apply_receipt(batch_id, items, receipt)
+            except BadResponse as failure:
+                attempt = self._wait_or_raise(failure, attempt)
+                continue
+            return attempt == 0 and receipt.counts.rejected == 0 and receipt.counts.conflict == 0
+
+    def _apply_receipt(
+        self, batch_id: str, items: list[OutgoingItem], receipt: BatchReceipt
+    ) -> None:
+        expected = {item.seq: item for item in items}
+        if receipt.batch_id != batch_id:
+            raise BadResponse("receipt for another batch")
+        outcomes: list[ItemOutcome] = []
+        for result in receipt.results:
+            item = expected.get(result.seq)
+            if item is None or item.record_id != result.record_id or (
+                item.version != result.version
+            ):
+                raise BadResponse("receipt names an item that was not in the batch")
+            reason = result.reason
+            if result.status == "rejected" and not reason:
+                reason = "The server could not accept this record."
+            if result.status == "conflict" and not reason:
+                reason = "Someone else changed this record at the same time."
+            outcomes.append(ItemOutcome(result.seq, result.status, reason))
+        with self.store.unit_of_work() as db:
+            counts = sync_repo.apply_receipt(
+                db, batch_id, outcomes, receipt.model_dump(mode="json", exclude={"results"}),
+                self.clock(),
+            )
+        for key in ("sent", "rejected", "conflict"):
+            self._counts[key] += counts[key]
+        self._settled += len(outcomes)
+        self._crash_point("receipt_applied")
+        self._report("sending", f"{self._counts['sent']} sent")
+
+    def _pull(self) -> None:
+        streams: list[tuple[str, Callable[[str, int], ReferencePage | ChangesPage]]] = [
+            ("reference", self.api.reference),
+            ("changes", self.api.changes),
+        ]
+        for stream, fetch in streams:
+            while True:
+                self._check_cancel()
+                with self.store.unit_of_work() as db:
+                    cursor = sync_repo.get_cursor(db, stream)
+                page = self._retrying(lambda f=fetch, c=cursor: f(c, self.page_limit))
+                with self.store.unit_of_work() as db:
+                    now = self.clock()
+                    if isinstance(page, ReferencePage):
+                        sync_repo.apply_reference_items(db, page.items, now)
+                    else:
+                        sync_repo.apply_change_items(db, page.items, now)
+                    sync_repo.set_cursor(db, stream, page.next_cursor, now)
+                self._counts["downloaded"] += len(page.items)
+                self._crash_point("page_applied")
+                self._report("receiving", f"{self._counts['downloaded']} updates received")
+                if not page.has_more or (not page.items and page.next_cursor == cursor):
+                    break
+
+    def _heartbeat(self) -> None:
+        """Best effort: tells the server how this laptop is doing."""
+        with self.store.unit_of_work() as db:
+            counts = sync_repo.outbox_counts(db)
+        beat = Heartbeat(
+            unsent=counts.unsent,
+            needs_attention=counts.needs_attention,
+            oldest_unsent_at=counts.oldest_unsent_at,
+            last_success_at=self.clock(),
+            app_version=self.app_version[:40],
+            client_time=self.clock(),
+        )
+        try:
+            self.api.heartbeat(beat)
+        except AuthRevoked:
+            raise
+        except SyncError as failure:
+            log.info("heartbeat not delivered: %s", type(failure).__name__)
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _batch_body(self, batch_id: str, items: list[OutgoingItem]) -> bytes:
+        """The batch as canonical JSON: a resend of the same batch is byte-identical."""
+        return canonical_json({
+            "protocol": 1,
+            "batch_id": batch_id,
+            "device_id": self._device_id,
+            "items": [
+                {"seq": i.seq, "content_hash": i.content_hash, "payload": i.payload}
+                for i in items
+            ],
+        }).encode("utf-8")
+
+    def _retrying(self, call: Callable[[], _T]) -> _T:
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except SyncError as failure:
+                if not failure.transient:
+                    raise
+                attempt = self._wait_or_raise(failure, attempt)
+
+    def _wait_or_raise(self, failure: SyncError, attempt: int) -> int:
+        """Sleep before the next try, or give up the run after ``max_retries``."""
+        if attempt >= self.max_retries:
+            raise failure
+        retry_after = failure.retry_after if isinstance(failure, ServerBusy) else None
+        delay = self.backoff.delay(attempt, retry_after)
+        log.info("sync retry %d after %s in %.1fs", attempt + 1, type(failure).__name__, delay)
+        self._check_cancel()
+        self.sleep(delay)
+        self._check_cancel()
+        return attempt + 1
+
+    def _shrink(self, current: int) -> None:
+        if self._fixed_batch_size is None:
+            self.batch_size = max(MIN_BATCH, min(self.batch_size, current) // 2)
+
+    def _abandon(self, batch_id: str) -> None:
+        with self.store.unit_of_work() as db:
+            sync_repo.abandon_batch(db, batch_id, self.clock())
+
+    def _reject_single(self, batch_id: str, item: OutgoingItem, reason: str) -> None:
+        with self.store.unit_of_work() as db:
+            sync_repo.abandon_batch(db, batch_id, self.clock())
+            sync_repo.reject_locally(db, {item.seq: reason})
+        self._counts["rejected"] += 1
+
+    def _check_cancel(self) -> None:
+        if self._cancel is not None and self._cancel():
+            raise SyncCancelled()
+
+    def _report(self, phase: str, message: str) -> None:
+        if self._progress is not None:
+            self._progress(SyncProgress(phase, self._settled, self._total, message))
+
+    def _crash_point(self, step: str) -> None:
+        """Test hook: ``HUBDESK_SYNC_CRASH_AT=step[:n]`` kills the process at that step."""
+        if self._crash is None or self._crash[0] != step:
+            return
+        hits = self._crash_hits.get(step, 0) + 1
+        self._crash_hits[step] = hits
+        if hits >= self._crash[1]:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def _finish(self, *, completed: bool, cancelled: bool, error: SyncError | None) -> SyncResult:
+        now = self.clock()
+        revoked = isinstance(error, AuthRevoked)
+        with self.store.unit_of_work() as db:
+            if sync_repo.device_state(db) is not None:
+                sync_repo.record_sync_outcome(
+                    db, success_at=now if completed else None,
+                    error=error.message if error else None, revoked=revoked,
+                )
+                if self._fixed_batch_size is None:
+                    sync_repo.put_setting(db, _BATCH_SIZE_KEY, self.batch_size)
+            counts = sync_repo.outbox_counts(db)
+            state = sync_repo.device_state(db)
+            last_sync = state.last_sync_at if state else None
+        retry_after = None
+        if error is not None and error.transient:
+            retry_after = self.backoff.delay(self.max_retries,
+                                             getattr(error, "retry_after", None))
+        self._report("done", "Sync finished" if completed else "Sync stopped")
+        return SyncResult(
+            sent=self._counts["sent"],
+            rejected=self._counts["rejected"],
+            conflicts=self._counts["conflict"],
+            downloaded=self._counts["downloaded"],
+            pending=counts.unsent,
+            needs_attention=counts.needs_attention,
+            last_sync_at=last_sync,
+            completed=completed,
+            cancelled=cancelled,
+            error=str(error) if error else None,
+            error_kind=type(error).__name__ if error else None,
+            retry_after_s=retry_after,
+        )
+
+
+def _validate(items: list[OutgoingItem]) -> tuple[list[OutgoingItem], dict[int, str]]:
+    """Split items into those the wire schema accepts and those it never will."""
+    good: list[OutgoingItem] = []
+    bad: dict[int, str] = {}
+    for item in items:
+        try:
+            UploadItem.model_validate(
+                {"seq": item.seq, "content_hash": item.content_hash, "payload": item.payload}
+            )
+        except PydanticValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))[-60:]
+            bad[item.seq] = f"This record has a value the server cannot accept ({where})."
+            continue
+        good.append(item)
+    return good, bad
+

@@ -1,0 +1,59 @@
+"""Who is using the app and which session is open: shared by every screen.
+
+Signals:
+    actor_changed(object): the unlocked volunteer changed (an Actor, or None when locked).
+    session_changed(object): the open session changed (a session id str, or None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from hubdesk.core.paths import AppPaths
+from hubdesk.services.common import Actor
+from hubdesk.ui.errors import ErrorReporter
+from hubdesk.ui.tasks import TaskRunner
+
+
+class AppContext(QObject):
+    actor_changed = Signal(object)
+    session_changed = Signal(object)
+
+    def __init__(self, paths: AppPaths, runner: TaskRunner, errors: ErrorReporter) -> None:
+        super().__init__()
+        self.paths = paths
+        self.runner = runner
+        self.errors = errors
+        self._actor: Actor | None = None
+        self._session_id: str | None = None
+
+    @property
+    def actor(self) -> Actor | None:
+        return self._actor
+
+    def set_actor(self, actor: Actor | None) -> None:
+        self._actor = actor
+        self.actor_changed.emit(actor)
+
+    @property
+    def session_id(self) -> str | None:
+        return self._session_id
+
+    def set_session(self, session_id: str | None) -> None:
+        if session_id != self._session_id:
+            self._session_id = session_id
+            self.session_changed.emit(session_id)
+
+
+@dataclass
+class LaunchOptions:
+    """How the app was started (from the command line)."""
+
+    no_err_windows: bool = False
+    exit_after_shown: bool = False
+    volunteer: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    log_file: Path | None = None

@@ -1,0 +1,58 @@
+"""Shared test configuration: offscreen Qt, a private data folder, a migrated store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QUICK_BACKEND", "software")
+# never touch a real profile, even by accident
+os.environ["HUBDESK_DATA_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "hubdesk-tests-never-used")
+
+from hubdesk.core.paths import AppPaths  # noqa: E402
+from hubdesk.services.common import Actor  # noqa: E402
+from hubdesk.store.engine import Store  # noqa: E402
+
+COORDINATOR = "Pat Coordinator"
+PIN = "2468"
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    return AppPaths(tmp_path / "data").ensure()
+
+
+@pytest.fixture
+def store(paths: AppPaths) -> Iterator[Store]:
+    """A database built by running the real migrations."""
+    opened = Store.open(paths.database, backups=paths.backups)
+    yield opened
+    opened.close()
+
+
+@dataclass(frozen=True)
+class Hub:
+    actor: Actor
+    venue_id: str
+    session_id: str
+
+
+@pytest.fixture
+def hub(store: Store) -> Hub:
+    """First run done, the coordinator unlocked, a lunch club open."""
+    from hubdesk.services import sessions, setup, volunteers
+
+    with store.unit_of_work() as db:
+        setup.first_run_setup(db, setup.SetupForm(
+            hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Hall",
+            coordinator_name=COORDINATOR, pin=PIN))
+    with store.unit_of_work() as db:
+        actor = volunteers.unlock(db, COORDINATOR, PIN)
+        venue_id = sessions.list_venues(db)[0].id
+        session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
+    return Hub(actor, venue_id, session_id)
