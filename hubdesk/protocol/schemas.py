@@ -169,6 +169,7 @@ class ChangeItem(Strict):
     version: VersionNumber
     tombstone: bool = False
     payload: RecordPayload | None = None
+    content_hash: Sha256Hex | None = None  # SHA-256 of ``payload`` (canonical JSON)
 
 
 class ChangesPage(Strict):

@@ -109,8 +109,10 @@ def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
                        "This batch was made by a different laptop from the one sending it.")
     digest = body_hash(raw)
     checked = [check_item(item, device.id, device.hub_id) for item in envelope.items]
+    progress: list[tuple[int, list[tuple[int, int]], int]] = []
 
     def attempt() -> dict[str, Any]:
+        progress.clear()
         with write_tx(engine) as conn:
             stored = _stored_answer(conn, envelope.batch_id)
             if stored is not None:
@@ -123,6 +125,9 @@ def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
             answer = _ingest_items(conn, device, envelope, checked, now)
             conn.execute(update(BATCHES).where(BATCHES.c.batch_id == envelope.batch_id)
                          .values(results=json.dumps(answer, separators=(",", ":"))))
+            # progress as this transaction sees it; the hint it stores is only ever a
+            # lower bound of what is held once it commits
+            progress.append(_progress(conn, device.id, update_hint=True))
             return answer
 
     try:
@@ -134,7 +139,10 @@ def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
         if stored is None:
             raise
         answer = _replay(stored, device, digest)
-    return build_receipt(engine, envelope.batch_id, device.id, answer)
+        progress.clear()
+    if not progress:  # a replay: progress as now
+        return build_receipt(engine, envelope.batch_id, device.id, answer)
+    return _receipt(envelope.batch_id, device.id, answer, progress[-1])
 
 
 def stored_receipt(engine: Engine, device: DeviceIdentity, batch_id: str) -> BatchReceipt:
@@ -329,22 +337,25 @@ def device_progress(engine: Engine, device_id: str) -> tuple[int, list[tuple[int
     Rows answered conflict/rejected count as received: the laptop knows about them.
     """
     with read_tx(engine) as conn:
-        hint = conn.execute(
-            select(DEVICES.c.contiguous_seq).where(DEVICES.c.id == device_id)
-        ).scalar() or 0
-        seqs = conn.execute(
-            union(
-                select(RECORDS.c.seq).where(RECORDS.c.device_id == device_id,
-                                            RECORDS.c.seq > hint),
-                select(HELD.c.seq).where(HELD.c.device_id == device_id, HELD.c.seq > hint),
-            ).order_by("seq")
-        ).scalars().all()
+        return _progress(conn, device_id, update_hint=False)
+
+
+def _progress(conn: Connection, device_id: str,
+              update_hint: bool) -> tuple[int, list[tuple[int, int]], int]:
+    hint = conn.execute(
+        select(DEVICES.c.contiguous_seq).where(DEVICES.c.id == device_id)
+    ).scalar() or 0
+    seqs = conn.execute(
+        union(
+            select(RECORDS.c.seq).where(RECORDS.c.device_id == device_id, RECORDS.c.seq > hint),
+            select(HELD.c.seq).where(HELD.c.device_id == device_id, HELD.c.seq > hint),
+        ).order_by("seq")
+    ).scalars().all()
     high, gaps, missing = walk_sequence(hint, seqs)
-    if high > hint:
-        with write_tx(engine) as conn:
-            conn.execute(update(DEVICES)
-                         .where(DEVICES.c.id == device_id, DEVICES.c.contiguous_seq < high)
-                         .values(contiguous_seq=high))
+    if update_hint and high > hint:
+        conn.execute(update(DEVICES)
+                     .where(DEVICES.c.id == device_id, DEVICES.c.contiguous_seq < high)
+                     .values(contiguous_seq=high))
     return high, gaps, missing
 
 
@@ -368,7 +379,12 @@ def walk_sequence(start: int, seqs: list[int] | Any) -> tuple[int, list[tuple[in
 
 def build_receipt(engine: Engine, batch_id: str, device_id: str,
                   answer: dict[str, Any]) -> BatchReceipt:
-    high, gaps, _missing = device_progress(engine, device_id)
+    return _receipt(batch_id, device_id, answer, device_progress(engine, device_id))
+
+
+def _receipt(batch_id: str, device_id: str, answer: dict[str, Any],
+             progress: tuple[int, list[tuple[int, int]], int]) -> BatchReceipt:
+    high, gaps, _missing = progress
     return BatchReceipt.model_validate({
         "batch_id": batch_id,
         "device_id": device_id,

@@ -116,11 +116,10 @@ class RecordRow(ServerBase):
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
     batch_id: Mapped[str | None] = mapped_column(ID)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+    # record_id leads the unique key so it also serves look-ups by record id
     __table_args__ = (
-        UniqueConstraint("kind", "record_id", "version"),
+        UniqueConstraint("record_id", "version", "kind"),
         UniqueConstraint("device_id", "seq"),
-        Index("ix_records_record", "record_id"),
-        Index("ix_records_hub_kind", "hub_id", "kind"),
     )
 
 

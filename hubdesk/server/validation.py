@@ -98,15 +98,21 @@ class FieldRules:
     """Kind-specific field rules against the controlled vocabularies."""
 
     def __init__(self, vocab: Vocabularies) -> None:
-        self.vocab = vocab
+        self._sets = {name: frozenset(vocab.get(name).codes()) for name in vocab.names()}
+        self._checkers: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
+            "session": self._check_session,
+            "visit": self._check_visit,
+            "conversation": self._check_conversation,
+            "outcome": self._check_outcome,
+            "follow_up": self._check_follow_up,
+            "agreement": self._check_agreement,
+        }
 
-    def _codes(self, name: str) -> set[str]:
-        return set(self.vocab.get(name).codes())
+    def _codes(self, name: str) -> frozenset[str]:
+        return self._sets[name]
 
     def check(self, kind: str, fields: Mapping[str, Any]) -> str | None:
-        checker: Callable[[Mapping[str, Any]], str | None] | None = getattr(
-            self, f"_check_{kind}", None
-        )
+        checker: Callable[[Mapping[str, Any]], str | None] | None = self._checkers.get(kind)
         return checker(fields) if checker else None
 
     # helpers -------------------------------------------------------------

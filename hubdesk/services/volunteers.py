@@ -37,14 +37,17 @@ def list_volunteers(db: Session) -> list[VolunteerInfo]:
 def unlock(db: Session, name: str, pin: str) -> Actor:
     """Check a volunteer's PIN; five wrong tries lock that volunteer for five minutes.
 
-    Every attempt is audited (without the PIN).  Commits its own bookkeeping even
-    when the PIN is wrong, so callers must not roll back on AuthError.
+    Every attempt is audited (without the PIN).  A failed attempt commits its
+    bookkeeping (attempt count, lockout, audit event) *before* raising AuthError:
+    the one place a service commits, because the unit of work rolls back on errors
+    and a guesser must not get unlimited tries.
     """
     device_id = ensure_device(db)
     volunteer = repo.volunteer_by_name(db, name)
     if volunteer is None or not volunteer.active or not volunteer.pin_hash:
         audit(db, None, "failed_login", "volunteer", "", "unknown or inactive name",
               device_id=device_id)
+        db.commit()
         raise AuthError("That name and PIN do not match.", hint="Check both and try again.")
     now = utc_now()
     if volunteer.locked_until and volunteer.locked_until > now:
@@ -59,6 +62,7 @@ def unlock(db: Session, name: str, pin: str) -> Actor:
             volunteer.locked_until = now + LOCKOUT
             volunteer.failed_attempts = 0
         audit(db, None, "failed_login", "volunteer", volunteer.id, "", device_id=device_id)
+        db.commit()
         raise AuthError("That name and PIN do not match.", hint="Check both and try again.")
     volunteer.failed_attempts = 0
     volunteer.locked_until = None

@@ -27,8 +27,8 @@ from hubdesk.store.models import (
     Setting,
     SyncBatch,
     SyncCursor,
-    VersionedMixin,
     Venue,
+    VersionedMixin,
     Volunteer,
 )
 from hubdesk.store.outbox import ENVELOPE_COLUMNS, LOCAL_ONLY_COLUMNS

@@ -27,6 +27,7 @@ Thread rule: one run at a time per database; the caller runs it off the UI threa
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -37,10 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from pydantic import ValidationError as PydanticValidationError
-
 from hubdesk.core.clock import utc_now
-from hubdesk.core.hashing import canonical_json
 from hubdesk.core.ids import uuid7
 from hubdesk.protocol.schemas import (
     MAX_BATCH_ITEMS,
@@ -50,7 +48,6 @@ from hubdesk.protocol.schemas import (
     Heartbeat,
     HeartbeatAck,
     ReferencePage,
-    UploadItem,
 )
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
@@ -73,6 +70,7 @@ from hubdesk.sync.status import (
     needs_attention_items,
     sync_status,
 )
+from hubdesk.sync.wire import batch_bytes, split_valid
 
 __all__ = [
     "Backoff",
@@ -256,7 +254,7 @@ class SyncEngine:
             open_ids = [batch.batch_id for batch in sync_repo.open_batches(db)]
         for batch_id in open_ids:
             self._check_cancel()
-            receipt = self._retrying(lambda b=batch_id: self.api.get_receipt(b))
+            receipt = self._retrying(functools.partial(self.api.get_receipt, batch_id))
             with self.store.unit_of_work() as db:
                 items = sync_repo.batch_items(db, batch_id)
             if receipt is not None:
@@ -276,7 +274,7 @@ class SyncEngine:
                 candidates = sync_repo.pending_items(db, self.batch_size)
                 if not candidates:
                     return
-                items, bad = _validate(candidates)
+                items, bad = split_valid(candidates)
                 if bad:
                     sync_repo.reject_locally(db, bad)
                     self._counts["rejected"] += len(bad)
@@ -376,7 +374,9 @@ class SyncEngine:
                 self._check_cancel()
                 with self.store.unit_of_work() as db:
                     cursor = sync_repo.get_cursor(db, stream)
-                page = self._retrying(lambda f=fetch, c=cursor: f(c, self.page_limit))
+                page = self._retrying(functools.partial(fetch, cursor, self.page_limit))
+                if not page.items and page.next_cursor == cursor:
+                    break  # nothing new: no write, no fsync
                 with self.store.unit_of_work() as db:
                     now = self.clock()
                     if isinstance(page, ReferencePage):
@@ -387,7 +387,7 @@ class SyncEngine:
                 self._counts["downloaded"] += len(page.items)
                 self._crash_point("page_applied")
                 self._report("receiving", f"{self._counts['downloaded']} updates received")
-                if not page.has_more or (not page.items and page.next_cursor == cursor):
+                if not page.has_more:
                     break
 
     def _heartbeat(self) -> None:
@@ -412,16 +412,7 @@ class SyncEngine:
     # -- helpers ------------------------------------------------------------------
 
     def _batch_body(self, batch_id: str, items: list[OutgoingItem]) -> bytes:
-        """The batch as canonical JSON: a resend of the same batch is byte-identical."""
-        return canonical_json({
-            "protocol": 1,
-            "batch_id": batch_id,
-            "device_id": self._device_id,
-            "items": [
-                {"seq": i.seq, "content_hash": i.content_hash, "payload": i.payload}
-                for i in items
-            ],
-        }).encode("utf-8")
+        return batch_bytes(batch_id, self._device_id, items)
 
     def _retrying(self, call: Callable[[], _T]) -> _T:
         attempt = 0
@@ -509,22 +500,4 @@ class SyncEngine:
             error_kind=type(error).__name__ if error else None,
             retry_after_s=retry_after,
         )
-
-
-def _validate(items: list[OutgoingItem]) -> tuple[list[OutgoingItem], dict[int, str]]:
-    """Split items into those the wire schema accepts and those it never will."""
-    good: list[OutgoingItem] = []
-    bad: dict[int, str] = {}
-    for item in items:
-        try:
-            UploadItem.model_validate(
-                {"seq": item.seq, "content_hash": item.content_hash, "payload": item.payload}
-            )
-        except PydanticValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))[-60:]
-            bad[item.seq] = f"This record has a value the server cannot accept ({where})."
-            continue
-        good.append(item)
-    return good, bad
 

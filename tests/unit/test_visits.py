@@ -101,3 +101,20 @@ def test_close_session_counts(store: Store, hub: Hub) -> None:
     assert summary.activity_attendance == 9
     with store.unit_of_work() as db:
         assert db.scalar(select(OutboxItem.kind).order_by(OutboxItem.seq.desc()).limit(1)) == "session"
+
+
+def test_wrong_pins_are_counted_and_lock_out(store: Store, hub: Hub) -> None:
+    from hubdesk.core.errors import AuthError
+    from hubdesk.services import volunteers
+    from tests.conftest import COORDINATOR, PIN
+
+    for _ in range(volunteers.MAX_ATTEMPTS):
+        with pytest.raises(AuthError), store.unit_of_work() as db:
+            volunteers.unlock(db, COORDINATOR, "0000")
+    with pytest.raises(AuthError) as raised, store.unit_of_work() as db:
+        volunteers.unlock(db, COORDINATOR, PIN)  # right PIN, but locked out now
+    assert "Too many wrong PINs" in str(raised.value)
+    with store.unit_of_work() as db:
+        failed = db.scalar(select(func.count()).select_from(AuditEvent)
+                           .where(AuditEvent.action == "failed_login"))
+    assert failed == volunteers.MAX_ATTEMPTS

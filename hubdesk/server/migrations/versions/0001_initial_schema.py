@@ -2,19 +2,20 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:18:51.847109
+Create Date: 2026-11-23 02:26:36.273084
 
 """
-from collections.abc import Sequence
+from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: Union[str, Sequence[str], None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
@@ -60,7 +61,8 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('tombstone', sa.Boolean(), nullable=False),
     sa.Column('changed_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('change_id', name=op.f('pk_hub_changes'))
+    sa.PrimaryKeyConstraint('change_id', name=op.f('pk_hub_changes')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('hub_changes', schema=None) as batch_op:
         batch_op.create_index('ix_hub_changes_hub_change', ['hub_id', 'change_id'], unique=False)
@@ -93,12 +95,8 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('row_id', name=op.f('pk_records')),
     sa.UniqueConstraint('device_id', 'seq', name=op.f('uq_records_device_id_seq')),
-    sa.UniqueConstraint('kind', 'record_id', 'version', name=op.f('uq_records_kind_record_id_version'))
+    sa.UniqueConstraint('record_id', 'version', 'kind', name=op.f('uq_records_record_id_version_kind'))
     )
-    with op.batch_alter_table('records', schema=None) as batch_op:
-        batch_op.create_index('ix_records_hub_kind', ['hub_id', 'kind'], unique=False)
-        batch_op.create_index('ix_records_record', ['record_id'], unique=False)
-
     op.create_table('reference_items',
     sa.Column('change_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('stream', sa.String(length=20), nullable=False),
@@ -108,7 +106,8 @@ def upgrade() -> None:
     sa.Column('data', sa.Text(), nullable=False),
     sa.Column('changed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('change_id', name=op.f('pk_reference_items')),
-    sa.UniqueConstraint('stream', 'item_id', name=op.f('uq_reference_items_stream_item_id'))
+    sa.UniqueConstraint('stream', 'item_id', name=op.f('uq_reference_items_stream_item_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('server_settings',
     sa.Column('key', sa.String(length=60), nullable=False),
@@ -163,10 +162,6 @@ def downgrade() -> None:
     op.drop_table('devices')
     op.drop_table('server_settings')
     op.drop_table('reference_items')
-    with op.batch_alter_table('records', schema=None) as batch_op:
-        batch_op.drop_index('ix_records_record')
-        batch_op.drop_index('ix_records_hub_kind')
-
     op.drop_table('records')
     op.drop_table('hubs')
     with op.batch_alter_table('hub_changes', schema=None) as batch_op:

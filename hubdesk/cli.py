@@ -1,0 +1,233 @@
+"""Command line: ``hubdesk [--data-dir DIR] [COMMAND]`` (DESIGN.md section 5).
+
+Exit codes: 0 success, 1 failure with a one-line reason on stderr, 2 bad usage.
+``--json`` output is one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+
+from hubdesk import __version__
+
+PIN_ENV = "HUBDESK_PIN"
+DEFAULT_VOLUNTEER = "Coordinator"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubdesk",
+        description="HubDesk: record hub visits offline and sync them when online.",
+    )
+    parser.add_argument("--version", action="version", version=f"hubdesk {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="data folder (default: your profile's HubDesk folder; "
+                             "HUBDESK_DATA_DIR also sets it)")
+    parser.add_argument("--volunteer", metavar="NAME",
+                        help=f"who is using the command (PIN from ${PIN_ENV}, or asked)")
+    parser.add_argument("--no-err-windows", action="store_true",
+                        help="report errors in the log instead of dialog boxes")
+    parser.add_argument("--smoke", action="store_true",
+                        help="self-test in a temporary data folder, then exit")
+    parser.add_argument("--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="fill the local database with realistic synthetic hub data")
+    demo.add_argument("--visits", type=int, required=True, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S")
+    demo.add_argument("--days", type=int, default=30, metavar="D")
+
+    enrol = commands.add_parser("enrol", help="connect this laptop to the hub's server")
+    enrol.add_argument("--server", required=True, metavar="URL")
+    enrol.add_argument("--code", required=True, metavar="CODE")
+
+    sync = commands.add_parser("sync", help="send and receive until nothing is left to send")
+    sync.add_argument("--json", action="store_true", help="print one JSON object")
+
+    status = commands.add_parser("status", help="counts: visits, unsent, needs attention, last sync")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    export = commands.add_parser("export", help="export visits for a date range")
+    export.add_argument("--from", dest="date_from", required=True, type=_iso_date, metavar="D")
+    export.add_argument("--to", dest="date_to", required=True, type=_iso_date, metavar="D")
+    export.add_argument("--format", required=True, choices=["csv", "xlsx", "pdf"])
+    export.add_argument("--out", required=True, metavar="FILE")
+    return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HUBDESK_T0", repr(time.time()))
+    args = build_parser().parse_args(argv)
+    if args.smoke:
+        from hubdesk.smoke import run_smoke
+
+        return run_smoke()
+
+    from hubdesk.core.errors import UserFacingError
+    from hubdesk.core.logging_setup import configure_logging
+    from hubdesk.core.paths import resolve_paths
+
+    try:
+        paths = resolve_paths(args.data_dir).ensure()
+    except OSError as error:
+        print(f"hubdesk: cannot use the data folder: {error.strerror or error}", file=sys.stderr)
+        return 1
+    log_file = configure_logging(paths.logs, verbose=args.verbose)
+    if args.command is None:
+        from hubdesk.ui.app import run_gui
+        from hubdesk.ui.context import LaunchOptions
+
+        return run_gui(paths, LaunchOptions(
+            no_err_windows=args.no_err_windows,
+            exit_after_shown=os.environ.get("HUBDESK_EXIT_AFTER_SHOWN") == "1",
+            volunteer=args.volunteer,
+            log_file=log_file,
+        ))
+    try:
+        return _run_command(args, paths)
+    except UserFacingError as error:
+        print(f"hubdesk: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hubdesk: stopped", file=sys.stderr)
+        return 1
+
+
+def _run_command(args: argparse.Namespace, paths: object) -> int:
+    from hubdesk.core.paths import AppPaths
+    from hubdesk.services import setup
+    from hubdesk.store.engine import Store
+
+    assert isinstance(paths, AppPaths)
+    store = Store.open(paths.database, backups=paths.backups)
+    try:
+        with store.unit_of_work() as db:
+            setup.ensure_device(db)
+        if args.command == "status":
+            return _status(store, args.json)
+        if args.command == "demo":
+            return _demo(store, args)
+        if args.command == "enrol":
+            from hubdesk.sync.commands import enrol_command
+
+            _first_coordinator_if_new(store, args)
+            return enrol_command(store, paths, args.server, args.code)
+        if args.command == "sync":
+            from hubdesk.sync.commands import sync_command
+
+            return sync_command(store, paths, args.json)
+        if args.command == "export":
+            return _export(store, args)
+        raise AssertionError(args.command)
+    finally:
+        store.close()
+
+
+def _read_pin() -> str:
+    pin = os.environ.get(PIN_ENV)
+    if pin:
+        return pin
+    if not sys.stdin or not sys.stdin.isatty():
+        from hubdesk.core.errors import UserFacingError
+
+        raise UserFacingError(f"A PIN is needed: set {PIN_ENV} or run this in a terminal.")
+    return getpass.getpass("PIN: ")
+
+
+def _first_coordinator_if_new(store: object, args: argparse.Namespace) -> None:
+    from hubdesk.services import setup
+    from hubdesk.store.engine import Store
+
+    assert isinstance(store, Store)
+    with store.unit_of_work() as db:
+        if setup.needs_first_run(db):
+            setup.ensure_first_coordinator(db, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+
+
+def _unlock(store: object, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from hubdesk.services import volunteers
+    from hubdesk.store.engine import Store
+
+    assert isinstance(store, Store)
+    _first_coordinator_if_new(store, args)
+    with store.unit_of_work() as db:
+        return volunteers.unlock(db, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+
+
+def _status(store: object, as_json: bool) -> int:
+    from hubdesk.services.status import status_counts
+    from hubdesk.store.engine import Store
+
+    assert isinstance(store, Store)
+    with store.unit_of_work() as db:
+        counts = status_counts(db)
+    if as_json:
+        print(json.dumps(counts.to_json()))
+    else:
+        last = counts.last_sync.strftime("%Y-%m-%d %H:%M UTC") if counts.last_sync else "never"
+        print(f"Visits: {counts.visits}\nWaiting to send: {counts.unsent}\n"
+              f"Need attention: {counts.needs_attention}\nLast sync: {last}\n"
+              f"Server: {counts.server_url or 'not enrolled'}")
+    return 0
+
+
+def _demo(store: object, args: argparse.Namespace) -> int:
+    from hubdesk.services.demo import demo_is_sensible, generate_demo
+    from hubdesk.store.engine import Store
+
+    assert isinstance(store, Store)
+    problem = demo_is_sensible(args.visits, args.days)
+    if problem:
+        print(f"hubdesk: {problem}", file=sys.stderr)
+        return 2
+    actor = _unlock(store, args)
+    started = time.perf_counter()
+    last_report = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if sys.stderr and sys.stderr.isatty() and now - last_report[0] > 0.5:
+            last_report[0] = now
+            print(f"\r{done:,} of {total:,} visits", end="", file=sys.stderr)
+
+    with store.unit_of_work() as db:
+        result = generate_demo(db, actor, visits=args.visits, seed=args.seed, days=args.days,
+                               progress=progress)
+    if sys.stderr and sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"Made {result.visits:,} demo visits in {result.sessions:,} sessions over "
+          f"{result.days} days ({result.records:,} records) in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def _export(store: object, args: argparse.Namespace) -> int:
+    from hubdesk.reports.export import export_visits
+    from hubdesk.store.engine import Store
+
+    assert isinstance(store, Store)
+    if args.date_to < args.date_from:
+        print("hubdesk: --to is before --from", file=sys.stderr)
+        return 2
+    actor = _unlock(store, args)
+    with store.unit_of_work() as db:
+        written = export_visits(db, actor, args.date_from, args.date_to, args.format, args.out)
+    print(f"Exported {written:,} visits to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

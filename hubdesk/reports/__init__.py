@@ -1,0 +1,1 @@
+"""Aggregations and renderers (CSV here; PDF is printed by Qt in ui/)."""

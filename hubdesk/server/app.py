@@ -1,0 +1,260 @@
+"""The FastAPI application (protocol v1, see ``hubdesk/protocol/schemas.py``).
+
+Request bodies are read raw (bounded) and parsed with the protocol models in
+JSON mode (``model_validate_json``), because the schemas are strict and strict
+python-mode validation would refuse ISO date-time strings.  The OpenAPI document
+still names each body's schema, and every error answer is an ``ErrorBody``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.json_schema import models_json_schema
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hubdesk.protocol.schemas import (
+    MAX_PAGE_ITEMS,
+    PROTOCOL_VERSION,
+    BatchReceipt,
+    ChangesPage,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    Heartbeat,
+    HeartbeatAck,
+    ReferencePage,
+    UploadBatch,
+)
+from hubdesk.server import devices, feeds, ingest
+from hubdesk.server.db import DatabaseBusy
+from hubdesk.server.errors import ApiError
+from hubdesk.server.validation import describe_validation_error
+
+log = logging.getLogger("hubdesk.server")
+
+#: Largest request body accepted (a full batch of 1,000 ordinary records is ~1-2 MB).
+MAX_BODY_BYTES = 16 * 1024 * 1024
+SERVICE_NAME = "hubdesk-server"
+M = TypeVar("M", bound=BaseModel)
+CursorParam = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_\-=.]*$")]
+LimitParam = Annotated[int | None, Query(ge=1, le=MAX_PAGE_ITEMS)]
+BatchIdParam = Annotated[str, Path(max_length=36)]
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["ok"] = "ok"
+    service: Literal["hubdesk-server"] = "hubdesk-server"
+    protocol: int = PROTOCOL_VERSION
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        401: "Missing, malformed or unknown device token (or enrolment code)",
+        403: "The device is revoked (`device_revoked`) or names another device",
+        404: "Not found",
+        409: "Conflict (enrolment code used by another laptop, batch id reused)",
+        413: "Request body too large: send fewer items per batch",
+        422: "Malformed request, with a plain-English message",
+        503: "The database is busy; retry after `Retry-After` seconds",
+    }
+    return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{model.__name__}"}}},
+    }}
+
+
+def _json(model: BaseModel) -> Response:
+    """Serialise once (FastAPI would dump, re-validate and dump a returned model again)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _error_response(error: ApiError) -> JSONResponse:
+    body = ErrorBody(error=error.code, message=error.message)
+    return JSONResponse(body.model_dump(), status_code=error.status, headers=error.headers)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refusing more than ``limit`` bytes with 413."""
+    too_large = ApiError(413, "too_large",
+                         f"The request is larger than {limit // (1024 * 1024)} MB; "
+                         "send fewer records per batch.")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_model(body: bytes, model: type[M]) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise ApiError(422, "invalid_body",
+                       "The request is not in the expected form: "
+                       + describe_validation_error(error)) from error
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """The app over an opened, migrated database (see ``db.open_database``)."""
+    app = FastAPI(
+        title="HubDesk sync server",
+        version=f"{PROTOCOL_VERSION}.0",
+        description="Sync protocol v1 between HubDesk laptops and the council's server.",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        separate_input_output_schemas=False,
+    )
+    app.state.engine = engine
+    bearer = HTTPBearer(auto_error=False, description="The laptop's device token")
+    auth_dep = [Depends(bearer)]
+
+    async def device_of(request: Request) -> ingest.DeviceIdentity:
+        return await run_in_threadpool(devices.authenticate, engine,
+                                       request.headers.get("authorization"))
+
+    @app.exception_handler(ApiError)
+    async def on_api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return _error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        parts = []
+        for problem in error.errors()[:3]:
+            where = ".".join(str(step) for step in problem.get("loc", ()))
+            parts.append(f"{where}: {problem.get('msg', 'invalid')}")
+        return _error_response(ApiError(422, "invalid_request",
+                                        "The request is not in the expected form: "
+                                        + "; ".join(parts)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return _error_response(ApiError(error.status_code, code, str(error.detail),
+                                        dict(error.headers or {})))
+
+    @app.exception_handler(DatabaseBusy)
+    async def on_busy(_request: Request, _error: DatabaseBusy) -> JSONResponse:
+        return _error_response(ApiError(503, "busy", "The server is busy; try again shortly.",
+                                        {"Retry-After": "2"}))
+
+    @app.exception_handler(Exception)
+    async def on_bug(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error: %s", type(error).__name__)
+        return _error_response(ApiError(500, "server_error",
+                                        "The server failed unexpectedly; try again later."))
+
+    @app.get("/v1/health", response_model=Health, tags=["health"])
+    async def health() -> Health:
+        """No authentication: tells the real server from a captive portal."""
+        return Health()
+
+    @app.post("/v1/enrol", response_model=EnrolResponse, tags=["devices"],
+              responses=_errors(401, 403, 409, 413, 422, 503),
+              openapi_extra=_body(EnrolRequest))
+    async def enrol(request: Request) -> Response:
+        """Enrol a laptop with a one-time code; a repeat from the same laptop while the
+        code is valid gets the same working token; a second laptop is refused (409)."""
+        payload = parse_model(await read_body(request), EnrolRequest)
+        return _json(await run_in_threadpool(devices.enrol, engine, payload))
+
+    @app.post("/v1/batches", response_model=BatchReceipt, tags=["sync"],
+              dependencies=auth_dep, responses=_errors(401, 403, 409, 413, 422, 503),
+              openapi_extra=_body(UploadBatch))
+    async def upload_batch(request: Request) -> Response:
+        """Upload a batch; the batch id is the idempotency key (a replay gets the same
+        results and counts, with the device's high sequence and gaps as now)."""
+        device = await device_of(request)
+        raw = ingest.parse_json(await read_body(request))
+        return _json(await run_in_threadpool(ingest.ingest_batch, engine, device, raw))
+
+    @app.get("/v1/batches/{batch_id}", response_model=BatchReceipt, tags=["sync"],
+             dependencies=auth_dep, responses=_errors(401, 403, 404, 422, 503))
+    async def get_batch(
+        request: Request,
+        batch_id: BatchIdParam,
+    ) -> Response:
+        """The stored receipt of a batch this laptop sent (404 if never received)."""
+        device = await device_of(request)
+        return _json(await run_in_threadpool(ingest.stored_receipt, engine, device, batch_id))
+
+    @app.get("/v1/reference", response_model=ReferencePage, tags=["sync"],
+             dependencies=auth_dep, responses=_errors(401, 403, 422, 503))
+    async def reference(
+        request: Request,
+        cursor: CursorParam = None,
+        limit: LimitParam = None,
+    ) -> Response:
+        """Services directory, hubs, venues, volunteer roster and vocabularies."""
+        device = await device_of(request)
+        return _json(await run_in_threadpool(feeds.reference_page, engine, device, cursor,
+                                             limit))
+
+    @app.get("/v1/changes", response_model=ChangesPage, tags=["sync"],
+             dependencies=auth_dep, responses=_errors(401, 403, 422, 503))
+    async def changes(
+        request: Request,
+        cursor: CursorParam = None,
+        limit: LimitParam = None,
+    ) -> Response:
+        """The hub's coordinator edits and erasure tombstones."""
+        device = await device_of(request)
+        return _json(await run_in_threadpool(feeds.changes_page, engine, device, cursor, limit))
+
+    @app.post("/v1/heartbeat", response_model=HeartbeatAck, tags=["devices"],
+              dependencies=auth_dep, responses=_errors(401, 403, 413, 422, 503),
+              openapi_extra=_body(Heartbeat))
+    async def heartbeat(request: Request) -> Response:
+        """The laptop's sync health: unsent, needs attention, oldest unsent, clock."""
+        device = await device_of(request)
+        beat = parse_model(await read_body(request), Heartbeat)
+        return _json(await run_in_threadpool(devices.heartbeat, engine, device, beat))
+
+    app.openapi = _openapi_builder(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's document plus the component schemas of the raw-read request bodies."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = get_openapi(title=app.title, version=app.version,
+                               description=app.description, routes=app.routes)
+        _, defs = models_json_schema(
+            [(UploadBatch, "validation"), (EnrolRequest, "validation"),
+             (Heartbeat, "validation")],
+            ref_template="#/components/schemas/{model}",
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in defs.get("$defs", {}).items():
+            schemas.setdefault(name, schema)
+        app.openapi_schema = document
+        return document
+
+    return build
+

@@ -1,0 +1,200 @@
+"""``hubdesk-server``: serve the sync API and administer the server (DESIGN.md section 5).
+
+Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from hubdesk.core.errors import UserFacingError
+from hubdesk.server import admin
+from hubdesk.server.db import DB_ENV, default_db_url, open_database
+from hubdesk.server.errors import AdminError, ApiError
+
+log = logging.getLogger("hubdesk.server.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubdesk-server",
+        description="HubDesk central server: sync API and administration.",
+        epilog=f"The database defaults to a SQLite file in the server's data folder; "
+               f"{DB_ENV} or --db sets it (sqlite:///FILE or postgresql+psycopg://...).",
+    )
+    parser.add_argument("--db", help="database URL (default: $%s or the data folder)" % DB_ENV)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the sync API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    serve.add_argument("--log-level", default="warning",
+                       choices=["critical", "error", "warning", "info", "debug"])
+
+    hub = commands.add_parser("create-hub", help="create a hub; prints its id")
+    hub.add_argument("--name", required=True)
+    hub.add_argument("--district", required=True)
+    hub.add_argument("--tier", default="universal", choices=admin.TIERS)
+
+    code = commands.add_parser("enrol-code", help="print a one-time enrolment code")
+    code.add_argument("--hub", required=True, help="hub id or name")
+    code.add_argument("--days", type=int, default=admin.CODE_VALID_DAYS,
+                      help="days the code stays valid (default %(default)s)")
+
+    stats = commands.add_parser("stats", help="records per kind, hub and device; gaps")
+    stats.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
+    revoke = commands.add_parser("revoke-device", help="switch a laptop off from the server")
+    revoke.add_argument("device_id")
+
+    directory = commands.add_parser("import-directory", help="publish a services directory")
+    directory.add_argument("file", type=Path, help="JSON list or CSV of services")
+
+    batch = commands.add_parser("import-batch", help="ingest a signed batch file")
+    batch.add_argument("file", type=Path)
+
+    venue = commands.add_parser("add-venue", help="add a venue to a hub; prints its id")
+    venue.add_argument("--hub", required=True)
+    venue.add_argument("--name", required=True)
+    venue.add_argument("--type", default="other", dest="venue_type")
+    venue.add_argument("--postcode-district")
+
+    volunteer = commands.add_parser("add-volunteer", help="add a volunteer to a hub's roster")
+    volunteer.add_argument("--hub", required=True)
+    volunteer.add_argument("--name", required=True)
+    volunteer.add_argument("--role", default="volunteer")
+
+    edit = commands.add_parser("edit-record",
+                               help="a coordinator's edit on the server (new version)")
+    edit.add_argument("kind")
+    edit.add_argument("record_id")
+    edit.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                      help="field and new value as JSON (e.g. status='\"closed\"')")
+
+    erase = commands.add_parser("erase-record", help="erase a record and tell its hub")
+    erase.add_argument("kind")
+    erase.add_argument("record_id")
+    return parser
+
+
+def _print_stats(data: dict[str, Any]) -> None:
+    print(f"Records: {data['records']} ({data['visits']} visits), "
+          f"versions {data['versions']}, missing sequence numbers {data['gaps']}")
+    print("By kind: " + ", ".join(f"{k} {v}" for k, v in data["by_kind"].items()))
+    for hub in data["hubs"]:
+        print(f"Hub {hub['name']} ({hub['district']}): {hub['records']} records, "
+              f"{hub['visits']} visits, {hub['devices']} laptops, gaps {hub['gaps']}")
+    for device in data["devices"]:
+        state = "revoked" if device["revoked"] else "active"
+        print(f"  Laptop {device['id']} {device['name']!r} [{state}]: {device['records']} "
+              f"records, {device['visits']} visits, up to #{device['high_seq']}, "
+              f"gaps {device['gaps']}, conflicts {device['held']['conflict']}, "
+              f"rejected {device['held']['rejected']}")
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise AdminError(f"--set needs FIELD=JSON, got {pair!r}")
+        try:
+            changes[name] = json.loads(value)
+        except ValueError:
+            changes[name] = value  # a bare word is taken as a string
+    return changes
+
+
+def serve(engine: Engine, host: str, port: int, log_level: str) -> int:
+    import uvicorn
+
+    from hubdesk.server.app import create_app
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            for server in self.servers:
+                for sock in server.sockets:
+                    bound_host, bound_port = sock.getsockname()[:2]
+                    print(f"hubdesk-server listening on http://{bound_host}:{bound_port}",
+                          flush=True)
+
+    config = uvicorn.Config(create_app(engine), host=host, port=port, log_level=log_level,
+                            access_log=False, server_header=False)
+    AnnouncingServer(config).run()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    url = args.db or default_db_url()
+    engine = open_database(url)
+    try:
+        if args.command == "serve":
+            return serve(engine, args.host, args.port, args.log_level)
+        if args.command == "create-hub":
+            print(admin.create_hub(engine, args.name, args.district, args.tier))
+        elif args.command == "enrol-code":
+            if not 1 <= args.days <= 365:
+                raise AdminError("--days must be between 1 and 365")
+            print(admin.create_enrol_code(engine, args.hub, args.days))
+        elif args.command == "stats":
+            data = admin.stats(engine)
+            if args.json:
+                print(json.dumps(data, sort_keys=True))
+            else:
+                _print_stats(data)
+        elif args.command == "revoke-device":
+            admin.revoke_device(engine, args.device_id)
+            print(f"revoked {args.device_id}")
+        elif args.command == "import-directory":
+            read, changed = admin.import_directory(engine, args.file)
+            print(f"imported {read} services ({changed} new or changed)")
+        elif args.command == "import-batch":
+            from hubdesk.server.batchfile import import_batch_file
+
+            receipt = import_batch_file(engine, args.file)
+            print(receipt.model_dump_json())
+        elif args.command == "add-venue":
+            print(admin.add_venue(engine, args.hub, args.name, args.venue_type,
+                                  args.postcode_district))
+        elif args.command == "add-volunteer":
+            print(admin.add_volunteer(engine, args.hub, args.name, args.role))
+        elif args.command == "edit-record":
+            edit = admin.edit_record(engine, args.kind, args.record_id, _parse_sets(args.set))
+            print(f"{edit.kind} {edit.record_id} version {edit.version}")
+        elif args.command == "erase-record":
+            erased = admin.erase_record(engine, args.kind, args.record_id)
+            print(f"erased {erased} versions of {args.kind} {args.record_id}")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except (AdminError, UserFacingError) as error:
+        print(f"hubdesk-server: {error}", file=sys.stderr)
+    except ApiError as error:
+        print(f"hubdesk-server: {error.message}", file=sys.stderr)
+    except (SQLAlchemyError, ValueError, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+        print(f"hubdesk-server: database or file error: {reason}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("hubdesk-server: interrupted", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""``hubdesk enrol`` and ``hubdesk sync`` (called by ``hubdesk/cli.py``).
+
+Both return an exit code: 0 success, 1 failure with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from hubdesk import __version__
+from hubdesk.core.clock import utc_now
+from hubdesk.core.errors import UserFacingError
+from hubdesk.core.paths import AppPaths
+from hubdesk.protocol.schemas import EnrolRequest
+from hubdesk.store import sync_repo
+from hubdesk.store.engine import Store
+from hubdesk.sync.engine import SyncEngine, sync_status
+from hubdesk.sync.errors import NotEnrolled, SyncError
+from hubdesk.sync.transport import HttpTransport
+
+ENROL_TRIES = 3
+
+
+def _fail(message: str) -> int:
+    print(" ".join(message.split()), file=sys.stderr)
+    return 1
+
+
+def enrol_command(store: Store, paths: AppPaths, server: str, code: str) -> int:
+    """Enrol this laptop with a one-time code; safe to repeat (same laptop, same code)."""
+    del paths  # the data folder is already open as ``store``
+    server = server.strip().rstrip("/")
+    if not server.startswith(("http://", "https://")):
+        return _fail("The server address must start with http:// or https://.")
+    with store.unit_of_work() as db:
+        device_id = sync_repo.ensure_device_state(db).device_id
+    try:
+        request = EnrolRequest(
+            code=code.strip(), device_id=device_id,
+            device_name=socket.gethostname()[:80], app_version=__version__,
+        )
+    except PydanticValidationError:
+        return _fail("That enrolment code is not valid. Check it and try again.")
+    transport = HttpTransport(server, app_version=__version__)
+    try:
+        transport.health()
+        for attempt in range(ENROL_TRIES):
+            try:
+                answer = transport.enrol(request)
+                break
+            except SyncError as failure:  # a lost answer must never strand a laptop
+                if not failure.transient or attempt == ENROL_TRIES - 1:
+                    raise
+                time.sleep(1.0 + attempt)
+        if answer.device_id != device_id:
+            return _fail("The server answered for a different laptop. Ask your coordinator.")
+        with store.unit_of_work() as db:
+            sync_repo.save_enrolment(
+                db, server_url=server, token=answer.device_token,
+                hub=answer.hub.model_dump(), now=utc_now(),
+            )
+    except UserFacingError as error:
+        return _fail(str(error))
+    finally:
+        transport.close()
+    print(f"Enrolled this laptop with {answer.hub.name} ({answer.hub.district}) at {server}.")
+    return 0
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+def sync_command(store: Store, paths: AppPaths, as_json: bool) -> int:
+    """Push and pull until done; exit 0 only when nothing is left to send."""
+    del paths
+    with store.unit_of_work() as db:
+        state = sync_repo.device_state(db)
+        server_url = state.server_url if state else None
+        token = state.device_token if state else None
+    if not server_url or not token:
+        result_error: str | None = str(NotEnrolled())
+        if as_json:
+            with store.unit_of_work() as db:
+                status = sync_status(db)
+            print(json.dumps(_json(status, {"error": result_error, "error_kind": "NotEnrolled"})))
+        return _fail(result_error or "")
+    transport = HttpTransport(server_url, token, app_version=__version__)
+    try:
+        engine = SyncEngine(store, transport, app_version=__version__)
+        result = engine.run()
+    finally:
+        transport.close()
+    with store.unit_of_work() as db:
+        status = sync_status(db)
+    extra: dict[str, Any] = {
+        "sent": result.sent,
+        "rejected": result.rejected,
+        "conflicts": result.conflicts,
+        "downloaded": result.downloaded,
+        "completed": result.completed,
+        "error": result.error,
+        "error_kind": result.error_kind,
+    }
+    if as_json:
+        print(json.dumps(_json(status, extra)))
+    else:
+        line = f"Sent {result.sent}; {status.unsent} waiting; {status.needs_attention} need attention."
+        print(line)
+    if result.error:
+        return _fail(result.error)
+    if status.unsent:
+        return _fail(f"{status.unsent} records are still waiting to be sent.")
+    return 0
+
+
+def _json(status: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "sent": 0,
+        "pending": status.unsent,
+        "needs_attention": status.needs_attention,
+        "last_sync": _iso(status.last_sync_at),
+        "oldest_unsent": _iso(status.oldest_unsent_at),
+        "revoked": status.revoked,
+        "enrolled": status.enrolled,
+    }
+    data.update(extra)
+    return data

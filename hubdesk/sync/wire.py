@@ -1,0 +1,56 @@
+"""The upload batch as it goes on the wire (shared by the engine and the batch file)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from hubdesk.core.hashing import canonical_json
+from hubdesk.protocol.schemas import UploadItem
+from hubdesk.store.sync_repo import OutgoingItem
+
+
+def batch_document(batch_id: str, device_id: str, items: list[OutgoingItem]) -> dict[str, Any]:
+    """The ``UploadBatch`` JSON of a stored batch (items in sequence order)."""
+    return {
+        "protocol": 1,
+        "batch_id": batch_id,
+        "device_id": device_id,
+        "items": [
+            {"seq": i.seq, "content_hash": i.content_hash, "payload": i.payload}
+            for i in sorted(items, key=lambda i: i.seq)
+        ],
+    }
+
+
+def batch_bytes(batch_id: str, device_id: str, items: list[OutgoingItem]) -> bytes:
+    """Canonical JSON: a resend of the same stored batch is byte-identical."""
+    return canonical_json(batch_document(batch_id, device_id, items)).encode("utf-8")
+
+
+def batch_signature(batch: dict[str, Any], device_token: str) -> str:
+    """HMAC-SHA256 (hex) of the canonical JSON of the batch, keyed by the device token."""
+    message = canonical_json(batch).encode("utf-8")
+    return hmac.new(device_token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def split_valid(items: list[OutgoingItem]) -> tuple[list[OutgoingItem], dict[int, str]]:
+    """Items the wire schema accepts, and a plain-English reason for each it never will
+    (so one bad record is quarantined instead of spoiling every batch it is in)."""
+    good: list[OutgoingItem] = []
+    bad: dict[int, str] = {}
+    for item in items:
+        try:
+            UploadItem.model_validate(
+                {"seq": item.seq, "content_hash": item.content_hash, "payload": item.payload}
+            )
+        except PydanticValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))[-60:]
+            bad[item.seq] = f"This record has a value the server cannot accept ({where})."
+            continue
+        good.append(item)
+    return good, bad

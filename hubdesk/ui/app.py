@@ -1,0 +1,143 @@
+"""The GUI's composition root: ``run_gui(paths, options)``.
+
+Start-up order (kept short so the window shows fast): Qt application and
+stylesheet → logging → error reporter → open the store (migrations) → task
+runner → main window shown *locked* → then, off the GUI thread, first run or
+unlock.  Nothing heavy runs before the window is shown.
+
+``HUBDESK_EXIT_AFTER_SHOWN`` / ``options.exit_after_shown``: print
+``window-shown <seconds since process start>`` on stdout once the main window is
+first shown, then quit (the cold-start benchmark).  The start stamp is
+``HUBDESK_T0`` (``time.time()`` set by ``hubdesk.cli`` at the top of ``main``), else
+:data:`PROCESS_START` (a ``time.perf_counter()`` stamp), else this module's import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from hubdesk.core.paths import AppPaths, resources_dir
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from hubdesk.ui.context import LaunchOptions
+
+PROCESS_START: float | None = None
+"""A ``time.perf_counter()`` stamp taken as early as possible (set by the CLI if it wants)."""
+
+_IMPORTED = time.perf_counter()
+log = logging.getLogger("hubdesk.ui.app")
+
+
+def seconds_since_start() -> float:
+    stamp = os.environ.get("HUBDESK_T0")
+    if stamp:
+        try:
+            return time.time() - float(stamp)
+        except ValueError:
+            pass
+    if PROCESS_START is not None:
+        return time.perf_counter() - PROCESS_START
+    return time.perf_counter() - _IMPORTED
+
+
+def stylesheet() -> str:
+    """The bundled stylesheet (``resources/style.qss``), or "" when it is missing."""
+    try:
+        return (resources_dir() / "style.qss").read_text(encoding="utf-8")
+    except OSError:
+        log.warning("stylesheet not found; using the plain Qt look")
+        return ""
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with names, icon and stylesheet (reused when one exists, as in tests)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("HubDesk")
+    app.setApplicationName("HubDesk")
+    app.setApplicationDisplayName("HubDesk")
+    icon = resources_dir() / "icons" / "hubdesk.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    app.setStyle("Fusion")  # the same look on every platform, so the stylesheet applies fully
+    app.setStyleSheet(stylesheet())
+    return app
+
+
+def _storage_failure(message: str, no_err_windows: bool) -> None:
+    print(f"hubdesk: {message}", file=sys.stderr)
+    if no_err_windows:
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, "HubDesk cannot open its data", message)
+
+
+def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
+    """Run the desktop app until its window closes; returns the exit code."""
+    from hubdesk.core.errors import StorageError
+    from hubdesk.core.logging_setup import configure_logging
+
+    exit_after_shown = options.exit_after_shown or os.environ.get("HUBDESK_EXIT_AFTER_SHOWN") == "1"
+    app = make_application()
+    paths.ensure()
+    log_file = configure_logging(paths.logs)
+    options.log_file = log_file
+
+    from hubdesk.ui.errors import ErrorReporter
+
+    errors = ErrorReporter(no_err_windows=options.no_err_windows, log_file=log_file)
+    errors.install_excepthook()
+
+    from hubdesk.store.engine import Store
+
+    try:
+        store = Store.open(paths.database, backups=paths.backups)
+    except StorageError as error:
+        log.error("could not open the database: %s", type(error).__name__)
+        _storage_failure(str(error), options.no_err_windows)
+        return 1
+
+    from PySide6.QtCore import QTimer
+
+    from hubdesk.ui.context import AppContext
+    from hubdesk.ui.main_window import MainWindow
+    from hubdesk.ui.tasks import TaskRunner
+
+    runner = TaskRunner(store, errors.report)
+    context = AppContext(paths, runner, errors)
+    window = MainWindow(context)
+    errors.parent_widget = window
+    window.show()
+    log.info("window shown after %.3f s", seconds_since_start())
+
+    if exit_after_shown:
+        def shown() -> None:
+            print(f"window-shown {seconds_since_start():.3f}", flush=True)
+            window.close()
+
+        QTimer.singleShot(0, shown)
+    else:
+        pin = os.environ.get("HUBDESK_PIN")
+        auto = (options.volunteer, pin) if options.volunteer and pin else None
+        QTimer.singleShot(0, lambda: window.start(auto))
+    try:
+        code = app.exec()
+    finally:
+        runner.shutdown()
+        store.close()
+    return int(code)

@@ -1,0 +1,537 @@
+"""The main window: header (open session, volunteer, alerts), the +1 headcount strip,
+three pages (record a visit, today's visits, this session), menus and the status bar.
+
+The window opens *locked*: nothing personal shows until a volunteer unlocks (or the
+first-run set-up is done).  "Switch volunteer" locks it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from hubdesk.services import sessions
+from hubdesk.services.common import Actor, Changes
+from hubdesk.services.sessions import SessionInfo
+from hubdesk.services.status import StatusCounts, status_counts
+from hubdesk.ui.context import AppContext
+from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
+from hubdesk.ui.widgets import Heading, HintLabel, em, set_dynamic_property
+
+log = logging.getLogger("hubdesk.ui.main_window")
+
+CAPTURE_PAGE, TODAY_PAGE, SESSION_PAGE = 0, 1, 2
+
+
+def status_text(counts: StatusCounts) -> str:
+    """The status bar's words for the sync state (the one place to change them).
+
+    "All saved on this laptop · 12 waiting to send"; "· 3 need attention" when any
+    record was refused.  The sync engineer's states ("All sent · 17:42") plug in here.
+    """
+    parts = ["All saved on this laptop"]
+    if counts.unsent:
+        parts.append(f"{counts.unsent} waiting to send")
+    else:
+        parts.append("nothing waiting to send")
+    if counts.needs_attention:
+        noun = "needs" if counts.needs_attention == 1 else "need"
+        parts.append(f"{counts.needs_attention} {noun} attention")
+    return " · ".join(parts)
+
+
+def alerts_text(count: int) -> str:
+    return f"⚠ {count} safeguarding alert{'s' if count != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class _Restored:
+    session: SessionInfo | None
+
+
+def _restore_session(db: Session, actor: Actor) -> _Restored:
+    """After unlock: find the open session (the latest), and note this volunteer is present."""
+    open_sessions = sessions.open_session_list(db)
+    if not open_sessions:
+        return _Restored(None)
+    chosen = open_sessions[-1]
+    sessions.join_session(db, actor, chosen.id)
+    return _Restored(chosen)
+
+
+def _placeholder(title: str, text: str) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.addWidget(Heading(title))
+    layout.addWidget(HintLabel(text))
+    layout.addStretch(1)
+    return page
+
+
+def _make_capture(context: AppContext) -> QWidget:
+    try:
+        from hubdesk.ui.capture_form import VisitCaptureForm
+    except ImportError:  # the capture engineer's form has not landed yet
+        return _placeholder("Record a visit", "The visit form is on its way.")
+    return VisitCaptureForm(context)
+
+
+def _make_today(context: AppContext) -> QWidget:
+    try:
+        from hubdesk.ui.today_list import TodayVisitsView
+    except ImportError:
+        return _placeholder("Today's visits", "Today's list is on its way.")
+    return TodayVisitsView(context)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        ready(): the window is unlocked and showing the work pages.
+        locked_changed(bool): True when the window locks, False when unlocked.
+    """
+
+    ready = Signal()
+    locked_changed = Signal(bool)
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.setWindowTitle("HubDesk")
+        self.setObjectName("mainWindow")
+        self.session: SessionInfo | None = None
+        self.open_alerts = 0
+        self.counts: StatusCounts | None = None
+        self.dialog: QWidget | None = None  # the dialog currently open (tests drive it)
+        self._closing = False
+        self._force = False
+        self._status_pending = False
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.locked_page = self._build_locked_page()
+        self.stack.addWidget(self.locked_page)
+        self.work_page = QWidget()
+        self.stack.addWidget(self.work_page)
+        work = QVBoxLayout(self.work_page)
+        work.setContentsMargins(0, 0, 0, 0)
+        work.setSpacing(0)
+        work.addWidget(self._build_header())
+
+        strip = QFrame()
+        strip.setObjectName("panel")
+        strip_layout = QHBoxLayout(strip)
+        pad = em(self, 0.4)
+        strip_layout.setContentsMargins(em(self, 1.0), pad, em(self, 1.0), pad)
+        self.headcount_bar = HeadcountBar(context)
+        strip_layout.addWidget(self.headcount_bar)
+        self.no_session_note = QLabel(
+            "No session is open. Choose “Open session…” (Ctrl+O) before recording visits.")
+        self.no_session_note.setWordWrap(True)
+        strip_layout.addWidget(self.no_session_note, 1)
+        work.addWidget(strip)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.capture = _make_capture(context)
+        self.today = _make_today(context)
+        self.session_panel = SessionPanel(context)
+        self.tabs.addTab(self.capture, "&Record a visit")
+        self.tabs.addTab(self.today, "&Today's visits")
+        self.tabs.addTab(self.session_panel, "This &session")
+        self.tabs.setTabToolTip(CAPTURE_PAGE, "Record a visit (Ctrl+N)")
+        self.tabs.setTabToolTip(TODAY_PAGE, "Today's visits (Ctrl+L)")
+        self.tabs.setTabToolTip(SESSION_PAGE, "Headcount and activities (Ctrl+E)")
+        work.addWidget(self.tabs, 1)
+        self._connect_pages()
+
+        self._build_menus()
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("syncStatus")
+        self.status_label.setAccessibleName("Sending status")
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self.statusBar().setSizeGripEnabled(False)
+
+        context.actor_changed.connect(self._actor_changed)
+        context.session_changed.connect(self._session_changed)
+        context.runner.data_changed.connect(self._data_changed)
+        self.headcount_bar.info_changed.connect(self._session_info)
+        self._show_locked(True)
+        self._fit_to_screen()
+
+    # ---- building -------------------------------------------------------------------
+
+    def _build_locked_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        margin = em(page, 2.0)
+        layout.setContentsMargins(margin, margin, margin, margin)
+        layout.setSpacing(em(page, 1.0))
+        self.locked_heading = Heading("HubDesk is locked")
+        layout.addWidget(self.locked_heading)
+        self.locked_hint = HintLabel("Unlock with your name and PIN to record visits.")
+        layout.addWidget(self.locked_hint)
+        self.unlock_button = QPushButton("&Unlock…")
+        set_dynamic_property(self.unlock_button, "primary", True)
+        self.unlock_button.clicked.connect(self.lock)
+        layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+        return page
+
+    def _build_header(self) -> QWidget:
+        header = QFrame()
+        header.setObjectName("header")
+        layout = QHBoxLayout(header)
+        pad = em(self, 0.5)
+        layout.setContentsMargins(em(self, 1.0), pad, em(self, 1.0), pad)
+        layout.setSpacing(em(self, 0.8))
+        self.session_title = QLabel("No session open")
+        self.session_title.setObjectName("sessionTitle")
+        self.session_title.setWordWrap(True)
+        font = self.session_title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.session_title.setFont(font)
+        layout.addWidget(self.session_title, 1)
+        self.alerts_badge = QLabel()
+        self.alerts_badge.setObjectName("alertBadge")
+        self.alerts_badge.setToolTip("Safeguarding concerns waiting for a coordinator to follow up")
+        self.alerts_badge.hide()
+        layout.addWidget(self.alerts_badge)
+        self.open_session_button = QPushButton("Open session…")
+        self.open_session_button.setToolTip("Open a session at a venue (Ctrl+O)")
+        self.open_session_button.clicked.connect(self.open_session)
+        layout.addWidget(self.open_session_button)
+        self.close_session_button = QPushButton("Close session…")
+        self.close_session_button.setToolTip("See the session's figures and close it (Ctrl+Shift+W)")
+        self.close_session_button.clicked.connect(self.close_session)
+        layout.addWidget(self.close_session_button)
+        self.volunteer_label = QLabel()
+        self.volunteer_label.setObjectName("volunteerName")
+        layout.addWidget(self.volunteer_label)
+        self.switch_button = QPushButton("Switch volunteer")
+        self.switch_button.setToolTip("Lock HubDesk so another volunteer can unlock (Ctrl+Shift+L)")
+        self.switch_button.clicked.connect(self.lock)
+        layout.addWidget(self.switch_button)
+        return header
+
+    def _action(self, menu_name: str, text: str, shortcut: str | QKeySequence.StandardKey,
+                slot: Callable[[], object], tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')} "
+                          f"({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.triggered.connect(lambda _checked=False: slot())
+        self._menus[menu_name].addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._menus = {
+            "hubdesk": bar.addMenu("&HubDesk"),
+            "session": bar.addMenu("&Session"),
+            "go": bar.addMenu("&Go"),
+            "help": bar.addMenu("He&lp"),
+        }
+        self.switch_action = self._action("hubdesk", "S&witch volunteer or lock", "Ctrl+Shift+L",
+                                          self.lock)
+        self._menus["hubdesk"].addSeparator()
+        self.quit_action = self._action("hubdesk", "&Quit HubDesk", "Ctrl+Q", self.close)
+        self.open_session_action = self._action("session", "&Open session…", "Ctrl+O",
+                                                self.open_session)
+        self.close_session_action = self._action("session", "&Close session…", "Ctrl+Shift+W",
+                                                 self.close_session)
+        self._menus["session"].addSeparator()
+        self.headcount_action = self._action(
+            "session", HEADCOUNT_TEXT.replace("+1", "&+1"), "Ctrl+H",
+            lambda: self.headcount_bar.change_headcount(+1), "Add one to the headcount")
+        self.headcount_undo_action = self._action(
+            "session", "&Undo last +1 (−1)", "Ctrl+Shift+H",
+            lambda: self.headcount_bar.change_headcount(-1), "Take one off the headcount")
+        self.record_action = self._action("go", "&Record a visit", "Ctrl+N", self.show_capture)
+        self.today_action = self._action("go", "&Today's visits", "Ctrl+L", self.show_today)
+        self.session_page_action = self._action("go", "This &session: headcount and activities",
+                                                "Ctrl+E", self.show_session_page)
+        self.shortcuts_action = self._action("help", "&Keyboard shortcuts", "F1",
+                                             self.show_shortcuts)
+        self.data_folder_action = QAction("Where is my &data?", self)
+        self.data_folder_action.triggered.connect(self.show_data_folder)
+        self._menus["help"].addAction(self.data_folder_action)
+        self.headcount_bar.plus.setToolTip("Add one to the headcount (Ctrl+H)")
+        self.headcount_bar.minus.setToolTip("Take one off the headcount (Ctrl+Shift+H)")
+        self._work_actions = [self.open_session_action, self.close_session_action,
+                              self.headcount_action, self.headcount_undo_action, self.record_action,
+                              self.today_action, self.session_page_action, self.switch_action]
+
+    def _connect_pages(self) -> None:
+        edit_requested = getattr(self.today, "edit_requested", None)
+        if edit_requested is not None:
+            edit_requested.connect(self.edit_visit)
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        available = screen.availableGeometry()
+        self.resize(min(available.width(), em(self, 70)), min(available.height(), em(self, 42)))
+
+    # ---- start-up, lock and unlock -------------------------------------------------
+
+    def start(self, auto_unlock: tuple[str, str] | None = None) -> None:
+        """After the window is shown: first run, or unlock (``auto_unlock`` = name, PIN)."""
+        from hubdesk.services.setup import needs_first_run
+
+        def decide(first_run: bool) -> None:
+            if first_run:
+                self.show_first_run()
+            elif auto_unlock is not None:
+                self._auto_unlock(*auto_unlock)
+            else:
+                self.lock()
+
+        self.context.runner.run_db(needs_first_run, decide)
+
+    def _auto_unlock(self, name: str, pin: str) -> None:
+        from hubdesk.ui.unlock_dialog import _try_unlock
+
+        def done(outcome: object) -> None:
+            if isinstance(outcome, Actor):
+                self.unlocked(outcome)
+            else:
+                self.lock()
+
+        self.context.runner.run_db(lambda db: _try_unlock(db, name, pin), done)
+
+    def show_first_run(self) -> None:
+        from hubdesk.ui.first_run_dialog import FirstRunDialog, FirstRunResult
+
+        self.locked_heading.setText("Welcome to HubDesk")
+        self.locked_hint.setText("Set up the hub on this laptop to start.")
+        dialog = FirstRunDialog(self.context, self)
+        dialog.completed.connect(lambda result: self.unlocked(result.actor)
+                                 if isinstance(result, FirstRunResult) else None)
+        self._open_dialog(dialog)
+
+    def lock(self) -> None:
+        """Lock the window (switch volunteer) and ask for a name and PIN."""
+        from hubdesk.ui.unlock_dialog import UnlockDialog
+
+        if isinstance(self.dialog, UnlockDialog) and self.dialog.isVisible():
+            self.dialog.raise_()
+            return
+        self.context.set_actor(None)
+        self.locked_heading.setText("HubDesk is locked")
+        self.locked_hint.setText("Unlock with your name and PIN to record visits.")
+        dialog = UnlockDialog(self.context, self, locked=True)
+        dialog.unlocked.connect(self.unlocked)
+        dialog.quit_requested.connect(self.close)
+        self._open_dialog(dialog)
+
+    def unlocked(self, actor: Actor) -> None:
+        self.context.set_actor(actor)
+        self.context.runner.run_db(lambda db: _restore_session(db, actor), self._restored)
+
+    def _restored(self, restored: _Restored) -> None:
+        if restored.session is not None:
+            self.context.set_session(restored.session.id)
+        self._show_locked(False)
+        self.show_capture()
+        self.refresh_status()
+        self.ready.emit()
+
+    def _open_dialog(self, dialog: QWidget) -> None:
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda: self._dialog_gone(dialog))
+        dialog.open()  # type: ignore[attr-defined]
+
+    def _dialog_gone(self, dialog: QWidget) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _show_locked(self, locked: bool) -> None:
+        self.stack.setCurrentWidget(self.locked_page if locked else self.work_page)
+        for action in self._work_actions:
+            action.setEnabled(not locked)
+        self.switch_action.setEnabled(not locked)
+        if locked:
+            self.status_label.setText("Locked")
+        self.locked_changed.emit(locked)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.stack.currentWidget() is self.locked_page
+
+    def _actor_changed(self, actor: Actor | None) -> None:
+        if actor is None:
+            self._show_locked(True)
+            self.volunteer_label.setText("")
+            return
+        role = "coordinator" if actor.is_coordinator else "volunteer"
+        self.volunteer_label.setText(f"{actor.display_name} ({role})")
+        self.volunteer_label.setAccessibleName(f"Unlocked by {actor.display_name}, {role}")
+
+    # ---- session ---------------------------------------------------------------------
+
+    def _session_changed(self, session_id: str | None) -> None:
+        if session_id is None:
+            self._session_info(None)
+        self.refresh_status()
+
+    def _session_info(self, info: SessionInfo | None) -> None:
+        self.session = info
+        has_session = info is not None
+        self.session_title.setText(info.title if info is not None else "No session open")
+        self.session_title.setAccessibleName(
+            f"Open session: {info.title}" if info is not None else "No session open")
+        self.setWindowTitle(f"HubDesk – {info.title}" if info is not None else "HubDesk")
+        self.open_session_button.setVisible(not has_session)
+        self.close_session_button.setVisible(has_session)
+        self.no_session_note.setVisible(not has_session)
+        locked = self.is_locked
+        self.open_session_action.setEnabled(not locked)
+        self.close_session_action.setEnabled(has_session and not locked)
+        self.headcount_action.setEnabled(has_session and not locked)
+        self.headcount_undo_action.setEnabled(has_session and not locked and bool(info and info.headcount))
+
+    def open_session(self) -> None:
+        from hubdesk.ui.session_dialogs import OpenSessionDialog
+
+        if self.is_locked:
+            return
+        if self.session is not None:
+            self.context.errors.user_error.emit("A session is already open. Close it first.")
+            self.statusBar().showMessage("A session is already open. Close it first.", 5000)
+            return
+        self._open_dialog(OpenSessionDialog(self.context, self))
+
+    def close_session(self) -> None:
+        from hubdesk.ui.session_dialogs import CloseSessionDialog
+
+        session_id = self.context.session_id
+        if self.is_locked or session_id is None:
+            return
+        self._open_dialog(CloseSessionDialog(self.context, session_id, self))
+
+    # ---- pages -----------------------------------------------------------------------
+
+    def show_capture(self) -> None:
+        self.tabs.setCurrentIndex(CAPTURE_PAGE)
+        self.capture.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_today(self) -> None:
+        self.tabs.setCurrentIndex(TODAY_PAGE)
+        self.today.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_session_page(self) -> None:
+        self.tabs.setCurrentIndex(SESSION_PAGE)
+        self.session_panel.plus.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def edit_visit(self, visit_id: str) -> None:
+        edit = getattr(self.capture, "edit_visit", None)
+        if edit is None:
+            return
+        self.tabs.setCurrentIndex(CAPTURE_PAGE)
+        edit(visit_id)
+
+    # ---- status bar and alerts -------------------------------------------------------
+
+    def _data_changed(self, _changes: Changes) -> None:
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Reload the counts for the status bar (coalesced: one query in flight at most)."""
+        if self._status_pending or self._closing:
+            return
+        self._status_pending = True
+        self.context.runner.run_db(status_counts, self._show_status, self._status_failed)
+
+    def _status_failed(self, error: BaseException) -> None:
+        self._status_pending = False
+        log.warning("status counts failed: %s", type(error).__name__)
+
+    def _show_status(self, counts: StatusCounts) -> None:
+        self._status_pending = False
+        self.counts = counts
+        if not self.is_locked:
+            self.status_label.setText(status_text(counts))
+        self.open_alerts = counts.open_alerts
+        actor = self.context.actor
+        show_alerts = bool(actor and actor.is_coordinator and counts.open_alerts)
+        self.alerts_badge.setText(alerts_text(counts.open_alerts))
+        self.alerts_badge.setAccessibleName(alerts_text(counts.open_alerts).lstrip("⚠ "))
+        self.alerts_badge.setVisible(show_alerts and not self.is_locked)
+
+    # ---- help ------------------------------------------------------------------------
+
+    def shortcut_lines(self) -> list[str]:
+        lines = []
+        for menu in self._menus.values():
+            for action in menu.actions():
+                if action.shortcut().isEmpty():
+                    continue
+                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                lines.append(f"{key}: {action.text().replace('&', '')}")
+        return lines
+
+    def show_shortcuts(self) -> None:
+        text = "\n".join([*self.shortcut_lines(), "Enter: save", "Esc: cancel"])
+        if self.context.errors.no_err_windows:
+            log.info("keyboard shortcuts asked for")
+            return
+        QMessageBox.information(self, "Keyboard shortcuts", text)
+
+    def show_data_folder(self) -> None:
+        text = (f"Your records are saved on this laptop in:\n{self.context.paths.data_dir}\n\n"
+                f"Log files are in:\n{self.context.paths.logs}")
+        if self.context.errors.no_err_windows:
+            return
+        QMessageBox.information(self, "Where is my data?", text)
+
+    # ---- closing ---------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Finish queued saves before the lanes stop (never drop a save on the floor)."""
+        runner = self.context.runner
+        save_now = getattr(self.capture, "save_draft_now", None)
+        if not self._closing and callable(save_now):
+            try:
+                save_now()
+            except Exception:  # never let a draft problem stop the app closing
+                log.exception("saving the draft on close failed")
+        self._closing = True
+        if runner.busy and not self._force:
+            event.ignore()
+            runner.busy_changed.connect(self._close_when_idle)
+            QTimer.singleShot(10_000, self._force_close)
+            return
+        runner.shutdown()
+        event.accept()
+
+    def _close_when_idle(self, busy: bool) -> None:
+        if not busy:
+            self.close()
+
+    def _force_close(self) -> None:
+        if self.isVisible():
+            log.warning("closing with work still queued")
+            self._force = True
+            self.close()

@@ -1,0 +1,157 @@
+"""Qt item models over the plain rows the services return (checked with qtmodeltester).
+
+The models hold plain values only (``ServiceRow``, ``VisitRow``); they never touch
+the database.  Views fill them from ``runner.run_db`` results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from hubdesk.core.vocab import vocabularies
+from hubdesk.services.directory import ServiceRow
+from hubdesk.services.visits import VisitRow
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The record id (service id or visit id) of a row."""
+
+Index = QModelIndex | QPersistentModelIndex
+
+SYNC_BADGES = {
+    "pending": "Waiting to send …",
+    "sending": "Waiting to send …",
+    "sent": "Sent ✓",
+    "rejected": "Needs attention !",
+    "conflict": "Needs attention !",
+}
+
+
+def sync_badge(state: str) -> str:
+    """Text + symbol for a sync state (colour is never the only signal)."""
+    return SYNC_BADGES.get(state, "Waiting to send …")
+
+
+def service_line(row: ServiceRow) -> str:
+    """One line for a service: name, phone and a note when it is paused or a sample."""
+    parts = [row.name]
+    if row.phone:
+        parts.append(row.phone)
+    line = " · ".join(parts)
+    if row.status != "active":
+        line += f" ({row.status})"
+    return line
+
+
+class ServiceListModel(QAbstractListModel):
+    """Directory search results for the signposting picker."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ServiceRow] = []
+
+    def set_rows(self, rows: Sequence[ServiceRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> ServiceRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    @property
+    def rows(self) -> list[ServiceRow]:
+        return list(self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            prefix = "Crisis support: " if row.is_crisis else ""
+            return prefix + service_line(row)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            categories = ", ".join(vocabularies().service_categories.label(c) for c in row.categories)
+            details = [row.organisation, categories, row.access_label, row.description]
+            return "\n".join(d for d in details if d)
+        if role == ID_ROLE:
+            return row.id
+        return None
+
+
+class VisitTableModel(QAbstractTableModel):
+    """Today's visits: one row per visit (current version)."""
+
+    HEADERS = ("Time", "How they came", "Age", "Sex", "Topics", "Signposts", "Safeguarding",
+               "Version", "Sending")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[VisitRow] = []
+
+    def set_rows(self, rows: Sequence[VisitRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> VisitRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def _text(self, row: VisitRow, column: int) -> str:
+        vocab = vocabularies()
+        if column == 0:
+            return row.local_time.strftime("%H:%M")
+        if column == 1:
+            return vocab.contact_modes.label(row.contact_mode)
+        if column == 2:
+            return vocab.age_bands.label(row.age_band)
+        if column == 3:
+            return vocab.sexes.label(row.sex)
+        if column == 4:
+            return ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None"
+        if column == 5:
+            return str(row.signposts)
+        if column == 6:
+            return "⚠ Concern raised" if row.safeguarding else "No"
+        if column == 7:
+            return f"v{row.version}"
+        return sync_badge(row.sync_state)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
+                or not 0 <= index.column() < len(self.HEADERS):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == 8:
+                return {"sent": "The server has this visit.",
+                        "rejected": "The server could not take this visit; see the sync panel.",
+                        "conflict": "Someone else changed this visit; a coordinator will resolve it.",
+                        }.get(row.sync_state, "Saved on this laptop; it will be sent at the next sync.")
+            if index.column() == 7:
+                return f"Version {row.version} (an edit saves a new version)"
+            return None
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.HEADERS[index.column()]}: {self._text(row, index.column())}"
+        if role == ID_ROLE:
+            return row.id
+        return None

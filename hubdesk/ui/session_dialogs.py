@@ -1,0 +1,325 @@
+"""Open a session at a venue; close it with its summary."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from hubdesk.core.errors import ValidationError
+from hubdesk.core.vocab import vocabularies
+from hubdesk.services import sessions, setup
+from hubdesk.services.common import Changes
+from hubdesk.services.sessions import SessionSummary, VenueInfo
+from hubdesk.ui.base_dialog import BaseDialog
+from hubdesk.ui.context import AppContext
+from hubdesk.ui.widgets import (
+    Heading,
+    HintLabel,
+    LabelledField,
+    combo_select,
+    combo_with_terms,
+    em,
+    line_edit,
+    set_dynamic_property,
+)
+
+
+def _hub_id(db: Session) -> str:
+    from hubdesk.store import repositories as repo
+
+    state = repo.device_state(db)
+    if state is not None and state.hub_id:
+        return state.hub_id
+    venues = sessions.list_venues(db)
+    if not venues:
+        raise ValidationError({"new_venue_name": "Set up the hub first."})
+    return venues[0].hub_id
+
+
+def _add_venue(db: Session, name: str, venue_type: str, postcode: str) -> str:
+    return setup.add_venue(db, _hub_id(db), name, venue_type, postcode)
+
+
+class OpenSessionDialog(BaseDialog):
+    """Where is the hub meeting, and what kind of session is it?
+
+    Coordinators can add a venue inline.
+
+    Signals:
+        opened(str): the new session's id (after it was saved).
+    """
+
+    opened = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Open a session", "Open a session", parent,
+                         intro="Choose where the hub is meeting today.", ok_text="Open session")
+        self.context = context
+        vocab = vocabularies()
+        self.session_id: str | None = None
+        self.venue = QComboBox()
+        self.add_field("venue", "Venue", self.venue)
+
+        actor = context.actor
+        self.is_coordinator = bool(actor and actor.is_coordinator)
+        self.add_venue_button = QPushButton("Add a &venue…")
+        self.add_venue_button.setAutoDefault(False)
+        self.add_venue_button.setToolTip("Add a new place the hub meets (coordinators)")
+        self.add_venue_button.clicked.connect(self.show_new_venue)
+        self.add_venue_button.setVisible(self.is_coordinator)
+        self.add_widget(self.add_venue_button)
+
+        self.new_venue_box = QFrame()
+        self.new_venue_box.setObjectName("panel")
+        box_layout = QVBoxLayout(self.new_venue_box)
+        pad = em(self, 0.6)
+        box_layout.setContentsMargins(pad, pad, pad, pad)
+        box_layout.setSpacing(em(self, 0.6))
+        box_layout.addWidget(Heading("New venue", level=2))
+        self.new_venue_name = line_edit(max_length=120)
+        self.new_venue_type = combo_with_terms((t.code, t.label) for t in vocab.venue_types.terms)
+        combo_select(self.new_venue_type, "other")
+        self.new_venue_postcode = line_edit(max_length=8)
+        for name, label, field, hint in (
+            ("new_venue_name", "Venue name", self.new_venue_name, ""),
+            ("new_venue_type", "Type of venue", self.new_venue_type, ""),
+            ("new_venue_postcode", "Postcode district (optional)", self.new_venue_postcode,
+             "For example SG1"),
+        ):
+            labelled = LabelledField(label, field, hint, name=name)
+            self.fields[name] = labelled
+            box_layout.addWidget(labelled)
+        self.save_venue_button = QPushButton("Save venue")
+        self.save_venue_button.setAutoDefault(False)
+        self.save_venue_button.clicked.connect(self.save_new_venue)
+        box_layout.addWidget(self.save_venue_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.new_venue_box.hide()
+        self.add_widget(self.new_venue_box)
+
+        self.session_type = combo_with_terms((t.code, t.label) for t in vocab.session_types.terms)
+        self.add_field("session_type", "Kind of session", self.session_type)
+        self.warm_space = QCheckBox("This is also a &warm space")
+        self.warm_space.setAccessibleName("This is also a warm space")
+        self.session_type.currentIndexChanged.connect(self._type_changed)
+        self.add_widget(self.warm_space)
+        self.finish_body()
+        self.fit_to_screen(30)
+        self.set_busy(True)
+        context.runner.run_db(sessions.list_venues, self._show_venues, self._failed)
+
+    def _type_changed(self) -> None:
+        if self.session_type.currentData() == "warm_space":
+            self.warm_space.setChecked(True)
+
+    def _show_venues(self, venues: list[VenueInfo], select: str | None = None) -> None:
+        self.set_busy(False)
+        current = select or self.venue.currentData()
+        self.venue.clear()
+        labels = vocabularies().venue_types
+        for venue in venues:
+            self.venue.addItem(f"{venue.name} ({labels.label(venue.venue_type).lower()})", venue.id)
+        if current:
+            combo_select(self.venue, current)
+        self.venue.setFocus()
+
+    def show_new_venue(self) -> None:
+        self.new_venue_box.show()
+        self.add_venue_button.hide()
+        self.new_venue_name.setFocus()
+
+    def save_new_venue(self) -> None:
+        name = self.new_venue_name.text().strip()
+        if not name:
+            self.show_errors({"new_venue_name": "Enter the venue's name."})
+            return
+        venue_type = str(self.new_venue_type.currentData())
+        postcode = self.new_venue_postcode.text()
+        self.set_busy(True)
+
+        def work(db: Session) -> tuple[list[VenueInfo], str]:
+            venue_id = _add_venue(db, name, venue_type, postcode)
+            return sessions.list_venues(db), venue_id
+
+        self.context.runner.run_db(work, self._venue_saved, self._failed)
+
+    def _venue_saved(self, result: tuple[list[VenueInfo], str]) -> None:
+        venues, venue_id = result
+        self.clear_errors()
+        self._show_venues(venues, select=venue_id)
+        self.new_venue_name.clear()
+        self.new_venue_postcode.clear()
+        self.new_venue_box.hide()
+        self.add_venue_button.show()
+
+    def accept_requested(self) -> None:
+        if self.new_venue_box.isVisible() and self.new_venue_name.hasFocus():
+            self.save_new_venue()
+            return
+        actor = self.context.actor
+        venue_id = self.venue.currentData()
+        if venue_id is None:
+            self.show_errors({"venue": "Choose where the hub is meeting."})
+            return
+        if actor is None:
+            self.show_errors({"venue": "Unlock HubDesk first."})
+            return
+        session_type = str(self.session_type.currentData())
+        warm = self.warm_space.isChecked()
+        self.clear_errors()
+        self.set_busy(True)
+        self.context.runner.run_db(
+            lambda db: sessions.open_session(db, actor, str(venue_id), session_type, warm_space=warm),
+            self._opened, self._failed)
+
+    def _opened(self, changes: Changes) -> None:
+        self.set_busy(False)
+        self.session_id = changes.primary_id
+        self.context.set_session(changes.primary_id)
+        self.opened.emit(changes.primary_id)
+        self.done_ok()
+
+    def _failed(self, error: BaseException) -> None:
+        self.set_busy(False)
+        if isinstance(error, ValidationError):
+            renamed = {"venue_name": "new_venue_name"}
+            self.show_errors({renamed.get(k, k): v for k, v in error.field_errors.items()})
+            return
+        self.context.errors.report(error)
+
+
+def summary_figures(summary: SessionSummary) -> list[tuple[str, str, str]]:
+    """(key, label, value) rows of a session summary, in reading order."""
+    vocab = vocabularies()
+    rows: list[tuple[str, str, str]] = [
+        ("visits", "Visits recorded", str(summary.visits)),
+        ("first_visits", "First visits", str(summary.first_visits)),
+        ("headcount", "Helped without details (headcount)", str(summary.session.headcount)),
+        ("people_engaged", "People engaged in total", str(summary.people_engaged)),
+    ]
+    topics = sorted(summary.topics.items(), key=lambda item: (-item[1], vocab.mecc_topics.label(item[0])))
+    rows.append(("topics", "Topics talked about",
+                 "\n".join(f"{vocab.mecc_topics.label(code)}: {count}" for code, count in topics) or "None"))
+    kinds = [(t.code, t.label) for t in vocab.signpost_kinds.terms if summary.signposts.get(t.code)]
+    rows.append(("signposts", f"Signposts and referrals ({summary.signposts_total})",
+                 "\n".join(f"{label}: {summary.signposts[code]}" for code, label in kinds) or "None"))
+    activities = summary.session.activities
+    rows.append(("activities", f"Activities ({summary.activity_attendance} took part)",
+                 "\n".join(f"{name}: {attendance} took part ({under} under 18)"
+                           for name, attendance, under in activities) or "None"))
+    rows.append(("safeguarding", "Safeguarding concerns flagged", str(summary.safeguarding)))
+    return rows
+
+
+class CloseSessionDialog(BaseDialog):
+    """Shows the session's summary; "Close session" finalises it for sending.
+
+    After closing, the dialog shows the final summary with a "Done" button.
+
+    Signals:
+        closed(object): the final :class:`SessionSummary`.
+    """
+
+    closed = Signal(object)
+
+    def __init__(self, context: AppContext, session_id: str, parent: QWidget | None = None) -> None:
+        super().__init__("Close the session", "Close the session", parent,
+                         intro="Check the figures, then close the session. "
+                               "Its figures are sent with the next sync.",
+                         ok_text="Close session")
+        self.context = context
+        self.session_id = session_id
+        self.summary: SessionSummary | None = None
+        self.is_closed = False
+        set_dynamic_property(self.ok_button, "primary", False)
+        set_dynamic_property(self.ok_button, "warning", True)
+        self.session_title = Heading("", level=2)
+        self.add_widget(self.session_title)
+        self.grid_box = QWidget()
+        self.grid = QGridLayout(self.grid_box)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(em(self, 1.5))
+        self.grid.setVerticalSpacing(em(self, 0.5))
+        self.add_widget(self.grid_box)
+        self.values: dict[str, QLabel] = {}
+        self.loading = HintLabel("Adding up the figures…")
+        self.add_widget(self.loading)
+        self.finish_body()
+        self.fit_to_screen(34)
+        self.set_busy(True)
+        context.runner.run_db(lambda db: sessions.session_summary(db, session_id),
+                              self._show_summary, self._failed)
+
+    def _show_summary(self, summary: SessionSummary) -> None:
+        self.set_busy(False)
+        self.summary = summary
+        self.loading.hide()
+        self.session_title.setText(
+            f"{summary.session.title} · {summary.session.session_date:%A %d %B %Y}")
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.values.clear()
+        for row, (key, label, value) in enumerate(summary_figures(summary)):
+            name = QLabel(label)
+            name.setObjectName("fieldLabel")
+            name.setWordWrap(True)
+            shown = QLabel(value)
+            shown.setObjectName("bigNumber")
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            shown.setAccessibleName(f"{label}: {value}")
+            self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
+            self.values[key] = shown
+        self.grid.setColumnStretch(1, 1)
+        self.fit_to_screen(34)
+        self.ok_button.setFocus()
+
+    def value(self, key: str) -> str:
+        return self.values[key].text()
+
+    def accept_requested(self) -> None:
+        if self.is_closed:
+            self.done_ok()
+            return
+        actor = self.context.actor
+        if actor is None or self.summary is None:
+            return
+        self.set_busy(True)
+        session_id = self.session_id
+        self.context.runner.run_db(lambda db: sessions.close_session(db, actor, session_id),
+                                   self._closed, self._failed)
+
+    def _closed(self, summary: SessionSummary) -> None:
+        self.is_closed = True
+        self.heading.setText("Session closed")
+        self.intro.setText("These figures are saved and will be sent with the next sync.")
+        self.ok_button.setText("Done")
+        set_dynamic_property(self.ok_button, "warning", False)
+        set_dynamic_property(self.ok_button, "primary", True)
+        if self.cancel_button is not None:
+            self.cancel_button.hide()
+        self._show_summary(summary)
+        if self.context.session_id == self.session_id:
+            self.context.set_session(None)
+        # closing changes what the other screens show (status bar, today's list)
+        self.context.runner.data_changed.emit(Changes().add("session", self.session_id))
+        self.closed.emit(summary)
+
+    def _failed(self, error: BaseException) -> None:
+        self.set_busy(False)
+        if isinstance(error, ValidationError):
+            self.show_errors(error.field_errors)
+            return
+        self.context.errors.report(error)

@@ -1,0 +1,403 @@
+"""The signposting picker: type-ahead search over the services directory.
+
+Typing searches the directory on the database lane (debounced ~150 ms, stale answers
+dropped); Enter in the search box adds the highlighted (or first) result, even when
+it is pressed before the answer arrived.  Crisis services are always shown on a line
+of their own.  Each chosen service gets its kind (information / signpost / warm
+handover / referral) and the topic it is for (guessed from its categories).
+
+Signals:
+    changed(): the chosen signposts (or their kind/topic) changed.
+    settled(): a pick asked for before its search answered has now been made (or failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hubdesk.core.vocab import vocabularies
+from hubdesk.services import directory
+from hubdesk.services.directory import ServiceRow
+from hubdesk.services.visits import SignpostAnswer
+from hubdesk.ui.context import AppContext
+from hubdesk.ui.models import ID_ROLE, ServiceListModel, service_line
+from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, combo_with_terms, em
+
+SEARCH_DEBOUNCE_MS = 150
+
+# service category -> the MECC topic a signpost in it is most likely for
+CATEGORY_TOPICS: dict[str, str] = {
+    "stop_smoking": "smoking",
+    "alcohol_drugs": "alcohol",
+    "weight": "healthy_weight",
+    "activity": "physical_activity",
+    "mental_health": "mental_wellbeing",
+    "crisis": "mental_wellbeing",
+    "social": "loneliness",
+    "social_prescribing": "loneliness",
+    "carers": "carer",
+    "bereavement": "bereavement",
+    "money": "money",
+    "energy": "fuel",
+    "food": "food",
+    "housing": "housing",
+    "employment": "employment",
+    "digital": "forms_digital",
+    "falls": "falls",
+    "adult_social_care": "support_at_home",
+}
+
+
+def guess_topic(categories: Sequence[str], topics: Sequence[str]) -> str | None:
+    """The chosen topic a service is most likely for (None when there is no good guess)."""
+    wanted = [CATEGORY_TOPICS[c] for c in categories if c in CATEGORY_TOPICS]
+    for topic in topics:
+        if topic in wanted:
+            return topic
+    return topics[0] if len(topics) == 1 else None
+
+
+class SearchEdit(QLineEdit):
+    """A search box where Enter picks a result when there is text (else it passes Enter on,
+    so the form saves) and Down moves into the results.
+
+    Signals:
+        pick_requested(): Enter with text in the box.
+        down_pressed(): the Down arrow.
+    """
+
+    pick_requested = Signal()
+    down_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain and self.text().strip():
+            self.pick_requested.emit()
+            event.accept()
+            return
+        if key == Qt.Key.Key_Down and plain:
+            self.down_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ResultsView(QListView):
+    """Results list: Enter or Space adds the current service; Up on the first row goes back.
+
+    Signals:
+        pick_requested(): Enter/Space on a result.
+        up_from_top(): Up pressed on the first row.
+    """
+
+    pick_requested = Signal()
+    up_from_top = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and self.currentIndex().isValid():
+            self.pick_requested.emit()
+            event.accept()
+            return
+        if key == Qt.Key.Key_Up and self.currentIndex().row() <= 0:
+            self.up_from_top.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+@dataclass
+class _Chosen:
+    answer: SignpostAnswer
+    name: str
+    row: QWidget
+    kind: QComboBox
+    topic: QComboBox
+
+
+class SignpostPicker(QWidget):
+    changed = Signal()
+    settled = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._topics: list[str] = []
+        self._chosen: list[_Chosen] = []
+        self._search_number = 0
+        self._searching = False
+        self._pick_when_ready = False
+        vocab = vocabularies()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(em(self, 0.4))
+
+        self.crisis = QLabel("Crisis support: Samaritans 116 123 (any time, free)")
+        self.crisis.setObjectName("crisisLine")
+        self.crisis.setWordWrap(True)
+        self.crisis.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.crisis.setAccessibleName("Crisis support services")
+        layout.addWidget(self.crisis)
+
+        self.search = SearchEdit()
+        self.search.setPlaceholderText("Type a service, need or place")
+        self.search.setMaxLength(directory.MAX_QUERY)
+        self.category = combo_with_terms([(t.code, t.label) for t in vocab.service_categories.terms],
+                                         placeholder="All categories")
+        self.category.setMaxVisibleItems(12)
+        fields = QGridLayout()
+        fields.setHorizontalSpacing(em(self, 0.8))
+        self.search_field = LabelledField(
+            "Signp&ost to a service", self.search,
+            "Type to search. Enter adds the first match; Down arrow to choose another.")
+        self.category_field = LabelledField("Category", self.category)
+        fields.addWidget(self.search_field, 0, 0)
+        fields.addWidget(self.category_field, 0, 1, Qt.AlignmentFlag.AlignBottom)
+        fields.setColumnStretch(0, 3)
+        fields.setColumnStretch(1, 2)
+        layout.addLayout(fields)
+
+        self.model = ServiceListModel(self)
+        self.results = ResultsView()
+        self.results.setModel(self.model)
+        self.results.setAccessibleName("Matching services")
+        self.results.setUniformItemSizes(True)
+        self.results.setMinimumHeight(em(self, 4.2))
+        self.results.setMaximumHeight(em(self, 6.5))
+        layout.addWidget(self.results)
+
+        self.status = HintLabel()
+        self.status.setAccessibleName("Signposting status")
+        layout.addWidget(self.status)
+
+        self.chosen_box = QWidget()
+        self.chosen_layout = QVBoxLayout(self.chosen_box)
+        self.chosen_layout.setContentsMargins(0, 0, 0, 0)
+        self.chosen_layout.setSpacing(em(self, 0.3))
+        self.chosen_heading = QLabel("Chosen signposts")
+        self.chosen_heading.setObjectName("fieldLabel")
+        self.chosen_layout.addWidget(self.chosen_heading)
+        self.chosen_box.hide()
+        layout.addWidget(self.chosen_box)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(self._schedule_search)
+        self.category.currentIndexChanged.connect(self._schedule_search)
+        self.search.pick_requested.connect(self._pick_from_search)
+        self.search.down_pressed.connect(self._enter_results)
+        self.results.pick_requested.connect(self._pick_current)
+        self.results.doubleClicked.connect(lambda _index: self._pick_current())
+        self.results.up_from_top.connect(lambda: self.search.setFocus(Qt.FocusReason.OtherFocusReason))
+        self.setTabOrder(self.search, self.category)
+        self.setTabOrder(self.category, self.results)
+
+        self.context.runner.run_db(directory.crisis_services, self._show_crisis)
+        self._run_search()
+
+    # ---- public API -----------------------------------------------------------------
+
+    def signposts(self) -> list[SignpostAnswer]:
+        return [SignpostAnswer(c.answer.service_id, c.kind.currentData(), c.topic.currentData(),
+                               c.answer.status) for c in self._chosen]
+
+    def chosen_names(self) -> list[str]:
+        return [c.name for c in self._chosen]
+
+    def set_signposts(self, answers: Sequence[SignpostAnswer], names: dict[str, str]) -> None:
+        self._clear_chosen()
+        for answer in answers:
+            self._add(answer, names.get(answer.service_id, "A service no longer in the directory"),
+                      notify=False)
+
+    def clear(self) -> None:
+        self._clear_chosen()
+        self.search.clear()
+        self.category.setCurrentIndex(0)
+        self.status.clear()
+        self.error.set_error(None)
+
+    def set_topics(self, topics: Sequence[str]) -> None:
+        """The topics chosen on the form: each signpost's topic list follows them."""
+        self._topics = list(topics)
+        for chosen in self._chosen:
+            self._fill_topics(chosen.topic, chosen.topic.currentData())
+
+    def set_error(self, message: str | None) -> None:
+        self.error.set_error(message)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def pick_pending(self) -> bool:
+        """Enter was pressed in the search box and the answer has not arrived yet."""
+        return self._pick_when_ready
+
+    @property
+    def search_pending(self) -> bool:
+        return self._timer.isActive() or self._searching
+
+    # ---- crisis line ----------------------------------------------------------------
+
+    def _show_crisis(self, rows: list[ServiceRow]) -> None:
+        if rows:
+            self.crisis.setText("⚠ Crisis support, always available: "
+                                + " · ".join(service_line(r) for r in rows))
+
+    # ---- search ---------------------------------------------------------------------
+
+    def _schedule_search(self) -> None:
+        self._timer.start()
+
+    def _run_search(self) -> None:
+        self._search_number += 1
+        number = self._search_number
+        text = self.search.text()
+        category = self.category.currentData()
+        self._searching = True
+        self.context.runner.run_db(
+            lambda db: directory.search_directory(db, text, category),
+            lambda rows: self._show_results(number, rows),
+            lambda error: self._search_failed(number, error))
+
+    def _search_failed(self, number: int, error: BaseException) -> None:
+        if number == self._search_number:
+            self._searching = False
+            if self._pick_when_ready:
+                self._pick_when_ready = False
+                self.settled.emit()
+        self.context.errors.report(error)
+
+    def _show_results(self, number: int, rows: list[ServiceRow]) -> None:
+        if number != self._search_number:
+            return  # a newer search is on its way
+        self._searching = False
+        self.model.set_rows(rows)
+        if rows:
+            self.results.setCurrentIndex(self.model.index(0, 0))
+        if self.search.text().strip():
+            self.status.setText(f"{len(rows)} matching service{'s' if len(rows) != 1 else ''}"
+                                if rows else "No service matches; try fewer words or another category.")
+        if self._pick_when_ready and not self._timer.isActive():
+            self._pick_when_ready = False
+            self._pick_current()
+            self.settled.emit()
+
+    def _pick_from_search(self) -> None:
+        if self.search_pending:
+            self._pick_when_ready = True
+            self._timer.stop()
+            self._run_search()
+            return
+        self._pick_current()
+
+    def _enter_results(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        self.results.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.results.currentIndex().isValid():
+            self.results.setCurrentIndex(self.model.index(0, 0))
+
+    def _pick_current(self) -> None:
+        index: QModelIndex | QPersistentModelIndex = self.results.currentIndex()
+        if not index.isValid() and self.model.rowCount():
+            index = self.model.index(0, 0)
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            self.status.setText("No service to add: type part of its name first.")
+            return
+        service_id = str(self.model.data(index, ID_ROLE))
+        if any(c.answer.service_id == service_id for c in self._chosen):
+            self.status.setText(f"Already chosen: {row.name}")
+        else:
+            answer = SignpostAnswer(service_id, "signpost", guess_topic(row.categories, self._topics))
+            self._add(answer, row.name)
+            topic = vocabularies().mecc_topics.label(answer.topic) if answer.topic else "no topic"
+            self.status.setText(f"Added: {row.name} (for {topic})")
+        self.search.clear()
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- chosen signposts -------------------------------------------------------------
+
+    def _fill_topics(self, combo: QComboBox, keep: str | None) -> None:
+        vocab = vocabularies()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("No particular topic", None)
+        for topic in self._topics:
+            combo.addItem(vocab.mecc_topics.label(topic), topic)
+        if keep is not None:
+            combo_select(combo, keep)
+        combo.blockSignals(False)
+
+    def _add(self, answer: SignpostAnswer, name: str, *, notify: bool = True) -> None:
+        vocab = vocabularies()
+        row = QFrame()
+        row.setObjectName("signpostRow")
+        line = QHBoxLayout(row)
+        line.setContentsMargins(em(self, 0.3), em(self, 0.2), em(self, 0.3), em(self, 0.2))
+        line.setSpacing(em(self, 0.5))
+        label = QLabel(name)
+        label.setWordWrap(True)
+        line.addWidget(label, 3)
+        kind = combo_with_terms([(t.code, t.label) for t in vocab.signpost_kinds.terms])
+        combo_select(kind, answer.kind)
+        kind.setAccessibleName(f"Kind of signpost to {name}")
+        kind.setToolTip("Information, signpost, warm handover or referral")
+        line.addWidget(kind, 2)
+        topic = QComboBox()
+        self._fill_topics(topic, answer.topic)
+        topic.setAccessibleName(f"Topic the signpost to {name} is for")
+        line.addWidget(topic, 2)
+        remove = QPushButton("Remove")
+        remove.setAutoDefault(False)
+        remove.setAccessibleName(f"Remove {name}")
+        line.addWidget(remove)
+        chosen = _Chosen(answer, name, row, kind, topic)
+        self._chosen.append(chosen)
+        kind.currentIndexChanged.connect(self.changed)
+        topic.currentIndexChanged.connect(self.changed)
+        remove.clicked.connect(lambda: self._remove(chosen))
+        self.chosen_layout.addWidget(row)
+        self.chosen_box.show()
+        if notify:
+            self.changed.emit()
+
+    def _remove(self, chosen: _Chosen) -> None:
+        self._chosen.remove(chosen)
+        chosen.row.hide()
+        chosen.row.deleteLater()
+        self.chosen_box.setVisible(bool(self._chosen))
+        self.status.setText(f"Removed: {chosen.name}")
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.changed.emit()
+
+    def _clear_chosen(self) -> None:
+        for chosen in self._chosen:
+            chosen.row.hide()
+            chosen.row.deleteLater()
+        self._chosen.clear()
+        self.chosen_box.hide()

@@ -1,0 +1,255 @@
+"""Small shared widgets: a labelled field (label above, inline error), an error summary,
+headings and a few helpers every screen uses.
+
+Accessibility rules baked in here so screens get them for free: the label is the
+input's buddy and its accessible name, the error is said next to the field (text,
+not colour alone), and sizes come from the font, never from pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def em(widget: QWidget, count: float = 1.0) -> int:
+    """``count`` times the widget font's height in pixels (for spacing that follows the font)."""
+    return max(1, round(widget.fontMetrics().height() * count))
+
+
+def set_dynamic_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a property used by the stylesheet and re-polish so the style updates."""
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    widget.update()
+
+
+class Heading(QLabel):
+    """The one clear heading of a screen (``level`` 1) or a section heading (2)."""
+
+    def __init__(self, text: str, level: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("heading" if level == 1 else "subheading")
+        self.setProperty("headingLevel", level)
+        self.setWordWrap(True)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * (1.6 if level == 1 else 1.25))
+        font.setBold(True)
+        self.setFont(font)
+        self.setAccessibleName(text)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setAccessibleName(text)
+
+
+class HintLabel(QLabel):
+    """Secondary text under a heading or label (still ≥ 4.5:1 contrast in the stylesheet)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("hint")
+        self.setWordWrap(True)
+
+
+class ErrorLabel(QLabel):
+    """An inline error message next to a field: hidden until there is something to say.
+
+    The message starts with "Error:" for screen readers and so colour is not the only signal.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fieldError")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def set_error(self, message: str | None) -> None:
+        if message:
+            self.setText(f"Error: {message}")
+            self.setAccessibleName(f"Error: {message}")
+            self.show()
+        else:
+            self.clear()
+            self.setAccessibleName("")
+            self.hide()
+
+    @property
+    def message(self) -> str:
+        return self.text().removeprefix("Error: ")
+
+
+class LabelledField(QWidget):
+    """A label ABOVE its input, an optional hint, and an inline error label.
+
+    The label is the input's buddy (Alt+mnemonic focuses it) and the input's
+    accessible name.  ``set_error`` marks the input (``invalid`` property used by
+    the stylesheet) and shows the message; ``set_error(None)`` clears it.
+    """
+
+    def __init__(self, label: str, field: QWidget, hint: str = "",
+                 parent: QWidget | None = None, *, name: str = "") -> None:
+        super().__init__(parent)
+        self.field = field
+        self.name = name
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(max(2, em(self, 0.25)))
+        self.label = QLabel(label)
+        self.label.setObjectName("fieldLabel")
+        self.label.setWordWrap(True)
+        self.label.setBuddy(field)
+        layout.addWidget(self.label)
+        self.hint = HintLabel(hint)
+        self.hint.setVisible(bool(hint))
+        layout.addWidget(self.hint)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        layout.addWidget(field)
+        plain = label.replace("&&", "\0").replace("&", "").replace("\0", "&")
+        field.setAccessibleName(plain)
+        if hint:
+            field.setAccessibleDescription(hint)
+        self.setFocusProxy(field)
+
+    @property
+    def plain_label(self) -> str:
+        return self.field.accessibleName()
+
+    def set_error(self, message: str | None) -> None:
+        self.error.set_error(message)
+        set_dynamic_property(self.field, "invalid", bool(message))
+        base = self.plain_label
+        self.field.setAccessibleDescription(f"Error: {message}" if message else self.hint.text())
+        self.field.setAccessibleName(base)
+
+    @property
+    def has_error(self) -> bool:
+        return not self.error.isHidden()
+
+
+class ErrorSummary(QFrame):
+    """"There is a problem": the list of errors at the top of a form.
+
+    Each entry is a link; activating it emits ``focus_requested(name)`` and, when
+    the field was registered with :meth:`set_errors`' ``fields``, focuses it.
+
+    Signals:
+        focus_requested(str): the user chose an error in the summary.
+    """
+
+    focus_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, title: str = "There is a problem") -> None:
+        super().__init__(parent)
+        self.setObjectName("errorSummary")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        self.title = QLabel(title)
+        self.title.setObjectName("errorSummaryTitle")
+        font = QFont(self.title.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        self.body = QLabel()
+        self.body.setObjectName("errorSummaryBody")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.body.linkActivated.connect(self._on_link)
+        layout.addWidget(self.body)
+        self._fields: dict[str, QWidget] = {}
+        self._messages: list[str] = []
+        self.hide()
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self._messages)
+
+    def set_errors(self, errors: Mapping[str, str] | Iterable[str],
+                   fields: Mapping[str, QWidget] | None = None, *, focus: bool = True) -> None:
+        """Show ``errors`` (name → message, or plain messages); hide when empty."""
+        from html import escape
+
+        items = list(errors.items()) if isinstance(errors, Mapping) else [("", m) for m in errors]
+        self._fields = dict(fields or {})
+        self._messages = [message for _, message in items]
+        if not items:
+            self.body.clear()
+            self.hide()
+            return
+        lines = []
+        for name, message in items:
+            if name and name in self._fields:
+                lines.append(f'<li><a href="{escape(name)}">{escape(message)}</a></li>')
+            else:
+                lines.append(f"<li>{escape(message)}</li>")
+        self.body.setText("<ul style='margin-left:0'>" + "".join(lines) + "</ul>")
+        self.setAccessibleDescription("; ".join(self._messages))
+        self.show()
+        if focus:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear_errors(self) -> None:
+        self.set_errors({}, focus=False)
+
+    def _on_link(self, name: str) -> None:
+        self.focus_requested.emit(name)
+        widget = self._fields.get(name)
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def combo_with_terms(terms: Iterable[tuple[str, str]], placeholder: str | None = None) -> QComboBox:
+    """A combo box of (code, label) pairs; the code is the item data.
+
+    ``placeholder`` adds a first item with data None ("Choose…").
+    """
+    combo = QComboBox()
+    if placeholder is not None:
+        combo.addItem(placeholder, None)
+    for code, label in terms:
+        combo.addItem(label, code)
+    return combo
+
+
+def combo_select(combo: QComboBox, code: object) -> bool:
+    """Select the item whose data is ``code``; return whether it was found."""
+    index = combo.findData(code)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    return index >= 0
+
+
+def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setMaxLength(max_length)
+    edit.setClearButtonEnabled(False)
+    return edit
+
+
+def set_button_shortcut_tooltip(button: QAbstractButton, text: str, shortcut: str) -> None:
+    """Tooltip that shows the shortcut, e.g. "Record a visit (Ctrl+N)"."""
+    button.setToolTip(f"{text} ({shortcut})" if shortcut else text)

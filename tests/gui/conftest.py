@@ -1,0 +1,57 @@
+"""GUI fixtures: a started app context (runner on a tmp data folder, no error windows).
+
+* ``app_context`` — the real Store (migrated), TaskRunner and ErrorReporter with
+  ``no_err_windows=True``; fails the test if any bug report (crash) was produced.
+* ``hub_context`` — the same after first run, with the coordinator unlocked and a
+  lunch club open (``tests/conftest.py``'s ``hub``).
+* ``wait_idle(qtbot, context)`` — wait until the runner has no queued or running job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hubdesk.core.paths import AppPaths
+from hubdesk.store.engine import Store
+from hubdesk.ui.app import make_application
+from hubdesk.ui.context import AppContext
+from hubdesk.ui.errors import ErrorReporter
+from hubdesk.ui.tasks import TaskRunner
+from tests.conftest import Hub
+
+
+def wait_idle(qtbot: QtBot, context: AppContext, timeout: int = 5000) -> None:
+    """Wait until every queued job (and its callbacks) has finished."""
+    qtbot.waitUntil(lambda: not context.runner.busy, timeout=timeout)
+
+
+@pytest.fixture
+def styled_app(qapp: object) -> object:
+    """The pytest-qt QApplication with HubDesk's names and stylesheet."""
+    return make_application()
+
+
+@pytest.fixture
+def app_context(paths: AppPaths, store: Store, styled_app: object, qtbot: QtBot) -> Iterator[AppContext]:
+    errors = ErrorReporter(no_err_windows=True, log_file=None)
+    bugs: list[str] = []
+    errors.bug_reported.connect(bugs.append)
+    runner = TaskRunner(store, errors.report)
+    context = AppContext(paths, runner, errors)
+    context.bugs = bugs  # type: ignore[attr-defined]
+    yield context
+    if runner.busy:
+        wait_idle(qtbot, context, timeout=10_000)
+    runner.shutdown()
+    assert not bugs, "a bug was reported:\n" + "\n".join(bugs)
+
+
+@pytest.fixture
+def hub_context(app_context: AppContext, hub: Hub) -> AppContext:
+    """First run done, the coordinator unlocked, a lunch club open."""
+    app_context.set_actor(hub.actor)
+    app_context.set_session(hub.session_id)
+    return app_context
