@@ -119,7 +119,7 @@ class FieldRules:
     def _need_id(self, fields: Mapping[str, Any], name: str, what: str) -> str | None:
         value = fields.get(name)
         if not isinstance(value, str) or not value:
-            return f"It has no {what}."
+            return f"it has no {what}."
         return None
 
     def _optional_code(self, fields: Mapping[str, Any], name: str, vocab: str,
@@ -134,7 +134,7 @@ class FieldRules:
     def _required_code(self, fields: Mapping[str, Any], name: str, vocab: str,
                        what: str) -> str | None:
         if fields.get(name) is None:
-            return f"It has no {what}."
+            return f"it has no {what}."
         return self._optional_code(fields, name, vocab, what)
 
     @staticmethod
@@ -150,7 +150,7 @@ class FieldRules:
             self._need_id(f, "hub_id", "hub"),
             self._need_id(f, "venue_id", "venue"),
             self._required_code(f, "session_type", "session_types", "session type"),
-            None if _is_iso_date(f.get("session_date")) else "Its date is missing or not a date.",
+            None if _is_iso_date(f.get("session_date")) else "its date is missing or not a date.",
         )
 
     def _check_visit(self, f: Mapping[str, Any]) -> str | None:
@@ -158,7 +158,7 @@ class FieldRules:
         topic_problem = None
         if topics is not None:
             if not isinstance(topics, list):
-                topic_problem = "Its topics are not a list."
+                topic_problem = "its topics are not a list."
             else:
                 unknown = [t for t in topics if t not in self._codes("mecc_topics")]
                 if unknown:
@@ -194,15 +194,15 @@ class FieldRules:
     def _check_follow_up(self, f: Mapping[str, Any]) -> str | None:
         has_target = isinstance(f.get("outcome_id"), str) or isinstance(f.get("visit_id"), str)
         return self._first(
-            None if has_target else "It names neither a visit nor an outcome.",
-            None if _is_iso_date(f.get("due_date")) else "Its due date is missing or not a date.",
+            None if has_target else "it names neither a visit nor an outcome.",
+            None if _is_iso_date(f.get("due_date")) else "its due date is missing or not a date.",
             self._optional_code(f, "method", "follow_up_methods", "follow-up method"),
         )
 
     def _check_agreement(self, f: Mapping[str, Any]) -> str | None:
         return self._first(
             self._required_code(f, "purpose", "agreement_purposes", "purpose"),
-            None if isinstance(f.get("given"), bool) else "It does not say yes or no.",
+            None if isinstance(f.get("given"), bool) else "it does not say yes or no.",
             self._optional_code(f, "method", "agreement_methods", "way of agreeing"),
         )
 

@@ -502,7 +502,8 @@ def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm) -> Cha
             db.add(agreement)
             finalise(db, agreement)
             changes.add("agreement", agreement.record_id)
-        elif (existing_agreement.given, existing_agreement.method) != (agreement_answer.given, agreement_answer.method):
+        elif (existing_agreement.given, existing_agreement.method) != (
+                agreement_answer.given, agreement_answer.method):
             _supersede(db, Agreement, existing_agreement,
                        _new_agreement(actor, existing_agreement.record_id,
                                       existing_agreement.version + 1, existing_agreement.version,
@@ -527,29 +528,27 @@ def list_visits(db: Session, day: date | None = None, *, text: str = "", topic: 
     """Visits of a local calendar day (today by default), newest first."""
     offset = local_offset_minutes()
     start, end = repo.day_bounds(day or local_today(), offset)
-    visits = repo.visits_between(db, start, end, text=text, topic=topic, session_id=session_id,
-                                 limit=limit)
-    ids = [v.record_id for v in visits]
-    signpost_counts: dict[str, int] = {}
-    for outcome in repo.outcomes_for(db, ids):
-        signpost_counts[outcome.visit_id] = signpost_counts.get(outcome.visit_id, 0) + 1
+    rows = repo.visit_list_rows(db, start, end, text=text, topic=topic, session_id=session_id,
+                                limit=limit)
+    ids = [row.record_id for row in rows]
+    signposts = repo.signpost_counts(db, ids)
     states = repo.outbox_states_for(db, "visit", ids)
     return [
         VisitRow(
-            id=v.record_id,
-            version=v.version,
-            session_id=v.session_id,
-            local_time=to_local(v.visited_at, v.utc_offset_min),
-            contact_mode=v.contact_mode,
-            age_band=v.age_band,
-            sex=v.sex,
-            topics=tuple(v.topics),
-            signposts=signpost_counts.get(v.record_id, 0),
-            safeguarding=v.safeguarding,
-            visitor_code=v.visitor_code or "",
-            sync_state=states.get(v.record_id, "pending"),
+            id=row.record_id,
+            version=row.version,
+            session_id=row.session_id,
+            local_time=to_local(row.visited_at, row.utc_offset_min),
+            contact_mode=row.contact_mode,
+            age_band=row.age_band,
+            sex=row.sex,
+            topics=tuple(row.topics),
+            signposts=signposts.get(row.record_id, 0),
+            safeguarding=row.safeguarding,
+            visitor_code=row.visitor_code or "",
+            sync_state=states.get(row.record_id, "pending"),
         )
-        for v in visits
+        for row in rows
     ]
 
 

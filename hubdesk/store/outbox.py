@@ -62,16 +62,28 @@ def record_payload(record: VersionedMixin) -> dict[str, Any]:
     return envelope
 
 
+_SEQ_CACHE = "hubdesk_next_seq"
+
+
 def next_device_seq(db: Session) -> int:
-    """Next gap-free sequence number (SQLite has one writer; called inside the
-    finalising transaction, so two finalisations can never share a number)."""
-    current = db.scalar(select(func.max(OutboxItem.seq)))
-    return (current or 0) + 1
+    """Next gap-free sequence number.
+
+    SQLite has one writer and this runs inside the finalising transaction, so two
+    finalisations can never share a number.  The next number is remembered for
+    the rest of the same transaction (saves a query and an autoflush per record).
+    """
+    transaction = db.get_transaction()
+    cached = db.info.get(_SEQ_CACHE)
+    if cached is not None and cached[0] is transaction:
+        seq = int(cached[1])
+    else:
+        seq = (db.scalar(select(func.max(OutboxItem.seq))) or 0) + 1
+    db.info[_SEQ_CACHE] = (transaction, seq + 1)
+    return seq
 
 
 def finalise(db: Session, record: VersionedMixin) -> OutboxItem:
     """Give ``record`` its device sequence and queue its frozen payload for upload."""
-    db.flush()
     payload = record_payload(record)
     digest = content_hash(payload)
     seq = next_device_seq(db)
@@ -89,5 +101,4 @@ def finalise(db: Session, record: VersionedMixin) -> OutboxItem:
         attempts=0,
     )
     db.add(item)
-    db.flush()
     return item

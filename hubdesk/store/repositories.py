@@ -197,6 +197,48 @@ def session_signpost_counts(db: Session, session_id: str) -> dict[str, int]:
 
 # --- visits -----------------------------------------------------------------
 
+def visit_list_rows(
+    db: Session, start: datetime, end: datetime, *, text: str = "", topic: str | None = None,
+    session_id: str | None = None, limit: int = 500,
+) -> Sequence[Any]:
+    """Columns for the visits list only (no ORM objects: the list must stay fast)."""
+    query = select(
+        Visit.record_id, Visit.version, Visit.session_id, Visit.visited_at, Visit.utc_offset_min,
+        Visit.contact_mode, Visit.age_band, Visit.sex, Visit.topics, Visit.safeguarding,
+        Visit.visitor_code,
+    ).where(Visit.is_current, ~Visit.deleted, Visit.visited_at >= start, Visit.visited_at < end)
+    query = _visit_filters(query, text=text, topic=topic, session_id=session_id)
+    return db.execute(query.order_by(Visit.visited_at.desc()).limit(limit)).all()
+
+
+def signpost_counts(db: Session, visit_ids: Sequence[str]) -> dict[str, int]:
+    if not visit_ids:
+        return {}
+    rows = db.execute(
+        select(SignpostingOutcome.visit_id, func.count())
+        .where(SignpostingOutcome.visit_id.in_(visit_ids), SignpostingOutcome.is_current,
+               ~SignpostingOutcome.deleted)
+        .group_by(SignpostingOutcome.visit_id)
+    ).all()
+    return {visit_id: count for visit_id, count in rows}
+
+
+def _visit_filters(query: Any, *, text: str, topic: str | None, session_id: str | None) -> Any:
+    if session_id:
+        query = query.where(Visit.session_id == session_id)
+    if topic:
+        query = query.where(func.json_extract(Visit.topics, "$").like(f'%"{topic}"%'))
+    if text:
+        needle = f"%{text.strip().lower()}%"
+        query = query.where(
+            func.lower(func.coalesce(Visit.visitor_code, "")).like(needle)
+            | func.lower(func.coalesce(Visit.postcode_district, "")).like(needle)
+            | func.lower(Visit.contact_mode).like(needle)
+            | func.lower(func.json_extract(Visit.topics, "$")).like(needle)
+        )
+    return query
+
+
 def visits_between(
     db: Session,
     start: datetime,
@@ -211,18 +253,7 @@ def visits_between(
     query: Select[tuple[Visit]] = select(Visit).where(
         Visit.is_current, ~Visit.deleted, Visit.visited_at >= start, Visit.visited_at < end
     )
-    if session_id:
-        query = query.where(Visit.session_id == session_id)
-    if topic:
-        query = query.where(func.json_extract(Visit.topics, "$").like(f'%"{topic}"%'))
-    if text:
-        needle = f"%{text.strip().lower()}%"
-        query = query.where(
-            func.lower(func.coalesce(Visit.visitor_code, "")).like(needle)
-            | func.lower(func.coalesce(Visit.postcode_district, "")).like(needle)
-            | func.lower(Visit.contact_mode).like(needle)
-            | func.lower(func.json_extract(Visit.topics, "$")).like(needle)
-        )
+    query = _visit_filters(query, text=text, topic=topic, session_id=session_id)
     return db.scalars(query.order_by(Visit.visited_at.desc()).limit(limit)).all()
 
 

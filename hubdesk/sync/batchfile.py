@@ -27,7 +27,7 @@ from hubdesk.protocol.schemas import MAX_BATCH_ITEMS
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.sync.errors import NotEnrolled
-from hubdesk.sync.wire import batch_document, batch_signature, split_valid
+from hubdesk.sync.wire import batch_document, batch_signature
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,7 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
             batch_id = open_batches[0].batch_id
             items = sync_repo.batch_items(db, batch_id)
         else:
-            items, bad = split_valid(sync_repo.pending_items(db, MAX_BATCH_ITEMS))
-            if bad:
-                sync_repo.reject_locally(db, bad)
+            items = sync_repo.pending_items(db, MAX_BATCH_ITEMS)
             if not items:
                 return None
             batch_id = uuid7()

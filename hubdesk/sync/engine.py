@@ -70,7 +70,7 @@ from hubdesk.sync.status import (
     needs_attention_items,
     sync_status,
 )
-from hubdesk.sync.wire import batch_bytes, split_valid
+from hubdesk.sync.wire import batch_bytes
 
 __all__ = [
     "Backoff",
@@ -271,17 +271,12 @@ class SyncEngine:
             self._check_cancel()
             batch_id = uuid7()
             with self.store.unit_of_work() as db:
-                candidates = sync_repo.pending_items(db, self.batch_size)
-                if not candidates:
+                # no local schema check: the server judges each item on its own and
+                # holds a bad one with a reason, so its sequence number is never a gap
+                items = sync_repo.pending_items(db, self.batch_size)
+                if not items:
                     return
-                items, bad = split_valid(candidates)
-                if bad:
-                    sync_repo.reject_locally(db, bad)
-                    self._counts["rejected"] += len(bad)
-                if items:
-                    sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
-            if not items:
-                continue
+                sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
             self._crash_point("batch_stored")
             self._report("sending", f"Sending {len(items)} records")
             clean = self._deliver(batch_id, items, self._batch_body(batch_id, items))

@@ -6,10 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
-
 from hubdesk.core.hashing import canonical_json
-from hubdesk.protocol.schemas import UploadItem
 from hubdesk.store.sync_repo import OutgoingItem
 
 
@@ -36,21 +33,3 @@ def batch_signature(batch: dict[str, Any], device_token: str) -> str:
     message = canonical_json(batch).encode("utf-8")
     return hmac.new(device_token.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
-
-def split_valid(items: list[OutgoingItem]) -> tuple[list[OutgoingItem], dict[int, str]]:
-    """Items the wire schema accepts, and a plain-English reason for each it never will
-    (so one bad record is quarantined instead of spoiling every batch it is in)."""
-    good: list[OutgoingItem] = []
-    bad: dict[int, str] = {}
-    for item in items:
-        try:
-            UploadItem.model_validate(
-                {"seq": item.seq, "content_hash": item.content_hash, "payload": item.payload}
-            )
-        except PydanticValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))[-60:]
-            bad[item.seq] = f"This record has a value the server cannot accept ({where})."
-            continue
-        good.append(item)
-    return good, bad

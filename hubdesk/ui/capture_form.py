@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QDate, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -64,6 +65,7 @@ from hubdesk.services import directory, visits
 from hubdesk.services.common import Actor, Changes
 from hubdesk.services.visits import AgreementAnswer, TopicAnswer, VisitForm
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.models import alive_only
 from hubdesk.ui.signpost_picker import SearchEdit, SignpostPicker
 from hubdesk.ui.widgets import (
     ErrorLabel,
@@ -389,6 +391,7 @@ class VisitCaptureForm(QWidget):
         self._loading = True
         self._build()
         self._loading = False
+        self._load(VisitForm(), {}, edit_id=None, edit_version=0)
         context.actor_changed.connect(self._on_actor_changed)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -679,7 +682,7 @@ class VisitCaptureForm(QWidget):
             self.focus_first()
             self.edit_loaded.emit(visit_id)
 
-        self.context.runner.run_db(load, loaded)
+        self.context.runner.run_db(load, alive_only(self, loaded))
 
     def save(self) -> None:
         """Validate, then record the visit (or the edit) on the database lane."""
@@ -722,6 +725,9 @@ class VisitCaptureForm(QWidget):
             self._after_save(form, visit_id, version, bool(changes.kinds))
 
         def failed(error: BaseException) -> None:
+            if not shiboken6.isValid(self):
+                self.context.errors.report(error)
+                return
             self._saving = False
             self.save_button.setEnabled(True)
             if isinstance(error, ValidationError):
@@ -731,7 +737,7 @@ class VisitCaptureForm(QWidget):
             else:
                 self.context.errors.report(error)
 
-        self.context.runner.run_db(work, done, failed)
+        self.context.runner.run_db(work, alive_only(self, done), failed)
 
     def cancel(self) -> None:
         """Esc: cancel an edit, or clear the form; both can be undone."""
@@ -1167,7 +1173,7 @@ class VisitCaptureForm(QWidget):
         self.context.runner.run_db(
             lambda db: visits.save_draft(db, actor, snapshot.form, session_id=session_id,
                                          draft_id=draft_id, base_visit_id=snapshot.edit_id),
-            stored)
+            alive_only(self, stored))
 
     def _discard_draft(self, actor: Actor | None = None) -> None:
         self._draft_timer.stop()
@@ -1222,7 +1228,7 @@ class VisitCaptureForm(QWidget):
                               "Carry on, or press Esc to clear it.")
             self.draft_restored.emit(draft.id)
 
-        self.context.runner.run_db(load, loaded)
+        self.context.runner.run_db(load, alive_only(self, loaded))
 
 
 def _local_hhmm(at_utc: datetime | None = None) -> str:

@@ -31,8 +31,10 @@ from hubdesk.services import sessions
 from hubdesk.services.common import Actor, Changes
 from hubdesk.services.sessions import SessionInfo
 from hubdesk.services.status import StatusCounts, status_counts
+from hubdesk.ui.capture_form import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
+from hubdesk.ui.today_list import TodayVisitsView
 from hubdesk.ui.widgets import Heading, HintLabel, em, set_dynamic_property
 
 log = logging.getLogger("hubdesk.ui.main_window")
@@ -74,31 +76,6 @@ def _restore_session(db: Session, actor: Actor) -> _Restored:
     chosen = open_sessions[-1]
     sessions.join_session(db, actor, chosen.id)
     return _Restored(chosen)
-
-
-def _placeholder(title: str, text: str) -> QWidget:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    layout.addWidget(Heading(title))
-    layout.addWidget(HintLabel(text))
-    layout.addStretch(1)
-    return page
-
-
-def _make_capture(context: AppContext) -> QWidget:
-    try:
-        from hubdesk.ui.capture_form import VisitCaptureForm
-    except ImportError:  # the capture engineer's form has not landed yet
-        return _placeholder("Record a visit", "The visit form is on its way.")
-    return VisitCaptureForm(context)
-
-
-def _make_today(context: AppContext) -> QWidget:
-    try:
-        from hubdesk.ui.today_list import TodayVisitsView
-    except ImportError:
-        return _placeholder("Today's visits", "Today's list is on its way.")
-    return TodayVisitsView(context)
 
 
 class MainWindow(QMainWindow):
@@ -149,12 +126,12 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.capture = _make_capture(context)
-        self.today = _make_today(context)
+        self.capture = VisitCaptureForm(context)
+        self.today = TodayVisitsView(context)
         self.session_panel = SessionPanel(context)
-        self.tabs.addTab(self.capture, "&Record a visit")
-        self.tabs.addTab(self.today, "&Today's visits")
-        self.tabs.addTab(self.session_panel, "This &session")
+        self.tabs.addTab(self.capture, "Record a visit")
+        self.tabs.addTab(self.today, "Today's visits")
+        self.tabs.addTab(self.session_panel, "This session")
         self.tabs.setTabToolTip(CAPTURE_PAGE, "Record a visit (Ctrl+N)")
         self.tabs.setTabToolTip(TODAY_PAGE, "Today's visits (Ctrl+L)")
         self.tabs.setTabToolTip(SESSION_PAGE, "Headcount and activities (Ctrl+E)")
@@ -282,9 +259,7 @@ class MainWindow(QMainWindow):
                               self.today_action, self.session_page_action, self.switch_action]
 
     def _connect_pages(self) -> None:
-        edit_requested = getattr(self.today, "edit_requested", None)
-        if edit_requested is not None:
-            edit_requested.connect(self.edit_visit)
+        self.today.edit_requested.connect(self.edit_visit)
 
     def _fit_to_screen(self) -> None:
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -352,6 +327,8 @@ class MainWindow(QMainWindow):
     def _restored(self, restored: _Restored) -> None:
         if restored.session is not None:
             self.context.set_session(restored.session.id)
+        self.headcount_bar.reload()
+        self.session_panel.reload()
         self._show_locked(False)
         self.show_capture()
         self.refresh_status()
@@ -446,11 +423,8 @@ class MainWindow(QMainWindow):
         self.session_panel.plus.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def edit_visit(self, visit_id: str) -> None:
-        edit = getattr(self.capture, "edit_visit", None)
-        if edit is None:
-            return
         self.tabs.setCurrentIndex(CAPTURE_PAGE)
-        edit(visit_id)
+        self.capture.edit_visit(visit_id)
 
     # ---- status bar and alerts -------------------------------------------------------
 
@@ -459,17 +433,24 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         """Reload the counts for the status bar (coalesced: one query in flight at most)."""
-        if self._status_pending or self._closing:
+        if self._closing:
+            return
+        if self._status_pending:
+            self._status_again = True  # ask again once the query in flight answers
             return
         self._status_pending = True
+        self._status_again = False
         self.context.runner.run_db(status_counts, self._show_status, self._status_failed)
 
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False
+        self._status_again = False
         log.warning("status counts failed: %s", type(error).__name__)
 
     def _show_status(self, counts: StatusCounts) -> None:
         self._status_pending = False
+        if self._status_again:
+            self.refresh_status()
         self.counts = counts
         if not self.is_locked:
             self.status_label.setText(status_text(counts))
@@ -511,10 +492,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Finish queued saves before the lanes stop (never drop a save on the floor)."""
         runner = self.context.runner
-        save_now = getattr(self.capture, "save_draft_now", None)
-        if not self._closing and callable(save_now):
+        if not self._closing:
             try:
-                save_now()
+                self.capture.save_draft_now()
             except Exception:  # never let a draft problem stop the app closing
                 log.exception("saving the draft on close failed")
         self._closing = True

@@ -6,14 +6,24 @@ the database.  Views fill them from ``runner.run_db`` results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.directory import ServiceRow
 from hubdesk.services.visits import VisitRow
+
+T = TypeVar("T")
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 """The record id (service id or visit id) of a row."""
@@ -27,6 +37,17 @@ SYNC_BADGES = {
     "rejected": "Needs attention !",
     "conflict": "Needs attention !",
 }
+
+
+def alive_only(owner: QObject, hook: Callable[[T], None]) -> Callable[[T], None]:
+    """Wrap a task-runner callback so it is skipped once ``owner`` was destroyed
+    (a database answer can arrive after its screen closed)."""
+
+    def call(value: T) -> None:
+        if shiboken6.isValid(owner):
+            hook(value)
+
+    return call
 
 
 def sync_badge(state: str) -> str:

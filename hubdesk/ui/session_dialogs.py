@@ -162,7 +162,8 @@ class OpenSessionDialog(BaseDialog):
         self.add_venue_button.show()
 
     def accept_requested(self) -> None:
-        if self.new_venue_box.isVisible() and self.new_venue_name.hasFocus():
+        new_venue_fields = (self.new_venue_name, self.new_venue_type, self.new_venue_postcode)
+        if self.new_venue_box.isVisible() and self.focusWidget() in new_venue_fields:
             self.save_new_venue()
             return
         actor = self.context.actor

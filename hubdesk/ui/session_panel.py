@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -56,6 +57,8 @@ class _SessionWatcher(QWidget):
         self.info: SessionInfo | None = None
         context.session_changed.connect(self.reload)
         context.runner.data_changed.connect(self._on_data_changed)
+        if context.session_id is not None:
+            self.reload()
 
     def _on_data_changed(self, changes: Changes) -> None:
         if "session" in changes.kinds:
@@ -204,17 +207,18 @@ class SessionPanel(_SessionWatcher):
         act.addWidget(self.activities)
         outer.addWidget(self.activity_box)
         outer.addStretch(1)
-        self.activity_line = self.activity.lineEdit()
-        if self.activity_line is not None:
-            self.activity_line.returnPressed.connect(self.submit_activity)
         self.show_info(None)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
-            self.attendance.hasFocus() or self.under_18.hasFocus()
-        ):
-            self.submit_activity()
-            return
+        """Enter in the activity fields saves the attendance; on a button it presses it."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focus = QApplication.focusWidget()
+            if isinstance(focus, QPushButton) and self.isAncestorOf(focus):
+                focus.click()
+                return
+            if focus is not None and self.activity_box.isAncestorOf(focus):
+                self.submit_activity()
+                return
         super().keyPressEvent(event)
 
     def show_info(self, info: SessionInfo | None) -> None:

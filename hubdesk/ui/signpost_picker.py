@@ -36,7 +36,7 @@ from hubdesk.services import directory
 from hubdesk.services.directory import ServiceRow
 from hubdesk.services.visits import SignpostAnswer
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, ServiceListModel, service_line
+from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only, service_line
 from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, combo_with_terms, em
 
 SEARCH_DEBOUNCE_MS = 150
@@ -214,7 +214,7 @@ class SignpostPicker(QWidget):
         self.setTabOrder(self.search, self.category)
         self.setTabOrder(self.category, self.results)
 
-        self.context.runner.run_db(directory.crisis_services, self._show_crisis)
+        self.context.runner.run_db(directory.crisis_services, alive_only(self, self._show_crisis))
         self._run_search()
 
     # ---- public API -----------------------------------------------------------------
@@ -272,16 +272,16 @@ class SignpostPicker(QWidget):
     def _schedule_search(self) -> None:
         self._timer.start()
 
-    def _run_search(self) -> None:
+    def _run_search(self, text: str | None = None) -> None:
         self._search_number += 1
         number = self._search_number
-        text = self.search.text()
+        text = self.search.text() if text is None else text
         category = self.category.currentData()
         self._searching = True
         self.context.runner.run_db(
             lambda db: directory.search_directory(db, text, category),
-            lambda rows: self._show_results(number, rows),
-            lambda error: self._search_failed(number, error))
+            alive_only(self, lambda rows: self._show_results(number, rows)),
+            alive_only(self, lambda error: self._search_failed(number, error)))
 
     def _search_failed(self, number: int, error: BaseException) -> None:
         if number == self._search_number:
@@ -298,7 +298,7 @@ class SignpostPicker(QWidget):
         self.model.set_rows(rows)
         if rows:
             self.results.setCurrentIndex(self.model.index(0, 0))
-        if self.search.text().strip():
+        if self.search.text().strip() or self._pick_when_ready:
             self.status.setText(f"{len(rows)} matching service{'s' if len(rows) != 1 else ''}"
                                 if rows else "No service matches; try fewer words or another category.")
         if self._pick_when_ready and not self._timer.isActive():
@@ -308,9 +308,15 @@ class SignpostPicker(QWidget):
 
     def _pick_from_search(self) -> None:
         if self.search_pending:
+            # the answer for what was typed is not here yet: search for it now, pick when it
+            # arrives, and empty the box so a second Enter goes on to save the visit
+            text = self.search.text()
             self._pick_when_ready = True
             self._timer.stop()
-            self._run_search()
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self._run_search(text)
             return
         self._pick_current()
 
@@ -337,7 +343,10 @@ class SignpostPicker(QWidget):
             self._add(answer, row.name)
             topic = vocabularies().mecc_topics.label(answer.topic) if answer.topic else "no topic"
             self.status.setText(f"Added: {row.name} (for {topic})")
-        self.search.clear()
+        if self.search.text():
+            self.search.clear()
+        else:
+            self._schedule_search()
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ---- chosen signposts -------------------------------------------------------------

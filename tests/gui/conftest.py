@@ -22,6 +22,16 @@ from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.tasks import TaskRunner
 from tests.conftest import Hub
 
+# The offscreen platform plugin warns on every top-level window that has size hints;
+# it says nothing about HubDesk.  Ignore exactly that line for every GUI test.
+OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/gui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
 
 def wait_idle(qtbot: QtBot, context: AppContext, timeout: int = 5000) -> None:
     """Wait until every queued job (and its callbacks) has finished."""

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from hubdesk.services import sessions, visits
-from hubdesk.services.status import StatusCounts
+from hubdesk.services.status import StatusCounts, status_counts
 from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import Volunteer
@@ -147,6 +146,8 @@ def test_open_session_adds_a_venue_inline_and_opens(hub_context: AppContext, qtb
     assert dialog.new_venue_name.hasFocus()
     qtbot.keyClick(dialog.new_venue_name, Qt.Key.Key_Return)  # empty name: an error, no save
     assert dialog.fields["new_venue_name"].error.message == "Enter the venue's name."
+    assert dialog.error_summary.hasFocus()
+    dialog.new_venue_name.setFocus()
     qtbot.keyClicks(dialog.new_venue_name, "Central Library")
     qtbot.keyClick(dialog.new_venue_name, Qt.Key.Key_Return)  # Enter in the name saves the venue
     wait_idle(qtbot, hub_context)
@@ -176,7 +177,6 @@ def test_volunteers_cannot_add_venues(hub_context: AppContext, qtbot: QtBot) -> 
 def _record(store: Store, hub: Hub, *, topics: tuple[str, ...], safeguarding: bool = False,
             first: bool = True) -> str:
     with store.unit_of_work() as db:
-        services = [s.id for s in repo.services_by_id(db, [])] if False else None  # noqa: F841
         form = visits.VisitForm(contact_mode="walk_in", age_band="65_74", sex="female",
                                 first_visit=first, safeguarding=safeguarding,
                                 topics=[visits.TopicAnswer(topic=t) for t in topics])
@@ -198,8 +198,7 @@ def test_close_session_shows_the_summary_then_closes(hub_context: AppContext, hu
     assert dialog.value("first_visits") == "1"
     assert dialog.value("headcount") == "3"
     assert dialog.value("people_engaged") == "5"
-    assert dialog.value("topics") == "Money, debt or benefits: 2\nAlcohol: 1" or \
-        dialog.value("topics").splitlines()[0].endswith(": 2")
+    assert dialog.value("topics") == "Money, debt or benefits: 2\nAlcohol: 1"
     assert dialog.value("activities") == "Chair exercise: 9 took part (2 under 18)"
     assert dialog.value("safeguarding") == "1"
     assert dialog.value("signposts") == "None"
@@ -242,7 +241,7 @@ def test_main_window_shows_the_session_headcount_and_status(window: MainWindow, 
     qtbot.waitUntil(lambda: window.headcount_bar.count.text() == "2 people helped without details")
     qtbot.mouseClick(window.headcount_bar.minus, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.headcount_bar.count.text() == "1 person helped without details")
-    assert window.session_panel.headcount.text() == "1"
+    qtbot.waitUntil(lambda: window.session_panel.headcount.text() == "1")
     with store.unit_of_work() as db:
         assert sessions.session_info(db, hub.session_id).headcount == 1
 
@@ -250,7 +249,10 @@ def test_main_window_shows_the_session_headcount_and_status(window: MainWindow, 
     window.refresh_status()
     qtbot.waitUntil(lambda: window.alerts_badge.isVisible())
     assert window.alerts_badge.text() == "⚠ 1 safeguarding alert"
-    assert window.status_label.text() == "All saved on this laptop · 1 waiting to send"
+    with store.unit_of_work() as db:
+        unsent = status_counts(db).unsent
+    assert unsent >= 1  # the visit and its conversation wait to be sent
+    assert window.status_label.text() == f"All saved on this laptop · {unsent} waiting to send"
 
 
 def test_switch_volunteer_locks_and_unlocks(window: MainWindow, hub_context: AppContext,
@@ -279,6 +281,7 @@ def test_activity_attendance_is_saved_from_the_session_page(window: MainWindow, 
     panel.activity.setFocus()
     qtbot.keyClicks(panel.activity, "Walking group")
     panel.under_18.setValue(3)
+    panel.under_18.setFocus()
     qtbot.keyClick(panel.under_18, Qt.Key.Key_Return)
     assert panel.fields["attendance"].error.message == "Enter how many people took part."
     assert panel.fields["attendance_under_18"].has_error
@@ -308,4 +311,3 @@ def test_closing_the_window_stops_the_runner(window: MainWindow, hub_context: Ap
     window.close()
     assert not window.isVisible()
     assert not any(thread.isRunning() for thread in threads)
-    QApplication.processEvents()

@@ -89,6 +89,11 @@ def running_server(db_url: str, hub_name: str = "Stevenage Healthy Hub", *,
 
 # -- faults ------------------------------------------------------------------------------
 
+class SimulatedCrash(BaseException):
+    """The client process dying mid-run (in-process stand-in for SIGKILL: nothing
+    after this point runs, and the next engine starts from what was committed)."""
+
+
 FAULTS = ("drop_request", "drop_answer", "duplicate", "reorder", "error_5xx", "busy_429",
           "stall_after_commit", "truncated")
 
@@ -105,6 +110,9 @@ class FaultyApi:
     rate: float = 0.0
     faults: tuple[str, ...] = FAULTS
     injected: dict[str, int] = field(default_factory=dict)
+    #: "before" / "after": the next upload dies (SimulatedCrash) before it leaves /
+    #: after the server committed it (the process "crashes" there)
+    crash_next_upload: str | None = None
     _old_uploads: list[bytes] = field(default_factory=list)
 
     def _fault(self) -> str | None:
@@ -139,6 +147,13 @@ class FaultyApi:
         self._around(self.inner.health)
 
     def upload_raw(self, batch_json: bytes) -> BatchReceipt:
+        crash, self.crash_next_upload = self.crash_next_upload, None
+        if crash == "before":
+            raise SimulatedCrash("killed after the batch was stored, before the POST")
+        if crash == "after":
+            self.inner.upload_raw(batch_json)
+            raise SimulatedCrash("killed after the server committed, before the receipt")
+
         def replay_old() -> None:
             if self._old_uploads:
                 self.inner.upload_raw(self.rng.choice(self._old_uploads))
@@ -171,9 +186,11 @@ class FaultyApi:
 class Laptop:
     """One enrolled laptop with its own data folder and a coordinator unlocked."""
 
-    def __init__(self, folder: Path, server: RunningServer, name: str = "Coordinator") -> None:
+    def __init__(self, folder: Path, server: RunningServer, name: str = "Coordinator", *,
+                 fast: bool = False) -> None:
         self.paths = AppPaths(folder).ensure()
-        self.store = Store.open(self.paths.database, backups=self.paths.backups)
+        self.fast = fast
+        self.store = self._open()
         self.server = server
         self.volunteer_name = name
         assert enrol_command(self.store, self.paths, server.url, server.enrol_code()) == 0
@@ -192,6 +209,18 @@ class Laptop:
                                                     "lunch_club").primary_id
             self.service_ids = list(db.scalars(select(Service.id).limit(5)))
         self.device_id = device_id
+
+    def _open(self) -> Store:
+        store = Store.open(self.paths.database, backups=self.paths.backups)
+        if self.fast:
+            event.listen(store.engine, "connect", _no_fsync)
+            store.engine.dispose()
+        return store
+
+    def restart(self) -> None:
+        """As after a crash: a new process opens the same database."""
+        self.store.close()
+        self.store = self._open()
 
     def _transport(self) -> HttpTransport:
         with self.store.unit_of_work() as db:

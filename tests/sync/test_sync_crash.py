@@ -14,6 +14,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,12 +37,20 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_client(data_dir: Path, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.pop(CRASH_ENV, None)
+    # compile the program once per test run, not once per client start (a private
+    # bytecode cache: nothing is written into the checkout or the venv)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "hubdesk-test-pycache")
     if crash_at:
         env[CRASH_ENV] = crash_at
-    return subprocess.run(
+    started = time.monotonic()
+    done = subprocess.run(
         [sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "sync", "--json"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
+    print(f"client {crash_at or 'no crash'}: exit {done.returncode} "
+          f"in {time.monotonic() - started:.1f}s")
+    return done
 
 
 def new_server_work(server: RunningServer, laptop: Laptop, tag: str) -> None:

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# CI: build the frozen client from build.spec and check it where users run it.
+#
+#   bash .ci/build_bundle.sh
+#
+# 1. PyInstaller one-folder build into a temporary folder (never ./dist);
+# 2. what must be in the bundle is there, what must not be is not (server stack,
+#    PostgreSQL drivers, unused Qt), and it fits the size budget;
+# 3. the frozen app's --smoke mode, offscreen and under Xvfb (xcb), including
+#    migrating the revision-0001 fixture database without loss;
+# 4. the frozen CLI on a data folder holding a copy of that fixture (`status --json`);
+# 5. makensis compiles installer/hubdesk.nsi against the bundle (uncompressed: validity);
+# 6. the Linux tarball recipe;
+# then prints the sizes.  Exits non-zero on any failure.
+#
+# HUBDESK_BUNDLE_OUT=DIR keeps the output there (default: a temp dir, removed at
+# the end); HUBDESK_BUNDLE_MAX_MB (default 150) is the size budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+started=$(date +%s)
+python=.venv/bin/python
+max_mb=${HUBDESK_BUNDLE_MAX_MB:-150}
+
+if [ -n "${HUBDESK_BUNDLE_OUT:-}" ]; then
+  out=$HUBDESK_BUNDLE_OUT
+  mkdir -p "$out"
+else
+  out=$(mktemp -d /tmp/hubdesk-bundle.XXXXXX)
+  trap 'rm -rf "$out"' EXIT
+fi
+bundle="$out/dist/hubdesk"
+fixture="$root/tests/fixtures/hubdesk_rev0001.sqlite"
+version=$("$python" -c 'import hubdesk; print(hubdesk.__version__)')
+
+step() { echo "== bundle: $* ($(( $(date +%s) - started )) s)"; }
+fail() { echo "bundle: FAILED: $*" >&2; exit 1; }
+
+# --- 1. build ------------------------------------------------------------------
+step "PyInstaller build.spec -> $out/dist"
+if ! .venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
+    --distpath "$out/dist" --workpath "$out/build" build.spec >"$out/pyinstaller.log" 2>&1; then
+  tail -n 60 "$out/pyinstaller.log" >&2
+  fail "PyInstaller build"
+fi
+build_seconds=$(( $(date +%s) - started ))
+
+# --- 2. contents -------------------------------------------------------------------
+step "bundle contents"
+internal="$bundle/_internal"
+[ -x "$bundle/hubdesk" ] || fail "no executable $bundle/hubdesk"
+for needed in hubdesk/store/migrations/env.py resources/vocabularies.json \
+              resources/services_sample.json resources/icons/hubdesk.png; do
+  [ -f "$internal/$needed" ] || fail "$needed missing from the bundle"
+done
+ls "$internal"/hubdesk/store/migrations/versions/0001_*.py >/dev/null 2>&1 \
+  || fail "migration versions missing from the bundle"
+ls "$internal"/sqlcipher3/_sqlite3*.so >/dev/null 2>&1 || fail "sqlcipher3 missing from the bundle"
+# Python modules frozen into the PYZ archive, as PyInstaller recorded them.
+pyz_toc=$(ls "$out"/build/build/PYZ-*.toc | head -n 1)
+for forbidden in hubdesk.server fastapi uvicorn starlette psycopg psycopg2 MySQLdb pymysql \
+                 pytest hypothesis schemathesis numpy tkinter PySide6.QtNetwork PySide6.QtQml \
+                 PySide6.QtQuick; do
+  if grep -q "('$forbidden'" "$pyz_toc" || grep -q "('$forbidden\." "$pyz_toc"; then
+    fail "$forbidden is in the bundle (build.spec should exclude it)"
+  fi
+done
+unwanted=$(find "$internal" \( -name 'libQt6Quick*' -o -name 'libQt6Qml*' -o -name 'libQt6Network*' \
+  -o -name 'libQt6WebEngine*' -o -name 'libqgtk3*' -o -name 'libgtk-3*' -o -name '*.qm' \
+  -o -name 'libqsqlpsql*' -o -name 'libpq*' \) -print | head -n 5)
+[ -z "$unwanted" ] || fail "unused Qt or PostgreSQL files in the bundle: $unwanted"
+bundle_mb=$(( $(du -sb "$bundle" | cut -f1) / 1000000 ))  # MB = 10^6 bytes, as bench/ reports
+[ "$bundle_mb" -le "$max_mb" ] || fail "bundle is $bundle_mb MB, over the $max_mb MB budget"
+
+# --- 3. smoke ----------------------------------------------------------------------
+step "frozen smoke (offscreen)"
+if ! QT_QPA_PLATFORM=offscreen HUBDESK_SMOKE_FIXTURE="$fixture" HUBDESK_SMOKE_REPORT="$out/smoke.txt" \
+    timeout 180 "$bundle/hubdesk" --smoke; then
+  fail "frozen smoke (offscreen): $(cat "$out/smoke.txt" 2>/dev/null)"
+fi
+grep -q "^hubdesk smoke OK" "$out/smoke.txt" || fail "no OK line from the frozen smoke"
+grep -q "frozen" "$out/smoke.txt" || fail "the smoke ran from source, not frozen"
+if command -v xvfb-run >/dev/null; then
+  step "frozen smoke (Xvfb, xcb)"
+  if ! QT_QPA_PLATFORM=xcb HUBDESK_SMOKE_REPORT="$out/smoke-xcb.txt" \
+      timeout 180 xvfb-run -a -s "-screen 0 1366x768x24" "$bundle/hubdesk" --smoke; then
+    fail "frozen smoke (xcb): $(cat "$out/smoke-xcb.txt" 2>/dev/null)"
+  fi
+fi
+
+# --- 4. the frozen CLI on an old data folder ---------------------------------------
+step "frozen 'status --json' on a copy of the revision-0001 fixture"
+data="$out/old-laptop"
+mkdir -p "$data"
+cp "$fixture" "$data/hubdesk.sqlite3"
+status_json=$(timeout 120 "$bundle/hubdesk" --data-dir "$data" status --json) \
+  || fail "frozen 'status --json' on the fixture"
+"$python" - "$status_json" "$data" <<'EOF' || fail "frozen 'status --json' gave wrong counts"
+import json, sqlite3, sys
+status = json.loads(sys.argv[1])
+assert status["visits"] == 5 and status["unsent"] == 12, status
+revision = sqlite3.connect(f"{sys.argv[2]}/hubdesk.sqlite3").execute(
+    "select version_num from alembic_version").fetchone()[0]
+assert revision != "0001", "not migrated"
+print(f"   status: {status['visits']} visits, {status['unsent']} unsent; schema 0001 -> {revision}")
+EOF
+
+# --- 5. Windows installer script -------------------------------------------------------
+step "makensis installer/hubdesk.nsi"
+command -v makensis >/dev/null || fail "makensis not found (Debian package nsis)"
+makensis -V2 -WX -DNOCOMPRESS -DVERSION="$version" -DEXENAME=hubdesk -DSRCDIR="$bundle" \
+  -DOUTFILE="$out/HubDesk-$version-setup.exe" installer/hubdesk.nsi >"$out/makensis.log" 2>&1 \
+  || { cat "$out/makensis.log" >&2; fail "makensis"; }
+[ "$(head -c 2 "$out/HubDesk-$version-setup.exe")" = "MZ" ] || fail "makensis made no Windows executable"
+
+# --- 6. Linux tarball ------------------------------------------------------------------
+step "Linux tarball"
+tarball=$(installer/linux/build_tarball.sh "$bundle" "$out")
+tar -tzf "$tarball" | grep -q '/install.sh$' || fail "tarball has no install.sh"
+
+# --- sizes -------------------------------------------------------------------------------
+step "done"
+echo "   version:         $version"
+echo "   build:           ${build_seconds} s"
+echo "   bundle:          ${bundle_mb} MB (budget ${max_mb} MB) in $(find "$bundle" -type f | wc -l) files"
+echo "   installer (uncompressed check build): $(( $(stat -c %s "$out/HubDesk-$version-setup.exe") / 1000000 )) MB"
+echo "   tarball:         $(( $(stat -c %s "$tarball") / 1000000 )) MB ($(basename "$tarball"))"
+dangling=$(find "$bundle" -xtype l | head -n 3)
+[ -z "$dangling" ] || fail "dangling symlinks in the bundle: $dangling"
+echo "   smoke:           $(cat "$out/smoke.txt")"
+echo "bundle: OK in $(( $(date +%s) - started )) s"

@@ -1,0 +1,128 @@
+"""The unfinished visit is autosaved and survives the app being killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from hubdesk.core.paths import AppPaths
+from hubdesk.services import visits
+from hubdesk.store.engine import Store
+from hubdesk.ui.capture_form import VisitCaptureForm
+from hubdesk.ui.context import AppContext
+from tests.conftest import COORDINATOR, PIN, Hub
+from tests.gui.capture_support import capture_context, wait_idle  # noqa: F401
+
+pytestmark = pytest.mark.gui
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _new_form(qtbot: QtBot, context: AppContext) -> VisitCaptureForm:
+    form = VisitCaptureForm(context)
+    qtbot.addWidget(form)
+    form.show()
+    return form
+
+
+def test_draft_is_saved_after_a_pause_and_restored(qtbot: QtBot, capture_context: AppContext,  # noqa: F811
+                                                   store: Store, hub: Hub) -> None:
+    first = _new_form(qtbot, capture_context)
+    wait_idle(qtbot, capture_context)
+    with qtbot.waitSignal(first.draft_saved, timeout=5000) as saved:
+        qtbot.keyClick(first.contact_mode, "p")       # Pre-booked (then Phone on a 2nd p)
+        qtbot.keyClick(first.sex, "m")
+        qtbot.keyClicks(first.postcode, "sg2")
+        first.chips.chips["food"].click()
+    with store.unit_of_work() as db:
+        draft = visits.load_draft(db, hub.actor)
+    assert draft is not None and draft.id == saved.args[0]
+    assert draft.form["sex"] == "male" and draft.form["postcode_district"] == "sg2"
+    assert [t["topic"] for t in draft.form["topics"]] == ["food"]
+    first.close()
+
+    second = VisitCaptureForm(capture_context)
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.draft_restored, timeout=5000):
+        second.show()
+    assert second.contact_mode.currentData() == "pre_booked"
+    assert second.sex.currentData() == "male"
+    assert second.postcode.text() == "sg2"
+    assert second.chips.checked() == ["food"]
+    assert second.chips.chips["food"].text() == "✓ Food access"
+    assert "had not finished" in second.banner.text()
+
+    # a saved visit discards its draft
+    with qtbot.waitSignal(second.saved, timeout=5000):
+        second.save()
+    wait_idle(qtbot, capture_context)
+    with store.unit_of_work() as db:
+        assert visits.load_draft(db, hub.actor) is None
+
+
+def test_esc_clears_with_undo_and_discards_the_draft(qtbot: QtBot, capture_context: AppContext,  # noqa: F811
+                                                     store: Store, hub: Hub) -> None:
+    form = _new_form(qtbot, capture_context)
+    wait_idle(qtbot, capture_context)
+    with qtbot.waitSignal(form.draft_saved, timeout=5000):
+        qtbot.keyClick(form.contact_mode, "w")
+    qtbot.keyClick(form.contact_mode, Qt.Key.Key_Escape)
+    assert form.contact_mode.currentData() is None
+    assert form.banner.text() == "Form cleared." and form.undo_button.isVisible()
+    wait_idle(qtbot, capture_context)
+    with store.unit_of_work() as db:
+        assert visits.load_draft(db, hub.actor) is None
+    with qtbot.waitSignal(form.draft_saved, timeout=5000):
+        form.undo_button.click()
+    assert form.contact_mode.currentData() == "walk_in"
+
+
+@pytest.mark.slow
+def test_killed_mid_visit_the_draft_is_there_on_restart(qtbot: QtBot, paths: AppPaths, hub: Hub,
+                                                        capture_context: AppContext) -> None:  # noqa: F811
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.gui.draft_driver", str(paths.data_dir), COORDINATOR, PIN,
+         hub.session_id],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line.strip())
+            if line.startswith(("draft-saved", "bug")):
+                break
+        assert lines and lines[-1].startswith("draft-saved"), (lines, process.stderr)
+        os.kill(process.pid, signal.SIGKILL)  # no chance to tidy up
+        assert process.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+        if process.stderr:
+            process.stderr.close()
+
+    form = VisitCaptureForm(capture_context)
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.draft_restored, timeout=5000) as restored:
+        form.show()
+    assert restored.args[0] == lines[-1].split()[1]
+    assert form.contact_mode.currentData() == "approached"
+    assert form.age_band.currentData() == "75_84"
+    assert form.visitor_code.text() == "ZX-42"
+    assert form.chips.checked() == ["loneliness"]
+    assert form.note.toPlainText() == "Lost her husband in the spring"

@@ -1,0 +1,87 @@
+"""Enrolment is safe to repeat; a code serves one laptop; revocation locks a laptop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hubdesk.server.testing import LiveServer
+
+pytestmark = pytest.mark.integration
+
+
+def test_lost_answer_repeat_gets_a_working_token(server: LiveServer,
+                                                 make_laptop: Callable[..., Any]) -> None:
+    laptop = make_laptop(server, enrol=False)
+    code = server.enrol_code()
+    first = laptop.enrol_response(code)
+    assert first.status_code == 200, first.text
+    # the answer was "lost": the laptop asks again with the same code and device id
+    again = laptop.enrol_response(code)
+    assert again.status_code == 200, again.text
+    assert again.json()["hub"]["id"] == server.hub_id
+    for answer in (first, again):
+        laptop.token = answer.json()["device_token"]
+        response = laptop.post(laptop.batch([laptop.item()]))
+        assert response.status_code == 200, response.text
+
+
+def test_code_cannot_enrol_a_second_laptop(server: LiveServer,
+                                           make_laptop: Callable[..., Any]) -> None:
+    code = server.enrol_code()
+    make_laptop(server, enrol=False).enrol(code)
+    other = make_laptop(server, enrol=False)
+    refused = other.enrol_response(code)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "enrol_code_used"
+    assert "another laptop" in refused.json()["message"]
+
+
+def test_unknown_code_is_refused(server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    laptop = make_laptop(server, enrol=False)
+    refused = laptop.enrol_response("ZZZZ-ZZZZ-ZZZZ")
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "enrol_code_invalid"
+
+
+def test_expired_code_is_refused(server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    code = server.enrol_code(valid_days=0)  # expires the moment it is made
+    refused = make_laptop(server, enrol=False).enrol_response(code)
+    assert refused.status_code == 401
+
+
+def test_revoked_laptop_gets_403_and_cannot_re_enrol(server: LiveServer,
+                                                      make_laptop: Callable[..., Any]) -> None:
+    laptop = make_laptop(server)
+    assert laptop.post(laptop.batch([laptop.item()])).status_code == 200
+    server.revoke_device(laptop.device_id)
+    for response in (laptop.post(laptop.batch([laptop.item()])),
+                     laptop.get("/v1/reference"),
+                     laptop.get("/v1/changes")):
+        assert response.status_code == 403
+        assert response.json()["error"] == "device_revoked"
+    again = laptop.enrol_response(server.enrol_code())
+    assert again.status_code == 403
+    assert again.json()["error"] == "device_revoked"
+
+
+def test_missing_or_wrong_token_gets_401(server: LiveServer,
+                                         make_laptop: Callable[..., Any]) -> None:
+    laptop = make_laptop(server, enrol=False)
+    missing = laptop.post(laptop.batch([laptop.item()]))
+    assert missing.status_code == 401
+    assert missing.json()["error"] == "missing_token"
+    laptop.token = "hd1_" + "x" * 43
+    wrong = laptop.get("/v1/reference")
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "bad_token"
+
+
+def test_health_needs_no_token(server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    laptop = make_laptop(server, enrol=False)
+    health = laptop.get("/v1/health")
+    assert health.status_code == 200
+    assert health.json()["service"] == "hubdesk-server"
+    assert health.json()["status"] == "ok"
