@@ -11,8 +11,9 @@ dialogs (errors go to stderr, the log and the report file, never a modal box):
 4. optionally (``--migrate-fixture FILE`` / ``HUBDESK_SMOKE_FIXTURE``) a copy of a
    database made by an earlier schema revision is migrated to head and compared
    row by row with the original: nothing lost, nothing changed;
-5. last, the main window is opened and closed (offscreen when there is no
-   display).
+5. last, the main window is opened, unlocked and closed (offscreen when there
+   is no display), and a deliberate bug raised on the GUI thread must reach the
+   crash dialog with a copyable report and the log file's path.
 
 Prints one ``hubdesk smoke OK: ...`` line and returns 0, or prints
 ``hubdesk smoke FAILED at <step>: <reason>`` and returns 1.  Windowed builds on
@@ -87,6 +88,7 @@ def run_smoke(fixture: str | os.PathLike[str] | None = None) -> int:
         if os.environ.get(SKIP_WINDOW_ENV) != "1":
             steps.append(("main window",
                           lambda: _check_main_window(workdir / "data", log_file, report)))
+            steps.append(("crash dialog", lambda: _check_crash_dialog(log_file, report)))
         for name, check in steps:
             step = name
             check()
@@ -293,6 +295,72 @@ def _check_main_window(data_dir: Path, log_file: Path | None, report: SmokeRepor
         sys.excepthook = previous_hook
     platform_name = QGuiApplication.platformName()
     report.note(f"main window '{title}' unlocked and closed in {seconds:.2f} s ({platform_name})")
+
+
+def _check_crash_dialog(log_file: Path | None, report: SmokeReport) -> None:
+    """A bug on the GUI thread reaches the crash dialog: the report names the error
+    and the log file, "Copy report" copies it, and the log has it too.
+
+    The exception is raised inside a Qt callback (as a real bug would be) with
+    dialogs switched on; a timer inspects the modal dialog and closes it.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from hubdesk.ui.errors import CrashDialog, ErrorReporter
+
+    errors = ErrorReporter(no_err_windows=False, log_file=log_file)
+    previous_hook = sys.excepthook
+    errors.install_excepthook()
+    loop = QEventLoop()
+    seen: dict[str, str] = {}
+    marker = "smoke: a deliberate bug to check the crash dialog"
+
+    def inspect(attempt: int = 0) -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, CrashDialog):
+            if attempt < 100:
+                QTimer.singleShot(50, lambda: inspect(attempt + 1))
+            else:
+                loop.quit()
+            return
+        seen["report"] = dialog.report.toPlainText()
+        dialog.copy_report()
+        seen["clipboard"] = QApplication.clipboard().text()
+        screenshot = os.environ.get("HUBDESK_SMOKE_SCREENSHOT")
+        if screenshot:
+            dialog.grab().save(str(Path(screenshot).with_suffix("")) + "-crash.png")
+        dialog.reject()
+        QTimer.singleShot(0, loop.quit)
+
+    def bug() -> None:
+        QTimer.singleShot(50, inspect)  # runs inside the crash dialog's own event loop
+        raise RuntimeError(marker)
+
+    # the deliberate bug goes to the log file only, not to the console as an ERROR
+    consoles = [h for h in logging.getLogger("hubdesk").handlers
+                if type(h) is logging.StreamHandler]
+    levels = [h.level for h in consoles]
+    for handler in consoles:
+        handler.setLevel(logging.CRITICAL + 1)
+    try:
+        QTimer.singleShot(0, bug)
+        QTimer.singleShot(20_000, loop.quit)
+        loop.exec()
+    finally:
+        sys.excepthook = previous_hook
+        for handler, level in zip(consoles, levels, strict=True):
+            handler.setLevel(level)
+    text = seen.get("report", "")
+    if not text:
+        raise SmokeFailure("no crash dialog appeared for an unhandled exception")
+    if marker not in text or f"Log file: {log_file}" not in text:
+        raise SmokeFailure("the crash report lacks the error or the log file's path")
+    if seen.get("clipboard") != text:
+        raise SmokeFailure("'Copy report' did not put the report on the clipboard")
+    if log_file is None or marker not in log_file.read_text(encoding="utf-8"):
+        raise SmokeFailure("the crash was not written to the log file")
+    report.note("crash dialog shows and copies the report with the log path")
 
 
 # --- no-loss comparison (shared with tests/packaging) ------------------------

@@ -44,7 +44,9 @@ fi
 stamp=.venv/.hubdesk-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "== installing HubDesk and its dependencies"
-  .venv/bin/uv pip install -q --python .venv/bin/python -e '.[dev]'
+  # bytecode up front: some environments set PYTHONDONTWRITEBYTECODE, and recompiling
+  # SQLAlchemy and Alembic on every start costs seconds
+  .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e '.[dev]'
   touch "$stamp"
 fi
 

@@ -75,12 +75,21 @@ def clean_text(value: str, limit: int) -> str:
 
 def ensure_seed(engine: Engine) -> None:
     """The token secret and the current vocabularies (idempotent, run at start-up)."""
+    data = json.loads(_vocab_file().read_text(encoding="utf-8"))
+    with read_tx(engine) as conn:  # usually all there: no write transaction needed
+        has_secret = conn.execute(
+            select(SETTINGS.c.value).where(SETTINGS.c.key == "token_secret")).first()
+        published = conn.execute(
+            select(REFERENCE.c.data)
+            .where(REFERENCE.c.stream == "vocabularies", REFERENCE.c.item_id == "core")
+        ).scalar()
+    if has_secret is not None and published == canonical_json(data):
+        return
     with write_tx(engine) as conn:
         if conn.execute(select(SETTINGS.c.value).where(SETTINGS.c.key == "token_secret")
                         ).first() is None:
             conn.execute(insert(SETTINGS).values(key="token_secret",
                                                  value=secrets.token_hex(32)))
-        data = json.loads(_vocab_file().read_text(encoding="utf-8"))
         upsert_reference(conn, "vocabularies", "core", None, data)
 
 

@@ -13,13 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from hubdesk.core.errors import UserFacingError
-from hubdesk.server import admin
-from hubdesk.server.db import DB_ENV, default_db_url, open_database
 from hubdesk.server.errors import AdminError, ApiError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# the heavy imports (SQLAlchemy, Alembic, FastAPI) wait until a command runs, so
+# usage errors and --help answer at once
+DB_ENV = "HUBDESK_SERVER_DB"
+TIERS = ("universal", "targeted", "specialist")
+CODE_VALID_DAYS = 7
 
 log = logging.getLogger("hubdesk.server.cli")
 
@@ -43,11 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     hub = commands.add_parser("create-hub", help="create a hub; prints its id")
     hub.add_argument("--name", required=True)
     hub.add_argument("--district", required=True)
-    hub.add_argument("--tier", default="universal", choices=admin.TIERS)
+    hub.add_argument("--tier", default="universal", choices=TIERS)
 
     code = commands.add_parser("enrol-code", help="print a one-time enrolment code")
     code.add_argument("--hub", required=True, help="hub id or name")
-    code.add_argument("--days", type=int, default=admin.CODE_VALID_DAYS,
+    code.add_argument("--days", type=int, default=CODE_VALID_DAYS,
                       help="days the code stays valid (default %(default)s)")
 
     stats = commands.add_parser("stats", help="records per kind, hub and device; gaps")
@@ -135,6 +141,9 @@ def serve(engine: Engine, host: str, port: int, log_level: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hubdesk.server import admin
+    from hubdesk.server.db import default_db_url, open_database
+
     url = args.db or default_db_url()
     engine = open_database(url)
     try:
@@ -182,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return run(args)
     except (AdminError, UserFacingError) as error:

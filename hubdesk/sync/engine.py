@@ -247,7 +247,8 @@ class SyncEngine:
                 saved = sync_repo.get_setting(db, _BATCH_SIZE_KEY)
                 if isinstance(saved, int):
                     self.batch_size = max(MIN_BATCH, min(MAX_BATCH, saved))
-            self._total = sync_repo.outbox_counts(db).unsent
+            if self._progress is not None:
+                self._total = sync_repo.outbox_counts(db).unsent
 
     def _settle_open_batches(self) -> None:
         with self.store.unit_of_work() as db:

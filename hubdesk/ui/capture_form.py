@@ -34,7 +34,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QDate, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -148,11 +148,19 @@ class FlowLayout(QLayout):
 
 
 class KeyCombo(QComboBox):
-    """A combo box that also selects its n-th item with the digit n (when ``digit_keys``)."""
+    """A combo box that also selects its n-th item with the digit n (when ``digit_keys``).
+
+    Type-to-select starts afresh each time the box gets focus (Qt would otherwise glue a
+    letter typed now to one typed in the same box a moment ago).
+    """
 
     def __init__(self, parent: QWidget | None = None, *, digit_keys: bool = False) -> None:
         super().__init__(parent)
         self.digit_keys = digit_keys
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.view().keyboardSearch("")
+        super().focusInEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()

@@ -15,7 +15,7 @@ from hubdesk.services.common import Actor
 from hubdesk.services.setup import SetupForm, validate_setup
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.widgets import Heading, combo_select, combo_with_terms, line_edit
+from hubdesk.ui.widgets import Heading, combo_select, combo_with_terms, line_edit, run_db
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class FirstRunDialog(BaseDialog):
         self.clear_errors()
         self.set_busy(True)
         form = self.form()
-        self.context.runner.run_db(lambda db: _first_run_and_unlock(db, form),
+        run_db(self, self.context, lambda db: _first_run_and_unlock(db, form),
                                    self._saved, self._failed)
 
     def _saved(self, result: FirstRunResult) -> None:

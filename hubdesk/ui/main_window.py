@@ -35,7 +35,7 @@ from hubdesk.ui.capture_form import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
 from hubdesk.ui.today_list import TodayVisitsView
-from hubdesk.ui.widgets import Heading, HintLabel, em, set_dynamic_property
+from hubdesk.ui.widgets import Heading, HintLabel, em, run_db, set_dynamic_property
 
 log = logging.getLogger("hubdesk.ui.main_window")
 
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
             else:
                 self.lock()
 
-        self.context.runner.run_db(needs_first_run, decide)
+        run_db(self, self.context, needs_first_run, decide)
 
     def _auto_unlock(self, name: str, pin: str) -> None:
         from hubdesk.ui.unlock_dialog import _try_unlock
@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
             else:
                 self.lock()
 
-        self.context.runner.run_db(lambda db: _try_unlock(db, name, pin), done)
+        run_db(self, self.context, lambda db: _try_unlock(db, name, pin), done)
 
     def show_first_run(self) -> None:
         from hubdesk.ui.first_run_dialog import FirstRunDialog, FirstRunResult
@@ -322,7 +322,7 @@ class MainWindow(QMainWindow):
 
     def unlocked(self, actor: Actor) -> None:
         self.context.set_actor(actor)
-        self.context.runner.run_db(lambda db: _restore_session(db, actor), self._restored)
+        run_db(self, self.context, lambda db: _restore_session(db, actor), self._restored)
 
     def _restored(self, restored: _Restored) -> None:
         if restored.session is not None:
@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
             return
         self._status_pending = True
         self._status_again = False
-        self.context.runner.run_db(status_counts, self._show_status, self._status_failed)
+        run_db(self, self.context, status_counts, self._show_status, self._status_failed)
 
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False

@@ -30,6 +30,7 @@ from hubdesk.ui.widgets import (
     combo_with_terms,
     em,
     line_edit,
+    run_db,
     set_dynamic_property,
 )
 
@@ -115,7 +116,7 @@ class OpenSessionDialog(BaseDialog):
         self.finish_body()
         self.fit_to_screen(30)
         self.set_busy(True)
-        context.runner.run_db(sessions.list_venues, self._show_venues, self._failed)
+        run_db(self, context, sessions.list_venues, self._show_venues, self._failed)
 
     def _type_changed(self) -> None:
         if self.session_type.currentData() == "warm_space":
@@ -150,7 +151,7 @@ class OpenSessionDialog(BaseDialog):
             venue_id = _add_venue(db, name, venue_type, postcode)
             return sessions.list_venues(db), venue_id
 
-        self.context.runner.run_db(work, self._venue_saved, self._failed)
+        run_db(self, self.context, work, self._venue_saved, self._failed)
 
     def _venue_saved(self, result: tuple[list[VenueInfo], str]) -> None:
         venues, venue_id = result
@@ -178,7 +179,7 @@ class OpenSessionDialog(BaseDialog):
         warm = self.warm_space.isChecked()
         self.clear_errors()
         self.set_busy(True)
-        self.context.runner.run_db(
+        run_db(self, self.context,
             lambda db: sessions.open_session(db, actor, str(venue_id), session_type, warm_space=warm),
             self._opened, self._failed)
 
@@ -257,7 +258,7 @@ class CloseSessionDialog(BaseDialog):
         self.finish_body()
         self.fit_to_screen(34)
         self.set_busy(True)
-        context.runner.run_db(lambda db: sessions.session_summary(db, session_id),
+        run_db(self, context, lambda db: sessions.session_summary(db, session_id),
                               self._show_summary, self._failed)
 
     def _show_summary(self, summary: SessionSummary) -> None:
@@ -299,7 +300,7 @@ class CloseSessionDialog(BaseDialog):
             return
         self.set_busy(True)
         session_id = self.session_id
-        self.context.runner.run_db(lambda db: sessions.close_session(db, actor, session_id),
+        run_db(self, self.context, lambda db: sessions.close_session(db, actor, session_id),
                                    self._closed, self._failed)
 
     def _closed(self, summary: SessionSummary) -> None:

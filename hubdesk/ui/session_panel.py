@@ -30,7 +30,15 @@ from hubdesk.services import sessions
 from hubdesk.services.common import Changes
 from hubdesk.services.sessions import MAX_ATTENDANCE, SessionInfo
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, em, set_dynamic_property
+from hubdesk.ui.widgets import (
+    ErrorSummary,
+    Heading,
+    HintLabel,
+    LabelledField,
+    em,
+    run_db,
+    set_dynamic_property,
+)
 
 HEADCOUNT_TEXT = "Someone we helped without details: +1"
 UNDO_TEXT = "Undo last +1 (−1)"
@@ -69,7 +77,7 @@ class _SessionWatcher(QWidget):
         if session_id is None:
             self._apply(None)
             return
-        self.context.runner.run_db(lambda db: sessions.session_info(db, session_id), self._apply,
+        run_db(self, self.context, lambda db: sessions.session_info(db, session_id), self._apply,
                                    self._failed)
 
     def _apply(self, info: SessionInfo | None) -> None:
@@ -90,7 +98,7 @@ class _SessionWatcher(QWidget):
         session_id = self.context.session_id
         if actor is None or session_id is None:
             return
-        self.context.runner.run_db(
+        run_db(self, self.context,
             lambda db: sessions.add_headcount(db, actor, session_id, delta), None, self._failed)
 
 
@@ -259,7 +267,7 @@ class SessionPanel(_SessionWatcher):
         if errors:
             self._show_errors(errors)
             return
-        self.context.runner.run_db(
+        run_db(self, self.context,
             lambda db: sessions.set_activity(db, actor, session_id, name, attendance, under),
             self._activity_saved, self._activity_failed)
 

@@ -12,7 +12,7 @@ from hubdesk.services import volunteers
 from hubdesk.services.common import Actor
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.widgets import line_edit
+from hubdesk.ui.widgets import line_edit, run_db
 
 
 def _try_unlock(db: Session, name: str, pin: str) -> Actor | AuthError:
@@ -67,7 +67,7 @@ class UnlockDialog(BaseDialog):
         self.finish_body()
         self.fit_to_screen(26)
         self._names_loaded = False
-        context.runner.run_db(volunteers.list_volunteers, self._show_names)
+        run_db(self, context, volunteers.list_volunteers, self._show_names)
 
     def _show_names(self, people: list[volunteers.VolunteerInfo]) -> None:
         typed = self.name.currentText()
@@ -99,7 +99,7 @@ class UnlockDialog(BaseDialog):
             self.show_errors(errors)
             return
         self.set_busy(True)
-        self.context.runner.run_db(lambda db: _try_unlock(db, name, pin), self._finished,
+        run_db(self, self.context, lambda db: _try_unlock(db, name, pin), self._finished,
                                    self._failed)
 
     def _finished(self, outcome: Actor | AuthError) -> None:

@@ -8,9 +8,11 @@ not colour alone), and sizes come from the font, never from pixels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -21,6 +23,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hubdesk.ui.context import AppContext
 
 
 def em(widget: QWidget, count: float = 1.0) -> int:
@@ -253,3 +260,23 @@ def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
 def set_button_shortcut_tooltip(button: QAbstractButton, text: str, shortcut: str) -> None:
     """Tooltip that shows the shortcut, e.g. "Record a visit (Ctrl+N)"."""
     button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
+
+
+def run_db(owner: QObject, context: AppContext, work: Callable[[Session], Any],
+           on_success: Callable[[Any], None] | None = None,
+           on_failure: Callable[[BaseException], None] | None = None) -> int:
+    """``context.runner.run_db`` for a widget: callbacks are skipped once ``owner`` is
+    destroyed (an answer can arrive after its dialog closed); a failure is then still
+    reported in the one place for errors."""
+
+    def succeeded(value: Any) -> None:
+        if on_success is not None and shiboken6.isValid(owner):
+            on_success(value)
+
+    def failed(error: BaseException) -> None:
+        if on_failure is not None and shiboken6.isValid(owner):
+            on_failure(error)
+        else:
+            context.errors.report(error)
+
+    return context.runner.run_db(work, succeeded, failed)

@@ -19,7 +19,7 @@ from hubdesk.store.engine import Store
 from hubdesk.ui.capture_form import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from tests.conftest import COORDINATOR, PIN, Hub
-from tests.gui.capture_support import capture_context, wait_idle  # noqa: F401
+from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -33,10 +33,10 @@ def _new_form(qtbot: QtBot, context: AppContext) -> VisitCaptureForm:
     return form
 
 
-def test_draft_is_saved_after_a_pause_and_restored(qtbot: QtBot, capture_context: AppContext,  # noqa: F811
+def test_draft_is_saved_after_a_pause_and_restored(qtbot: QtBot, hub_context: AppContext,
                                                    store: Store, hub: Hub) -> None:
-    first = _new_form(qtbot, capture_context)
-    wait_idle(qtbot, capture_context)
+    first = _new_form(qtbot, hub_context)
+    wait_idle(qtbot, hub_context)
     with qtbot.waitSignal(first.draft_saved, timeout=5000) as saved:
         qtbot.keyClick(first.contact_mode, "p")       # Pre-booked (then Phone on a 2nd p)
         qtbot.keyClick(first.sex, "m")
@@ -49,7 +49,7 @@ def test_draft_is_saved_after_a_pause_and_restored(qtbot: QtBot, capture_context
     assert [t["topic"] for t in draft.form["topics"]] == ["food"]
     first.close()
 
-    second = VisitCaptureForm(capture_context)
+    second = VisitCaptureForm(hub_context)
     qtbot.addWidget(second)
     with qtbot.waitSignal(second.draft_restored, timeout=5000):
         second.show()
@@ -63,21 +63,21 @@ def test_draft_is_saved_after_a_pause_and_restored(qtbot: QtBot, capture_context
     # a saved visit discards its draft
     with qtbot.waitSignal(second.saved, timeout=5000):
         second.save()
-    wait_idle(qtbot, capture_context)
+    wait_idle(qtbot, hub_context)
     with store.unit_of_work() as db:
         assert visits.load_draft(db, hub.actor) is None
 
 
-def test_esc_clears_with_undo_and_discards_the_draft(qtbot: QtBot, capture_context: AppContext,  # noqa: F811
+def test_esc_clears_with_undo_and_discards_the_draft(qtbot: QtBot, hub_context: AppContext,
                                                      store: Store, hub: Hub) -> None:
-    form = _new_form(qtbot, capture_context)
-    wait_idle(qtbot, capture_context)
+    form = _new_form(qtbot, hub_context)
+    wait_idle(qtbot, hub_context)
     with qtbot.waitSignal(form.draft_saved, timeout=5000):
         qtbot.keyClick(form.contact_mode, "w")
     qtbot.keyClick(form.contact_mode, Qt.Key.Key_Escape)
     assert form.contact_mode.currentData() is None
     assert form.banner.text() == "Form cleared." and form.undo_button.isVisible()
-    wait_idle(qtbot, capture_context)
+    wait_idle(qtbot, hub_context)
     with store.unit_of_work() as db:
         assert visits.load_draft(db, hub.actor) is None
     with qtbot.waitSignal(form.draft_saved, timeout=5000):
@@ -87,7 +87,7 @@ def test_esc_clears_with_undo_and_discards_the_draft(qtbot: QtBot, capture_conte
 
 @pytest.mark.slow
 def test_killed_mid_visit_the_draft_is_there_on_restart(qtbot: QtBot, paths: AppPaths, hub: Hub,
-                                                        capture_context: AppContext) -> None:  # noqa: F811
+                                                        hub_context: AppContext) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.gui.draft_driver", str(paths.data_dir), COORDINATOR, PIN,
@@ -116,7 +116,7 @@ def test_killed_mid_visit_the_draft_is_there_on_restart(qtbot: QtBot, paths: App
         if process.stderr:
             process.stderr.close()
 
-    form = VisitCaptureForm(capture_context)
+    form = VisitCaptureForm(hub_context)
     qtbot.addWidget(form)
     with qtbot.waitSignal(form.draft_restored, timeout=5000) as restored:
         form.show()

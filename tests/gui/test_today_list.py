@@ -17,7 +17,7 @@ from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import ID_ROLE, ServiceListModel, VisitTableModel
 from hubdesk.ui.today_list import TodayVisitsView
 from tests.conftest import Hub
-from tests.gui.capture_support import capture_context, wait_idle  # noqa: F401
+from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -30,20 +30,20 @@ def _record(store: Store, hub: Hub, **fields: object) -> str:
 
 
 @pytest.fixture
-def view(qtbot: QtBot, capture_context: AppContext, store: Store,  # noqa: F811
+def view(qtbot: QtBot, hub_context: AppContext, store: Store,
          hub: Hub) -> Iterator[TodayVisitsView]:
     _record(store, hub, age_band="65_74", sex="female", visitor_code="AB-123",
             topics=[TopicAnswer("alcohol"), TopicAnswer("money")])
     _record(store, hub, age_band="35_49", sex="male", postcode_district="SG1",
             topics=[TopicAnswer("loneliness")], safeguarding=True)
     _record(store, hub, contact_mode="phone", age_band="85_plus", sex="female")
-    widget = TodayVisitsView(capture_context)
+    widget = TodayVisitsView(hub_context)
     qtbot.addWidget(widget)
     widget.resize(1200, 600)
     with qtbot.waitSignal(widget.loaded, timeout=5000):
         widget.show()
     yield widget
-    wait_idle(qtbot, capture_context)
+    wait_idle(qtbot, hub_context)
 
 
 def _column(view: TodayVisitsView, column: int) -> list[str]:
@@ -84,11 +84,11 @@ def test_filter_by_code_postcode_and_topic(qtbot: QtBot, view: TodayVisitsView) 
 
 
 def test_enter_on_a_row_edits_it_into_version_2(qtbot: QtBot, view: TodayVisitsView, store: Store,
-                                                capture_context: AppContext) -> None:  # noqa: F811
-    form = VisitCaptureForm(capture_context)
+                                                hub_context: AppContext) -> None:
+    form = VisitCaptureForm(hub_context)
     qtbot.addWidget(form)
     form.show()
-    wait_idle(qtbot, capture_context)
+    wait_idle(qtbot, hub_context)
     view.edit_requested.connect(form.edit_visit)
     view.activateWindow()
     qtbot.waitUntil(view.isActiveWindow)

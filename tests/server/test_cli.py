@@ -60,29 +60,23 @@ def served(db: str) -> Iterator[str]:
                 stream.close()
 
 
-def test_hub_code_directory_and_usage_errors(db: str, tmp_path: Path) -> None:
+def test_usage_errors_exit_2(db: str) -> None:
+    assert cli(db, "create-hub", "--name", "X", check=False).returncode == 2  # no --district
+    assert cli(db, "frobnicate", check=False).returncode == 2
+
+
+def test_hub_code_directory_stats(db: str, tmp_path: Path) -> None:
     hub_id = cli(db, "create-hub", "--name", "Stevenage", "--district", "Stevenage",
                  "--tier", "targeted").stdout.strip()
     assert len(hub_id) == 36
     code = cli(db, "enrol-code", "--hub", "stevenage").stdout.strip()
     assert len(code) == 14 and code.count("-") == 2
-    assert cli(db, "enrol-code", "--hub", hub_id).stdout.strip() != code
 
     duplicate = cli(db, "create-hub", "--name", "Stevenage", "--district", "X", check=False)
     assert duplicate.returncode == 1
     assert duplicate.stderr.count("\n") == 1 and "already exists" in duplicate.stderr
-    assert cli(db, "enrol-code", "--hub", "nowhere", check=False).returncode == 1
-    assert cli(db, "create-hub", "--name", "X", check=False).returncode == 2  # no --district
-    assert cli(db, "frobnicate", check=False).returncode == 2
 
     assert "imported 35 services (35 new" in cli(db, "import-directory", str(SAMPLE)).stdout
-    assert "(0 new or changed)" in cli(db, "import-directory", str(SAMPLE)).stdout
-    csv_file = tmp_path / "directory.csv"
-    csv_file.write_text(
-        "name,organisation,categories,access,phone,last_verified,status\n"
-        "Lunch club,Age UK,social;food,self_refer,01438 000000,2026-10-01,active\n",
-        encoding="utf-8")
-    assert "imported 1 services (1 new" in cli(db, "import-directory", str(csv_file)).stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("name,categories\nX,astrology\n", encoding="utf-8")
     refused = cli(db, "import-directory", str(bad), check=False)
@@ -90,8 +84,7 @@ def test_hub_code_directory_and_usage_errors(db: str, tmp_path: Path) -> None:
 
     stats = json.loads(cli(db, "stats", "--json").stdout)
     assert stats["visits"] == 0 and stats["gaps"] == 0
-    assert [h["name"] for h in stats["hubs"]] == ["Stevenage"]
-    assert "Hub Stevenage" in cli(db, "stats").stdout
+    assert [(h["name"], h["tier"]) for h in stats["hubs"]] == [("Stevenage", "targeted")]
 
 
 def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -> None:
@@ -146,4 +139,3 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
                 break
             time.sleep(0.1)
         assert after.status_code == 403 and after.json()["error"] == "device_revoked"
-        assert cli(db, "revoke-device", uuid7(), check=False).returncode == 1

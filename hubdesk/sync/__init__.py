@@ -1,0 +1,3 @@
+"""The client sync engine (no Qt): outbox, batches, cursors, backoff.
+
+``transport.py`` is the only module that imports requests."""

@@ -1,0 +1,90 @@
+"""The store itself: pragmas, migrations, audit chain, encryption at rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from hubdesk.core.errors import StorageError
+from hubdesk.core.hashing import content_hash
+from hubdesk.store.engine import SCHEMA_HEAD, Store, current_revision, head_revision
+from hubdesk.store.models import AuditEvent
+from hubdesk.store.repositories import GENESIS_HASH
+from tests.conftest import Hub
+
+
+def test_migrations_build_every_table_with_durable_pragmas(store: Store) -> None:
+    assert current_revision(store.engine) == head_revision() == SCHEMA_HEAD
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"visits", "conversations", "outcomes", "follow_ups", "agreements", "people", "sessions",
+            "services", "volunteers", "audit_events", "outbox", "sync_batches"} <= tables
+    with store.unit_of_work() as db:
+        assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_audit_events_form_an_unbroken_hash_chain(store: Store, hub: Hub) -> None:
+    with store.unit_of_work() as db:
+        events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    assert len(events) >= 3  # first run, login, open session
+    previous = GENESIS_HASH
+    for event in events:
+        assert event.prev_hash == previous
+        assert event.hash == content_hash({
+            "prev": event.prev_hash, "at": event.at.isoformat(), "actor": event.actor_id,
+            "device": event.device_id, "action": event.action, "kind": event.entity_kind,
+            "id": event.entity_id, "detail": event.detail})
+        previous = event.hash
+
+
+def test_encrypted_store_cannot_be_read_without_its_key(tmp_path: Path) -> None:
+    database = tmp_path / "secret.sqlite3"
+    encrypted = Store.open(database, key="correct horse battery staple")
+    with encrypted.unit_of_work() as db:
+        db.execute(text("CREATE TABLE marker (v TEXT)"))
+        db.execute(text("INSERT INTO marker VALUES ('Jean, 07700 900123')"))
+    encrypted.close()
+    assert b"07700" not in database.read_bytes()
+    assert b"SQLite format 3" not in database.read_bytes()[:16]
+    with pytest.raises(StorageError):
+        Store.open(database)  # no key
+    with pytest.raises(StorageError):
+        Store.open(database, key="wrong key")
+    reopened = Store.open(database, key="correct horse battery staple")
+    with reopened.unit_of_work() as db:
+        assert db.execute(text("SELECT v FROM marker")).scalar() == "Jean, 07700 900123"
+    reopened.close()
+
+
+def test_upgrade_copies_the_database_aside_first_and_keeps_every_row(tmp_path: Path) -> None:
+    from alembic import command
+
+    from hubdesk.services import setup
+    from hubdesk.store.engine import alembic_config, make_engine
+
+    database, backups = tmp_path / "old.sqlite3", tmp_path / "backups"
+    engine = make_engine(database)
+    command.upgrade(alembic_config(engine), "0001")  # a laptop still on the first schema
+    old = Store(engine)
+    with old.unit_of_work() as db:
+        setup.first_run_setup(db, setup.SetupForm("Hub", "District", "Hall", "Pat", "2468"))
+        volunteers_before = db.execute(text("SELECT id, display_name FROM volunteers")).all()
+    old.close()
+
+    upgraded = Store.open(database, backups=backups)
+    assert current_revision(upgraded.engine) == SCHEMA_HEAD
+    with upgraded.unit_of_work() as db:
+        assert db.execute(text("SELECT id, display_name FROM volunteers")).all() == volunteers_before
+    upgraded.close()
+    copies = list(backups.glob("hubdesk-before-*.sqlite3"))
+    assert len(copies) == 1
+    copy = make_engine(copies[0])
+    assert current_revision(copy) == "0001"
+    with copy.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM volunteers")).scalar() == 1
+    copy.dispose()
+    Store.open(database, backups=backups).close()
+    assert len(list(backups.glob("*.sqlite3"))) == 1  # no copy when nothing to upgrade
