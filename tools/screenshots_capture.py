@@ -39,7 +39,10 @@ def _key(widget: QWidget | None, key: Qt.Key | str,
          modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     target = widget or QApplication.focusWidget()
     assert target is not None
-    QTest.keyClick(target, key, modifier)
+    if isinstance(key, str):  # a character: the stubs miss QTest's char overload
+        QTest.keyClick(target, key, modifier)  # type: ignore[call-overload]
+    else:
+        QTest.keyClick(target, key, modifier)
 
 
 def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[Path]:
@@ -85,11 +88,20 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[P
     _settle(context, 250)
     _key(form.picker.search, Qt.Key.Key_Return)
     _settle(context, 250)
-    form.scroll_area.ensureWidgetVisible(form.picker.chosen_box)
-    shot("capture-topics-signpost")
+    form.topic_finder.setFocus()
+    form.scroll_area.ensureWidgetVisible(form.topic_rows_box, 10, 10)
+    shot("capture-two-topics")
+    form.picker.search.setFocus()
+    form.scroll_area.ensureWidgetVisible(form.picker.chosen_box, 10, 10)
+    shot("capture-signpost")
+    _key(form.picker.search, Qt.Key.Key_Return)  # Enter saves
+    _settle(context, 200)
+    shot("capture-saved")
 
     # validation errors: a referral without its source, a full postcode, too long a note
     form.cancel()
+    form.undo_button.hide()
+    form.banner.hide()
     _key(form.contact_mode, "r")
     QTest.keyClicks(form.postcode, "12AB")
     _key(form.postcode, Qt.Key.Key_Return)
@@ -97,6 +109,8 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[P
 
     # identity and agreements open
     form.cancel()
+    form.undo_button.hide()
+    form.banner.hide()
     _key(form.contact_mode, "r")
     form.referral.setCurrentIndex(form.referral.findData("gp"))
     form.identity_toggle.setChecked(True)
@@ -105,9 +119,15 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[P
     form.agreement_checks["follow_up"].setChecked(True)
     form.follow_up.setChecked(True)
     form.safeguarding.setChecked(True)
-    form.follow_up.setFocus()
-    form.scroll_area.ensureWidgetVisible(form.agreement_box)
+    form.preferred_name.setFocus()
+    _settle(context, 150)
+    bar = form.scroll_area.verticalScrollBar()
+    bar.setValue(form.identity_toggle.y() - 8)
     shot("capture-identity-agreements")
+    form.safeguarding.setFocus()
+    _settle(context, 150)
+    bar.setValue(bar.maximum())
+    shot("capture-agreements-safeguarding")
     form.cancel()
 
     main.show_today()  # type: ignore[attr-defined]

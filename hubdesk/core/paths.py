@@ -66,7 +66,8 @@ def resources_dir() -> Path:
     if frozen_root:
         candidates.append(Path(frozen_root) / "resources")
     package_root = Path(__file__).resolve().parent.parent
-    candidates += [package_root.parent / "resources", package_root / "resources"]
+    candidates += [package_root.parent / "resources", package_root / "resources",
+                   Path(sys.prefix) / "share" / "hubdesk" / "resources"]  # wheel data-files
     for candidate in candidates:
         if (candidate / "vocabularies.json").is_file():
             return candidate

@@ -34,14 +34,14 @@ from hubdesk.server.db import read_tx, write_tx
 from hubdesk.server.errors import AdminError
 from hubdesk.server.ingest import walk_sequence
 from hubdesk.server.models import (
-    Device,
-    EnrolCode,
-    HeldItem,
-    HubChange,
-    HubRow,
-    RecordRow,
-    ReferenceRow,
-    ServerSetting,
+    CHANGES,
+    CODES,
+    DEVICES,
+    HELD,
+    HUBS,
+    RECORDS,
+    REFERENCE,
+    SETTINGS,
 )
 
 #: The device id and volunteer id named by versions made on the server itself.
@@ -51,14 +51,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_VALID_DAYS = 7
 TIERS = ("universal", "targeted", "specialist")
 
-HUBS = HubRow.__table__
-CODES = EnrolCode.__table__
-DEVICES = Device.__table__
-RECORDS = RecordRow.__table__
-HELD = HeldItem.__table__
-REFERENCE = ReferenceRow.__table__
-CHANGES = HubChange.__table__
-SETTINGS = ServerSetting.__table__
 
 
 def clean_text(value: str, limit: int) -> str:
@@ -464,7 +456,7 @@ def stats(engine: Engine) -> dict[str, Any]:
             "SELECT device_id, seq FROM records WHERE seq IS NOT NULL "
             "UNION SELECT device_id, seq FROM held_items ORDER BY 1, 2"
         )).all()
-        totals_by_kind = dict(conn.execute(
+        totals_by_kind: dict[str, int] = dict(conn.execute(  # type: ignore[arg-type]
             select(RECORDS.c.kind, func.count(func.distinct(RECORDS.c.record_id)))
             .group_by(RECORDS.c.kind)
         ).all())

@@ -11,9 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hubdesk.core.errors import UserFacingError
 from hubdesk.server.errors import AdminError, ApiError
@@ -37,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"The database defaults to a SQLite file in the server's data folder; "
                f"{DB_ENV} or --db sets it (sqlite:///FILE or postgresql+psycopg://...).",
     )
-    parser.add_argument("--db", help="database URL (default: $%s or the data folder)" % DB_ENV)
+    parser.add_argument("--db", help=f"database URL (default: ${DB_ENV} or the data folder)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the sync API")

@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
 from hubdesk.protocol.schemas import EnrolRequest, EnrolResponse, Heartbeat, HeartbeatAck, HubInfo
-from hubdesk.server.admin import CODES, DEVICES, HUBS, clean_text, code_hash, token_secret
+from hubdesk.server.admin import clean_text, code_hash, token_secret
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import AdminError, ApiError
 from hubdesk.server.ingest import DeviceIdentity
+from hubdesk.server.models import CODES, DEVICES, HUBS
 
 TOKEN_PREFIX = "hd1_"
 

@@ -21,10 +21,10 @@ from hubdesk.protocol.schemas import (
     ReferenceItem,
     ReferencePage,
 )
-from hubdesk.server.admin import CHANGES, RECORDS, REFERENCE
 from hubdesk.server.db import read_tx
 from hubdesk.server.errors import ApiError
 from hubdesk.server.ingest import DeviceIdentity
+from hubdesk.server.models import CHANGES, RECORDS, REFERENCE
 
 DEFAULT_PAGE = 500
 

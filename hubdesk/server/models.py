@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -185,3 +187,19 @@ class HubChange(ServerBase):
         Index("ix_hub_changes_hub_change", "hub_id", "change_id"),
         {"sqlite_autoincrement": True},
     )
+
+
+def _table(model: type[ServerBase]) -> Table:
+    return cast(Table, model.__table__)
+
+
+# Core tables, for the fast statements of ingest and admin
+SETTINGS = _table(ServerSetting)
+HUBS = _table(HubRow)
+CODES = _table(EnrolCode)
+DEVICES = _table(Device)
+RECORDS = _table(RecordRow)
+HELD = _table(HeldItem)
+BATCHES = _table(BatchRow)
+REFERENCE = _table(ReferenceRow)
+CHANGES = _table(HubChange)

@@ -7,37 +7,55 @@ checksum, the sending laptop, the version chain and the kind's own fields.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 
-from hubdesk.core.hashing import canonical_json
 from hubdesk.core.vocab import Vocabularies, vocabularies
 from hubdesk.protocol.schemas import MAX_SEQ, UploadItem
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REASON_MAX = 200
+#: the encoder behind ``hubdesk.core.hashing.canonical_json`` (same options), made once:
+#: ``json.dumps`` would build a new encoder for every item
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def short(text: str, limit: int = REASON_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_UNION_TAGS = {"bool", "int", "float", "str", "none", "list", "dict"}
+
+
+def _is_union_tag(step: object) -> bool:
+    text = str(step)
+    return isinstance(step, str) and ("[" in text or "-" in text or text in _UNION_TAGS)
+
+
 def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
-    """The first problems of a pydantic error, as one short line."""
+    """The first problems of a pydantic error, as one short line.
+
+    A value that matches no member of a union gives one error per member; those are
+    folded into one "wrong type or size" line for the field.
+    """
+    by_place: dict[str, list[str]] = {}
+    for problem in error.errors():
+        steps = [str(step) for step in problem.get("loc", ()) if not _is_union_tag(step)]
+        where = prefix + ".".join(steps) if steps else (prefix.rstrip(".") or "body")
+        by_place.setdefault(where, []).append(str(problem.get("msg", "invalid")))
     parts = []
-    for problem in error.errors()[:3]:
-        where = ".".join(str(step) for step in problem.get("loc", ()))
-        where = f"{prefix}{where}" if where else prefix.rstrip(".") or "body"
-        parts.append(f"{where}: {problem.get('msg', 'invalid')}")
-    more = len(error.errors()) - 3
-    text = "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
-    return text
+    for where, messages in list(by_place.items())[:3]:
+        message = messages[0] if len(messages) == 1 else "a value of the wrong type or size"
+        parts.append(f"{where}: {message}")
+    more = len(by_place) - 3
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def item_identity(raw: Any) -> tuple[int, str, int] | None:
@@ -236,7 +254,7 @@ def _check_item(raw: dict[str, Any], device_id: str,
                      + describe_validation_error(error, "")), "", None
     payload_raw = raw["payload"]
     try:
-        canonical = canonical_json(payload_raw)
+        canonical = _CANONICAL.encode(payload_raw)
         encoded = canonical.encode("utf-8")
     except UnicodeEncodeError:
         return "The record contains text that is not valid Unicode.", "", None

@@ -224,12 +224,11 @@ def record_visit(db: Session, actor: Actor, session_id: str, form: VisitForm,
         raise ValidationError({"session": "This session is closed; open a new one."})
     _check(db, form)
     visit_id = uuid7()
-    changes = Changes()
+    changes = Changes().add("visit", visit_id)  # primary_id is the visit's
     person_id = _save_person(db, actor, form, None, changes)
     visit = _new_visit(actor, visit_id, 1, None, session_id, form, person_id, utc_now())
     db.add(visit)
     finalise(db, visit)
-    changes.add("visit", visit_id)
     conversation_ids = {}
     for answer in form.topics:
         conversation = _new_conversation(actor, uuid7(), 1, None, visit_id, answer)

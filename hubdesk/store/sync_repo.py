@@ -7,16 +7,18 @@ page together with its cursor.  Nothing here talks to the network.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, delete, func, select, update
+from sqlalchemy import Date, DateTime, Text, and_, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
+from hubdesk.core.vocab import vocabularies
 from hubdesk.store.models import (
     VERSIONED_KINDS,
     DeviceState,
@@ -89,22 +91,30 @@ def record_sync_outcome(
 
 @dataclass(frozen=True)
 class OutgoingItem:
+    """An outbox item on its way out; ``payload_json`` is the stored JSON text as is
+    (never decoded and re-encoded, so a resent batch carries the same bytes)."""
+
     seq: int
     kind: str
     record_id: str
     version: int
     content_hash: str
-    payload: dict[str, Any]
+    payload_json: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.payload_json)
+        return value
 
 
 def _outgoing(rows: Iterable[Any]) -> list[OutgoingItem]:
-    return [OutgoingItem(r.seq, r.kind, r.record_id, r.version, r.content_hash, r.payload)
+    return [OutgoingItem(r.seq, r.kind, r.record_id, r.version, r.content_hash, r.payload_json)
             for r in rows]
 
 
 _OUT_COLUMNS = (
     OutboxItem.seq, OutboxItem.kind, OutboxItem.record_id, OutboxItem.version,
-    OutboxItem.content_hash, OutboxItem.payload,
+    OutboxItem.content_hash, type_coerce(OutboxItem.payload, Text).label("payload_json"),
 )
 
 
@@ -337,9 +347,11 @@ def _upsert_service(db: Session, data: dict[str, Any], deleted: bool) -> None:
     except ValueError:
         service.last_verified = None
     service.status = "closed" if deleted else _text(data, "status", "active", 12)
-    service.is_sample = False
+    service.is_sample = bool(data.get("is_sample", False))
+    labels = vocabularies().service_categories
     service.search_text = " ".join(
-        [service.name, service.organisation, " ".join(service.categories),
+        [service.name, service.organisation,
+         " ".join(labels.label(code) for code in service.categories),
          service.description, service.area]
     ).lower()
 

@@ -94,6 +94,7 @@ CRASH_ENV = "HUBDESK_SYNC_CRASH_AT"
 CRASH_STEPS = ("batch_stored", "posted", "receipt_applied", "page_applied", "recovered")
 MIN_BATCH, MAX_BATCH, START_BATCH = 1, MAX_BATCH_ITEMS, 200
 _BATCH_SIZE_KEY = "sync.batch_size"
+_HEARTBEAT_KEY = "sync.last_heartbeat_at"
 
 
 class SyncApi(Protocol):
@@ -178,6 +179,7 @@ class SyncEngine:
         max_retries: int = 5,
         batch_size: int | None = None,
         page_limit: int = 500,
+        heartbeat_interval_s: float = 300.0,
         app_version: str = "",
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -189,6 +191,9 @@ class SyncEngine:
         self._fixed_batch_size = batch_size
         self.batch_size = batch_size or START_BATCH
         self.page_limit = max(1, min(page_limit, MAX_PAGE_ITEMS))
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self._last_heartbeat: datetime | None = None
+        self._heartbeat_sent: datetime | None = None
         self.app_version = app_version
         self.clock = clock
         self._crash = _crash_plan()
@@ -247,6 +252,9 @@ class SyncEngine:
                 saved = sync_repo.get_setting(db, _BATCH_SIZE_KEY)
                 if isinstance(saved, int):
                     self.batch_size = max(MIN_BATCH, min(MAX_BATCH, saved))
+            last_beat = sync_repo.get_setting(db, _HEARTBEAT_KEY)
+            self._last_heartbeat = datetime.fromisoformat(last_beat) if last_beat else None
+            self._heartbeat_sent = None
             if self._progress is not None:
                 self._total = sync_repo.outbox_counts(db).unsent
 
@@ -387,7 +395,13 @@ class SyncEngine:
                     break
 
     def _heartbeat(self) -> None:
-        """Best effort: tells the server how this laptop is doing."""
+        """Best effort, at most every ``heartbeat_interval_s``: tells the server how this
+        laptop is doing (unsent, needs attention, oldest unsent, last success, clock)."""
+        now = self.clock()
+        if self._last_heartbeat is not None and (
+            (now - self._last_heartbeat).total_seconds() < self.heartbeat_interval_s
+        ):
+            return
         with self.store.unit_of_work() as db:
             counts = sync_repo.outbox_counts(db)
         beat = Heartbeat(
@@ -400,6 +414,7 @@ class SyncEngine:
         )
         try:
             self.api.heartbeat(beat)
+            self._heartbeat_sent = now
         except AuthRevoked:
             raise
         except SyncError as failure:
@@ -474,6 +489,8 @@ class SyncEngine:
                 )
                 if self._fixed_batch_size is None:
                     sync_repo.put_setting(db, _BATCH_SIZE_KEY, self.batch_size)
+                if self._heartbeat_sent is not None:
+                    sync_repo.put_setting(db, _HEARTBEAT_KEY, self._heartbeat_sent.isoformat())
             counts = sync_repo.outbox_counts(db)
             state = sync_repo.device_state(db)
             last_sync = state.last_sync_at if state else None

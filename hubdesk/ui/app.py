@@ -47,12 +47,15 @@ def seconds_since_start() -> float:
 
 
 def stylesheet() -> str:
-    """The bundled stylesheet (``resources/style.qss``), or "" when it is missing."""
+    """The bundled stylesheet (``resources/style.qss``) with its icon paths filled in,
+    or "" when it is missing."""
     try:
-        return (resources_dir() / "style.qss").read_text(encoding="utf-8")
+        folder = resources_dir()
+        text = (folder / "style.qss").read_text(encoding="utf-8")
     except OSError:
         log.warning("stylesheet not found; using the plain Qt look")
         return ""
+    return text.replace("@ICONS@", (folder / "icons").as_posix())
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -95,8 +98,9 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
     exit_after_shown = options.exit_after_shown or os.environ.get("HUBDESK_EXIT_AFTER_SHOWN") == "1"
     app = make_application()
     paths.ensure()
-    log_file = configure_logging(paths.logs)
-    options.log_file = log_file
+    if options.log_file is None:  # the CLI configures logging itself (with --verbose)
+        options.log_file = configure_logging(paths.logs)
+    log_file = options.log_file
 
     from hubdesk.ui.errors import ErrorReporter
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -98,11 +98,30 @@ class BaseDialog(QDialog):
         screen = self.screen() or QGuiApplication.primaryScreen()
         available = screen.availableGeometry() if screen else None
         width = em(self, width_em)
-        height = self.sizeHint().height() + self.body.sizeHint().height()
+        # the scroll area's own hint is capped, so add the body's full height instead
+        chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
+        height = chrome + self.body.sizeHint().height() + em(self, 1.0)
         if available is not None:
             width = min(width, available.width() - 40)
             height = min(height, available.height() - 80)
         self.resize(width, max(height, em(self, 12)))
+
+    def refit(self) -> None:
+        """Grow (never shrink) to show new content such as errors or a loaded summary.
+
+        Deferred one turn of the event loop: widgets added to a visible layout are
+        shown (and get a size) only then.
+        """
+        QTimer.singleShot(0, self, self._grow)
+
+    def _grow(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
+        needed = chrome + self.body.sizeHint().height() + em(self, 1.0)
+        if screen is not None:
+            needed = min(needed, screen.availableGeometry().height() - 80)
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     # ---- errors -------------------------------------------------------------------
 
@@ -113,6 +132,7 @@ class BaseDialog(QDialog):
             field.set_error(errors.get(name))
         self.error_summary.set_errors(errors, known)
         self.scroll_area.ensureVisible(0, 0)
+        self.refit()
 
     def clear_errors(self) -> None:
         for field in self.fields.values():

@@ -60,6 +60,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.clock import local_offset_minutes, local_today, to_local, utc_now
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
+from hubdesk.core.paths import resources_dir
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import directory, visits
 from hubdesk.services.common import Actor, Changes
@@ -81,6 +82,45 @@ from hubdesk.ui.widgets import (
 log = logging.getLogger("hubdesk.ui.capture")
 
 DRAFT_DEBOUNCE_MS = 500
+IDENTITY_TEXT = "They want us to contact them or share their &details"
+CLOSED, OPENED = "▶", "▼"  # the expander's state in text, not only in an icon
+
+# Additions to resources/style.qss for this screen (same palette, all pairs ≥ 4.5:1).
+# Checked chips and the open expander keep a normal weight: Qt sizes buttons for the
+# unchecked font, so a bold checked state would clip the text.
+LOCAL_STYLE = """
+QLabel#crisisLine {
+    border-left: 6px solid #b21e0e; background-color: #f3f2f1; padding: 0.3em 0.5em;
+}
+QLabel#confirmation {
+    border-left: 6px solid #00703c; background-color: #f3f2f1; padding: 0.3em 0.5em;
+    font-weight: bold;
+}
+QLabel#warningNote {
+    border-left: 6px solid #b21e0e; background-color: #f3f2f1; padding: 0.3em 0.5em;
+    font-weight: bold;
+}
+QPushButton#topicChip { padding: 0.2em 0.6em; }
+QPushButton#topicChip:checked { font-weight: normal; }
+QToolButton#expander:checked {
+    color: #0b0c0c; background-color: #f3f2f1; border: 2px solid #0b0c0c; font-weight: normal;
+}
+QToolButton#expander:focus, QToolButton#expander:checked:focus {
+    color: #0b0c0c; background-color: #ffdd00; border: 3px solid #0b0c0c;
+}
+QFrame#identityBox { border-left: 4px solid #b1b4b6; }
+QDateEdit { padding-right: 1.8em; }
+QDateEdit::drop-down {
+    subcontrol-origin: padding; subcontrol-position: center right;
+    border: none; border-left: 2px solid #0b0c0c; width: 1.6em;
+}
+QDateEdit::down-arrow { image: url(@ICONS@/chevron-down.svg); width: 0.9em; height: 0.9em; }
+"""
+
+
+def local_style() -> str:
+    """LOCAL_STYLE with the bundled icons' folder filled in (as the app stylesheet does)."""
+    return LOCAL_STYLE.replace("@ICONS@", (resources_dir() / "icons").as_posix())
 FIRST_VISIT_CHOICES: list[tuple[bool | None, str]] = [(None, "Not asked"), (True, "Yes"), (False, "No")]
 
 
@@ -379,6 +419,7 @@ class VisitCaptureForm(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("captureForm")
+        self.setStyleSheet(local_style())
         self.context = context
         self._actor: Actor | None = None
         self._draft_id = uuid7()
@@ -456,6 +497,7 @@ class VisitCaptureForm(QWidget):
 
         # -- about them
         self.contact_mode = _combo(_pairs("contact_modes"), "Choose…")
+        self.contact_mode.setToolTip("Type the first letter to choose, e.g. W for Walk-in")
         self.referral = _combo(_pairs("referral_sources"), "Choose…")
         self.age_band = _combo(_pairs("age_bands"))
         self.sex = _combo(_pairs("sexes"))
@@ -465,27 +507,27 @@ class VisitCaptureForm(QWidget):
         self.postcode = QLineEdit()
         self.postcode.setMaxLength(5)
         self.fields: dict[str, LabelledField] = {
-            "contact_mode": LabelledField("How did they come to you?", self.contact_mode,
-                                          "Type the first letter, e.g. W for Walk-in"),
+            "contact_mode": LabelledField("How did they come to you?", self.contact_mode),
             "referral_source": LabelledField("Who re&ferred them?", self.referral),
             "age_band": LabelledField("Age band", self.age_band),
             "sex": LabelledField("Sex", self.sex),
-            "first_visit": LabelledField("First visit here?", self.first_visit),
+            "first_visit": LabelledField("First visit here?", self.first_visit,
+                                         "Have they been before?"),
             "visitor_code": LabelledField("&Visitor code (optional)", self.visitor_code,
                                           "From their card, if they have one"),
             "postcode_district": LabelledField("Postcode d&istrict (optional)", self.postcode,
                                                "First half only, like SG1"),
         }
-        about = QGridLayout()
-        about.setHorizontalSpacing(em(self, 1.0))
-        about.setVerticalSpacing(em(self, 0.5))
-        for column, name in enumerate(("contact_mode", "referral_source", "age_band", "sex")):
-            about.addWidget(self.fields[name], 0, column, Qt.AlignmentFlag.AlignTop)
-        for column, name in enumerate(("first_visit", "visitor_code", "postcode_district")):
-            about.addWidget(self.fields[name], 1, column, Qt.AlignmentFlag.AlignTop)
-        for column in range(4):
-            about.setColumnStretch(column, 1)
-        body.addLayout(about)
+        # rows of side-by-side questions; a hidden question (referral) takes no room
+        for names in (("contact_mode", "referral_source", "age_band", "sex"),
+                      ("first_visit", "visitor_code", "postcode_district")):
+            line = QHBoxLayout()
+            line.setSpacing(em(self, 1.0))
+            for name in names:
+                line.addWidget(self.fields[name], 1, Qt.AlignmentFlag.AlignTop)
+            if len(names) == 3:
+                line.addStretch(1)
+            body.addLayout(line)
         self.fields["referral_source"].hide()
 
         # -- topics
@@ -495,7 +537,7 @@ class VisitCaptureForm(QWidget):
         self.topic_finder.setPlaceholderText("e.g. alcohol, money, lonely")
         self.topic_finder_field = LabelledField(
             "Find a to&pic", self.topic_finder,
-            "Type part of a topic and press Enter, or tick the topics below (arrows move, Space ticks)")
+            "Type and press Enter, or tick topics below (arrows move, Space ticks)")
         self.topic_hint = HintLabel()
         self.topic_hint.setAccessibleName("Topic finder result")
         finder_row = QHBoxLayout()
@@ -529,13 +571,13 @@ class VisitCaptureForm(QWidget):
 
         # -- identity and agreements
         self.identity_toggle = QToolButton()
-        self.identity_toggle.setText("They want us to contact them or share their &details")
+        self.identity_toggle.setText(f"{CLOSED} {IDENTITY_TEXT}")
         self.identity_toggle.setCheckable(True)
-        self.identity_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.identity_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.identity_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.identity_toggle.setObjectName("expander")
         self.identity_toggle.setAccessibleName("They want us to contact them or share their details")
         self.identity_toggle.setAutoRaise(False)
+        self.identity_toggle.setToolTip("Name, phone or email, a follow-up and what they agreed to")
         self.identity_toggle.toggled.connect(self._show_identity)
         body.addWidget(self.identity_toggle)
         self.identity_box = QFrame()
@@ -654,6 +696,7 @@ class VisitCaptureForm(QWidget):
         self.topic_finder.pick_requested.connect(self._pick_topic)
         self.topic_finder.textChanged.connect(self._topic_hint)
         self.picker.changed.connect(self._changed)
+        self.picker.changed.connect(self._fix_tab_order)
         self.picker.settled.connect(self._picker_settled)
         self._follow_up_toggled(False)
         self._fix_tab_order()
@@ -670,7 +713,13 @@ class VisitCaptureForm(QWidget):
         self.focus_first()
 
     def edit_visit(self, visit_id: str) -> None:
-        """Load a saved visit for editing; saving makes its next version."""
+        """Load a saved visit for editing; saving makes its next version.
+
+        An unfinished new visit is kept as its draft and comes back when the edit is
+        saved or cancelled.
+        """
+        self.flush_draft()  # the unfinished visit is committed before we switch
+
         def load(db: Session) -> tuple[VisitForm, int, dict[str, str]]:
             form = visits.get_visit_form(db, visit_id)
             names = directory.services_by_ids(db, [s.service_id for s in form.signposts])
@@ -679,14 +728,22 @@ class VisitCaptureForm(QWidget):
         def loaded(result: tuple[VisitForm, int, dict[str, str]]) -> None:
             form, version, names = result
             previous = self._snapshot()
+            parked = previous.edit_id is None and not _blank(previous.form)
+            dropped = previous if previous.edit_id is not None else None
+            if dropped is not None:
+                self._discard_draft()  # unsaved changes to the visit open before (undo-able)
+            self._draft_timer.stop()
+            self._draft_id, self._draft_stored = uuid7(), False
             self._load(form, names, edit_id=visit_id, edit_version=version)
             self._known_purposes = {a.purpose for a in form.agreements}
-            if not _blank(previous.form) and previous.edit_id != visit_id:
-                self._offer_undo("Now editing a saved visit. Your unfinished visit was put aside.",
-                                 previous)
+            if parked:
+                self._show_banner("Your unfinished visit is kept: it comes back when you "
+                                  "finish this edit.")
+            elif dropped is not None:
+                self._offer_undo("Changes you had not saved to the other visit were put away.",
+                                 dropped)
             else:
                 self._show_banner("")
-            self._draft_timer.stop()
             self.focus_first()
             self.edit_loaded.emit(visit_id)
 
@@ -757,17 +814,25 @@ class VisitCaptureForm(QWidget):
         was_edit = self._edit_id is not None
         self._reset()
         self._discard_draft()
-        self._offer_undo("Edit cancelled; the saved visit is unchanged." if was_edit
-                         else "Form cleared.", snapshot)
+        self._draft_id, self._draft_stored = uuid7(), False
+        message = "Edit cancelled; the saved visit is unchanged." if was_edit else "Form cleared."
+        self._offer_undo(message, snapshot)
         self.focus_first()
+        if was_edit and self.context.actor is not None:
+            self._restore_draft(self.context.actor, prefix=message)
 
     def undo(self) -> None:
         snapshot, self._undo = self._undo, None
         self.undo_button.hide()
         if snapshot is None:
             return
+        self.flush_draft()
+        # whatever is on screen now keeps its own draft; what comes back gets a new one
+        self._draft_timer.stop()
+        self._draft_id, self._draft_stored = uuid7(), False
         self._load(VisitForm.from_dict(snapshot.form), snapshot.names, edit_id=snapshot.edit_id,
                    edit_version=snapshot.edit_version)
+        self._known_purposes = {a["purpose"] for a in snapshot.form.get("agreements", [])}
         self._show_banner("Brought back.")
         self._schedule_draft()
         self.focus_first()
@@ -908,7 +973,7 @@ class VisitCaptureForm(QWidget):
         self.agreement_box.setVisible(has_identity or any_agreed or bool(self._known_purposes))
 
     def _show_identity(self, shown: bool) -> None:
-        self.identity_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.identity_toggle.setText(f"{OPENED if shown else CLOSED} {IDENTITY_TEXT}")
         self.identity_box.setVisible(shown)
         self._update_agreement_visibility()
 
@@ -1008,7 +1073,7 @@ class VisitCaptureForm(QWidget):
             if topic in self._rows:
                 row = self._rows[topic]
                 chain += [row.step, row.response, row.action]
-        chain += [self.picker.search, self.picker.category, self.picker.results]
+        chain += self.picker.tab_chain()
         chain += [self.identity_toggle, self.preferred_name, self.contact, self.follow_up,
                   self.follow_up_due, self.follow_up_method, *self.agreement_checks.values(),
                   self.agreement_method, self.safeguarding, self.note, self.clear_button,
@@ -1048,13 +1113,15 @@ class VisitCaptureForm(QWidget):
     def _set_mode_texts(self) -> None:
         if self._edit_id is None:
             self.heading.setText("Who did you talk to?")
-            self.subheading.setText("A visit is anonymous unless they want us to contact them.")
+            self.subheading.setText("")
+            self.subheading.hide()
             self.save_button.setText("Save visit (Enter)")
             self.clear_button.setText("Clear form (Esc)")
         else:
             self.heading.setText(f"Edit visit (version {self._edit_version})")
             self.subheading.setText(f"Saving makes version {self._edit_version + 1}; "
                                     "the earlier version is kept.")
+            self.subheading.show()
             self.save_button.setText("Save changes (Enter)")
             self.clear_button.setText("Cancel edit (Esc)")
 
@@ -1083,6 +1150,7 @@ class VisitCaptureForm(QWidget):
             self.picker.clear()
             self.picker.set_topics(self.chips.checked())
             self.picker.set_signposts(form.signposts, names)
+            self._fix_tab_order()
             self.topic_finder.clear()
             self.topic_hint.clear()
             self.preferred_name.setText(form.preferred_name)
@@ -1146,6 +1214,8 @@ class VisitCaptureForm(QWidget):
         self._reset()
         self._show_banner(text)
         self.focus_first()
+        if version and self.context.actor is not None:  # bring back a visit parked for the edit
+            self._restore_draft(self.context.actor, prefix=text)
         self.saved.emit(visit_id)
 
     # ---- drafts -----------------------------------------------------------------------
@@ -1205,7 +1275,7 @@ class VisitCaptureForm(QWidget):
         if actor is not None and (previous is None or previous.volunteer_id != actor.volunteer_id):
             self._restore_draft(actor)
 
-    def _restore_draft(self, actor: Actor) -> None:
+    def _restore_draft(self, actor: Actor, prefix: str = "") -> None:
         def load(db: Session) -> tuple[visits.DraftInfo, dict[str, str], int] | None:
             draft = visits.load_draft(db, actor)
             if draft is None:
@@ -1232,8 +1302,13 @@ class VisitCaptureForm(QWidget):
             self._load(VisitForm.from_dict(draft.form), names, edit_id=edit_id, edit_version=version)
             self._known_purposes = set()
             when = _local_hhmm(draft.updated_at)
-            self._show_banner(f"We kept the visit you had not finished (last changed {when}). "
-                              "Carry on, or press Esc to clear it.")
+            text = (f"We kept the visit you had not finished (last changed {when}). "
+                    "Carry on, or press Esc to clear it.")
+            text = f"{prefix} {text}" if prefix else text
+            if self._undo is not None:
+                self._offer_undo(text, self._undo)
+            else:
+                self._show_banner(text)
             self.draft_restored.emit(draft.id)
 
         self.context.runner.run_db(load, alive_only(self, loaded))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTabWidget,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -78,6 +78,61 @@ def _restore_session(db: Session, actor: Actor) -> _Restored:
     return _Restored(chosen)
 
 
+class PageTabs(QWidget):
+    """Tabs over a stack of pages, with a free area beside the tabs (the +1 headcount).
+
+    Like QTabWidget, but the row beside the tabs may grow taller than the tabs (a
+    corner widget would be clipped to the tab height at large font sizes).
+
+    Signals:
+        currentChanged(int): the page shown changed.
+    """
+
+    currentChanged = Signal(int)
+
+    def __init__(self, beside: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, em(self, 0.3), em(self, 0.6), 0)
+        row.setSpacing(em(self, 1.0))
+        self.bar = QTabBar()
+        self.bar.setDrawBase(False)
+        self.bar.setExpanding(False)
+        row.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(beside, 1, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(row)
+        rule = QFrame()
+        rule.setObjectName("tabRule")
+        rule.setFrameShape(QFrame.Shape.HLine)
+        layout.addWidget(rule)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.bar.currentChanged.connect(self.stack.setCurrentIndex)
+        self.bar.currentChanged.connect(self.currentChanged)
+
+    def addTab(self, page: QWidget, title: str) -> int:
+        self.stack.addWidget(page)
+        return self.bar.addTab(title)
+
+    def setTabToolTip(self, index: int, tip: str) -> None:
+        self.bar.setTabToolTip(index, tip)
+
+    def currentIndex(self) -> int:
+        return self.bar.currentIndex()
+
+    def setCurrentIndex(self, index: int) -> None:
+        self.bar.setCurrentIndex(index)
+
+    def currentWidget(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def count(self) -> int:
+        return self.bar.count()
+
+
 class MainWindow(QMainWindow):
     """Signals:
         ready(): the window is unlocked and showing the work pages.
@@ -111,21 +166,17 @@ class MainWindow(QMainWindow):
         work.setSpacing(0)
         work.addWidget(self._build_header())
 
-        strip = QFrame()
-        strip.setObjectName("panel")
-        strip_layout = QHBoxLayout(strip)
-        pad = em(self, 0.4)
-        strip_layout.setContentsMargins(em(self, 1.0), pad, em(self, 1.0), pad)
+        beside = QWidget()
+        beside_layout = QHBoxLayout(beside)
+        beside_layout.setContentsMargins(0, 0, 0, 0)
         self.headcount_bar = HeadcountBar(context)
-        strip_layout.addWidget(self.headcount_bar)
+        beside_layout.addWidget(self.headcount_bar)
         self.no_session_note = QLabel(
             "No session is open. Choose “Open session…” (Ctrl+O) before recording visits.")
+        self.no_session_note.setObjectName("hint")
         self.no_session_note.setWordWrap(True)
-        strip_layout.addWidget(self.no_session_note, 1)
-        work.addWidget(strip)
-
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
+        beside_layout.addWidget(self.no_session_note)
+        self.tabs = PageTabs(beside)
         self.capture = VisitCaptureForm(context)
         self.today = TodayVisitsView(context)
         self.session_panel = SessionPanel(context)
@@ -327,9 +378,10 @@ class MainWindow(QMainWindow):
     def _restored(self, restored: _Restored) -> None:
         if restored.session is not None:
             self.context.set_session(restored.session.id)
+        self._show_locked(False)
+        self._session_info(restored.session)  # the title is right as soon as `ready` is emitted
         self.headcount_bar.reload()
         self.session_panel.reload()
-        self._show_locked(False)
         self.show_capture()
         self.refresh_status()
         self.ready.emit()
@@ -363,7 +415,8 @@ class MainWindow(QMainWindow):
             self.volunteer_label.setText("")
             return
         role = "coordinator" if actor.is_coordinator else "volunteer"
-        self.volunteer_label.setText(f"{actor.display_name} ({role})")
+        self.volunteer_label.setText(actor.display_name)
+        self.volunteer_label.setToolTip(f"Unlocked by {actor.display_name} ({role})")
         self.volunteer_label.setAccessibleName(f"Unlocked by {actor.display_name}, {role}")
 
     # ---- session ---------------------------------------------------------------------

@@ -31,12 +31,16 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 SYNC_BADGES = {
-    "pending": "Waiting to send …",
-    "sending": "Waiting to send …",
+    "pending": "Waiting to send",
+    "sending": "Waiting to send",
     "sent": "Sent ✓",
     "rejected": "Needs attention !",
     "conflict": "Needs attention !",
 }
+
+
+SHORT_ANSWERS = {"prefer_not": "Not said", "not_asked": "Not asked"}
+"""Shorter table text for the long "Prefer not to say" (the full label is in the tooltip)."""
 
 
 def alive_only(owner: QObject, hook: Callable[[T], None]) -> Callable[[T], None]:
@@ -52,7 +56,7 @@ def alive_only(owner: QObject, hook: Callable[[T], None]) -> Callable[[T], None]
 
 def sync_badge(state: str) -> str:
     """Text + symbol for a sync state (colour is never the only signal)."""
-    return SYNC_BADGES.get(state, "Waiting to send …")
+    return SYNC_BADGES.get(state, "Waiting to send")
 
 
 def service_line(row: ServiceRow) -> str:
@@ -142,18 +146,26 @@ class VisitTableModel(QAbstractTableModel):
         if column == 1:
             return vocab.contact_modes.label(row.contact_mode)
         if column == 2:
-            return vocab.age_bands.label(row.age_band)
+            return SHORT_ANSWERS.get(row.age_band) or vocab.age_bands.label(row.age_band)
         if column == 3:
-            return vocab.sexes.label(row.sex)
+            return SHORT_ANSWERS.get(row.sex) or vocab.sexes.label(row.sex)
         if column == 4:
             return ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None"
         if column == 5:
             return str(row.signposts)
         if column == 6:
-            return "⚠ Concern raised" if row.safeguarding else "No"
+            return "⚠ Yes" if row.safeguarding else "No"
         if column == 7:
             return f"v{row.version}"
         return sync_badge(row.sync_state)
+
+    def _full_text(self, row: VisitRow, column: int) -> str:
+        vocab = vocabularies()
+        if column == 2:
+            return vocab.age_bands.label(row.age_band)
+        if column == 3:
+            return vocab.sexes.label(row.sex)
+        return self._text(row, column)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows) \
@@ -170,9 +182,12 @@ class VisitTableModel(QAbstractTableModel):
                         }.get(row.sync_state, "Saved on this laptop; it will be sent at the next sync.")
             if index.column() == 7:
                 return f"Version {row.version} (an edit saves a new version)"
-            return None
+            if index.column() == 6:
+                return ("A safeguarding concern was raised for the coordinator." if row.safeguarding
+                        else "No safeguarding concern.")
+            return self._full_text(row, index.column())
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.HEADERS[index.column()]}: {self._text(row, index.column())}"
+            return f"{self.HEADERS[index.column()]}: {self._full_text(row, index.column())}"
         if role == ID_ROLE:
             return row.id
         return None

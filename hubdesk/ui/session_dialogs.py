@@ -78,7 +78,7 @@ class OpenSessionDialog(BaseDialog):
         self.add_venue_button.setToolTip("Add a new place the hub meets (coordinators)")
         self.add_venue_button.clicked.connect(self.show_new_venue)
         self.add_venue_button.setVisible(self.is_coordinator)
-        self.add_widget(self.add_venue_button)
+        self.body_layout.addWidget(self.add_venue_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.new_venue_box = QFrame()
         self.new_venue_box.setObjectName("panel")
@@ -137,6 +137,7 @@ class OpenSessionDialog(BaseDialog):
         self.new_venue_box.show()
         self.add_venue_button.hide()
         self.new_venue_name.setFocus()
+        self.refit()
 
     def save_new_venue(self) -> None:
         name = self.new_venue_name.text().strip()
@@ -256,7 +257,7 @@ class CloseSessionDialog(BaseDialog):
         self.loading = HintLabel("Adding up the figures…")
         self.add_widget(self.loading)
         self.finish_body()
-        self.fit_to_screen(34)
+        self.fit_to_screen(40)
         self.set_busy(True)
         run_db(self, context, lambda db: sessions.session_summary(db, session_id),
                               self._show_summary, self._failed)
@@ -278,14 +279,17 @@ class CloseSessionDialog(BaseDialog):
             name.setObjectName("fieldLabel")
             name.setWordWrap(True)
             shown = QLabel(value)
-            shown.setObjectName("bigNumber")
+            shown.setWordWrap(True)
+            if "\n" not in value and value.isdigit():
+                shown.setObjectName("bigNumber")
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             shown.setAccessibleName(f"{label}: {value}")
             self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
             self.values[key] = shown
+        self.grid.setColumnStretch(0, 1)
         self.grid.setColumnStretch(1, 1)
-        self.fit_to_screen(34)
+        self.refit()
         self.ok_button.setFocus()
 
     def value(self, key: str) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -121,8 +122,8 @@ class HeadcountBar(_SessionWatcher):
         layout.addWidget(self.minus)
         self.count = QLabel()
         self.count.setObjectName("headcountText")
-        layout.addWidget(self.count)
-        layout.addStretch(1)
+        self.count.setWordWrap(True)  # may take two lines beside the tabs at large font sizes
+        layout.addWidget(self.count, 1)
         self.show_info(None)
 
     def show_info(self, info: SessionInfo | None) -> None:
@@ -138,7 +139,18 @@ class SessionPanel(_SessionWatcher):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        outer = QVBoxLayout(self)
+        # the page scrolls, so it never forces the window taller than a 1366×768 screen
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        page.addWidget(self.scroll_area)
+        content = QWidget()
+        self.scroll_area.setWidget(content)
+        outer = QVBoxLayout(content)
         margin = em(self, 1.0)
         outer.setContentsMargins(margin, margin, margin, margin)
         outer.setSpacing(em(self, 0.8))
@@ -192,6 +204,8 @@ class SessionPanel(_SessionWatcher):
         self.attendance.setRange(0, MAX_ATTENDANCE)
         self.under_18 = QSpinBox()
         self.under_18.setRange(0, MAX_ATTENDANCE)
+        for spin in (self.attendance, self.under_18):
+            spin.setAccelerated(True)
         self.fields = {
             "activity": LabelledField("Activity", self.activity, "Choose or type", name="activity"),
             "attendance": LabelledField("How many took part", self.attendance, "Everyone",

@@ -20,9 +20,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signa
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -36,7 +34,7 @@ from hubdesk.services import directory
 from hubdesk.services.directory import ServiceRow
 from hubdesk.services.visits import SignpostAnswer
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only, service_line
+from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only
 from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, combo_with_terms, em
 
 SEARCH_DEBOUNCE_MS = 150
@@ -127,7 +125,7 @@ class ResultsView(QListView):
 class _Chosen:
     answer: SignpostAnswer
     name: str
-    row: QWidget
+    widgets: list[QWidget]
     kind: QComboBox
     topic: QComboBox
 
@@ -189,12 +187,23 @@ class SignpostPicker(QWidget):
         layout.addWidget(self.status)
 
         self.chosen_box = QWidget()
-        self.chosen_layout = QVBoxLayout(self.chosen_box)
-        self.chosen_layout.setContentsMargins(0, 0, 0, 0)
-        self.chosen_layout.setSpacing(em(self, 0.3))
+        outer_chosen = QVBoxLayout(self.chosen_box)
+        outer_chosen.setContentsMargins(0, 0, 0, 0)
+        outer_chosen.setSpacing(em(self, 0.3))
         self.chosen_heading = QLabel("Chosen signposts")
         self.chosen_heading.setObjectName("fieldLabel")
-        self.chosen_layout.addWidget(self.chosen_heading)
+        outer_chosen.addWidget(self.chosen_heading)
+        self.chosen_grid = QGridLayout()
+        self.chosen_grid.setHorizontalSpacing(em(self, 0.8))
+        self.chosen_grid.setVerticalSpacing(em(self, 0.3))
+        for column, text in enumerate(("Service", "Kind", "For which topic")):
+            header = HintLabel(text)
+            self.chosen_grid.addWidget(header, 0, column)
+        self.chosen_grid.setColumnStretch(0, 3)
+        self.chosen_grid.setColumnStretch(1, 2)
+        self.chosen_grid.setColumnStretch(2, 2)
+        outer_chosen.addLayout(self.chosen_grid)
+        self._next_grid_row = 1
         self.chosen_box.hide()
         layout.addWidget(self.chosen_box)
         self.error = ErrorLabel()
@@ -245,6 +254,13 @@ class SignpostPicker(QWidget):
         for chosen in self._chosen:
             self._fill_topics(chosen.topic, chosen.topic.currentData())
 
+    def tab_chain(self) -> list[QWidget]:
+        """The picker's widgets in reading order (the form threads its Tab order through them)."""
+        chain: list[QWidget] = [self.search, self.category, self.results]
+        for chosen in self._chosen:
+            chain += chosen.widgets[1:]
+        return chain
+
     def set_error(self, message: str | None) -> None:
         self.error.set_error(message)
 
@@ -264,8 +280,9 @@ class SignpostPicker(QWidget):
 
     def _show_crisis(self, rows: list[ServiceRow]) -> None:
         if rows:
-            self.crisis.setText("⚠ Crisis support, always available: "
-                                + " · ".join(service_line(r) for r in rows))
+            self.crisis.setText("⚠ Crisis support, always available — "
+                                + ";  ".join(f"{r.name}: {r.phone}" if r.phone else r.name
+                                             for r in rows))
 
     # ---- search ---------------------------------------------------------------------
 
@@ -364,41 +381,40 @@ class SignpostPicker(QWidget):
 
     def _add(self, answer: SignpostAnswer, name: str, *, notify: bool = True) -> None:
         vocab = vocabularies()
-        row = QFrame()
-        row.setObjectName("signpostRow")
-        line = QHBoxLayout(row)
-        line.setContentsMargins(em(self, 0.3), em(self, 0.2), em(self, 0.3), em(self, 0.2))
-        line.setSpacing(em(self, 0.5))
         label = QLabel(name)
         label.setWordWrap(True)
-        line.addWidget(label, 3)
         kind = combo_with_terms([(t.code, t.label) for t in vocab.signpost_kinds.terms])
         combo_select(kind, answer.kind)
         kind.setAccessibleName(f"Kind of signpost to {name}")
         kind.setToolTip("Information, signpost, warm handover or referral")
-        line.addWidget(kind, 2)
         topic = QComboBox()
         self._fill_topics(topic, answer.topic)
         topic.setAccessibleName(f"Topic the signpost to {name} is for")
-        line.addWidget(topic, 2)
         remove = QPushButton("Remove")
         remove.setAutoDefault(False)
         remove.setAccessibleName(f"Remove {name}")
-        line.addWidget(remove)
-        chosen = _Chosen(answer, name, row, kind, topic)
+        widgets: list[QWidget] = [label, kind, topic, remove]
+        for column, widget in enumerate(widgets):
+            self.chosen_grid.addWidget(widget, self._next_grid_row, column)
+        self._next_grid_row += 1
+        chosen = _Chosen(answer, name, widgets, kind, topic)
         self._chosen.append(chosen)
         kind.currentIndexChanged.connect(self.changed)
         topic.currentIndexChanged.connect(self.changed)
         remove.clicked.connect(lambda: self._remove(chosen))
-        self.chosen_layout.addWidget(row)
         self.chosen_box.show()
         if notify:
             self.changed.emit()
 
+    def _drop_widgets(self, chosen: _Chosen) -> None:
+        for widget in chosen.widgets:
+            self.chosen_grid.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
+
     def _remove(self, chosen: _Chosen) -> None:
         self._chosen.remove(chosen)
-        chosen.row.hide()
-        chosen.row.deleteLater()
+        self._drop_widgets(chosen)
         self.chosen_box.setVisible(bool(self._chosen))
         self.status.setText(f"Removed: {chosen.name}")
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -406,7 +422,6 @@ class SignpostPicker(QWidget):
 
     def _clear_chosen(self) -> None:
         for chosen in self._chosen:
-            chosen.row.hide()
-            chosen.row.deleteLater()
+            self._drop_widgets(chosen)
         self._chosen.clear()
         self.chosen_box.hide()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -31,7 +31,7 @@ from hubdesk.services import visits
 from hubdesk.services.common import Changes
 from hubdesk.services.visits import VisitRow
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, VisitTableModel, alive_only
+from hubdesk.ui.models import ID_ROLE, SHORT_ANSWERS, VisitTableModel, alive_only
 from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, combo_with_terms, em
 
 FILTER_DEBOUNCE_MS = 150
@@ -76,6 +76,7 @@ class TodayVisitsView(QWidget):
         filters.setSpacing(em(self, 1.0))
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Visitor code, postcode district or topic")
+        self.filter.setToolTip("Type to filter; Enter moves to the list")
         self.filter.setMaxLength(60)
         self.filter.setClearButtonEnabled(True)
         self.topic = combo_with_terms([(t.code, t.label) for t in vocabularies().mecc_topics.terms],
@@ -98,10 +99,7 @@ class TodayVisitsView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        header.setHighlightSections(False)
+        self._size_columns()
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()
@@ -120,6 +118,7 @@ class TodayVisitsView(QWidget):
         self._timer.setInterval(FILTER_DEBOUNCE_MS)
         self._timer.timeout.connect(self.reload)
         self.filter.textChanged.connect(self._timer.start)
+        self.filter.returnPressed.connect(lambda: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
         self.topic.currentIndexChanged.connect(self.reload)
         self.table.row_chosen.connect(self._choose)
         self.table.doubleClicked.connect(self._choose)
@@ -130,6 +129,39 @@ class TodayVisitsView(QWidget):
         QWidget.setTabOrder(self.topic, self.table)
         QWidget.setTabOrder(self.table, self.edit_button)
         self.reload()
+
+    def _size_columns(self) -> None:
+        """Column widths from the font (not ResizeToContents: measuring 500 styled rows on
+        every reload would cost hundreds of milliseconds); row heights fixed likewise."""
+        vocab = vocabularies()
+        samples: dict[int, list[str]] = {
+            0: ["00:00"],
+            1: [t.label for t in vocab.contact_modes.terms],
+            2: [SHORT_ANSWERS.get(t.code, t.label) for t in vocab.age_bands.terms],
+            3: [SHORT_ANSWERS.get(t.code, t.label) for t in vocab.sexes.terms],
+            5: ["0"],
+            6: ["⚠ Yes", "No"],
+            7: ["v10"],
+            8: ["Needs attention !", "Waiting to send", "Sent ✓"],
+        }
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setMinimumSectionSize(em(self, 2))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        header_metrics = QFontMetrics(bold)
+        metrics = self.fontMetrics()
+        for column, title in enumerate(VisitTableModel.HEADERS):
+            if column == 4:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+                continue
+            content = max(metrics.horizontalAdvance(text) for text in samples.get(column, [""]))
+            width = max(content + em(self, 1.4), header_metrics.horizontalAdvance(title) + em(self, 0.9))
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(metrics.height() + em(self, 0.9))
 
     # ---- loading -----------------------------------------------------------------------
 

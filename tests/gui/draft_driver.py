@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def main(argv: list[str]) -> int:
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -46,8 +46,8 @@ def main(argv: list[str]) -> int:
     form.draft_saved.connect(lambda draft_id: print(f"draft-saved {draft_id}", flush=True))
 
     def type_answers() -> None:
-        QTest.keyClick(form.contact_mode, "a")          # Approached by us
-        QTest.keyClick(form.age_band, "7")               # 75–84
+        QTest.keyClick(form.contact_mode, "a")  # type: ignore[call-overload]  # Approached by us
+        QTest.keyClick(form.age_band, "7")  # type: ignore[call-overload]  # 75–84
         QTest.keyClicks(form.visitor_code, "ZX-42")
         form.topic_finder.setFocus()
         QTest.keyClicks(form.topic_finder, "lonel")
@@ -55,9 +55,7 @@ def main(argv: list[str]) -> int:
         QTest.keyClicks(form.note, "Lost her husband in the spring")
         print("typed", flush=True)
 
-    runner.task_finished.connect(lambda: None)
-    # type once the crisis line and first search have loaded (nothing else is pending)
-    from PySide6.QtCore import QTimer
+    # type once the event loop runs (the form's first look-ups are queued by then)
     QTimer.singleShot(200, type_answers)
     return app.exec()
 

@@ -179,3 +179,19 @@ def test_enter_before_the_search_answered_still_adds_then_saves(qtbot: QtBot, fo
         recorded = visits.get_visit_form(db, saved.args[0])
         names = directory.services_by_ids(db, [s.service_id for s in recorded.signposts])
     assert list(names.values()) == ["Samaritans"]
+
+
+def test_tab_goes_through_a_chosen_signpost_in_reading_order(qtbot: QtBot, form: VisitCaptureForm) -> None:
+    _focus(qtbot, form.picker.search)
+    qtbot.keyClicks(form.picker.search, "drinkline")
+    with qtbot.waitSignal(form.picker.changed, timeout=5000):
+        qtbot.keyClick(form.picker.search, Qt.Key.Key_Return)
+    assert form.picker.chosen_names() == ["Drinkline"]
+    order = []
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget().accessibleName())  # type: ignore[union-attr]
+    assert order == ["Category", "Matching services", "Kind of signpost to Drinkline",
+                     "Topic the signpost to Drinkline is for", "Remove Drinkline"]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.identity_toggle

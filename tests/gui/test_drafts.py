@@ -126,3 +126,42 @@ def test_killed_mid_visit_the_draft_is_there_on_restart(qtbot: QtBot, paths: App
     assert form.visitor_code.text() == "ZX-42"
     assert form.chips.checked() == ["loneliness"]
     assert form.note.toPlainText() == "Lost her husband in the spring"
+
+
+def test_an_unfinished_visit_waits_while_another_is_edited(qtbot: QtBot, hub_context: AppContext,
+                                                           store: Store, hub: Hub) -> None:
+    with store.unit_of_work() as db:
+        saved_id = visits.record_visit(db, hub.actor, hub.session_id,
+                                       visits.VisitForm(contact_mode="phone")).ids[0]
+    form = _new_form(qtbot, hub_context)
+    wait_idle(qtbot, hub_context)
+    with qtbot.waitSignal(form.draft_saved, timeout=5000):
+        qtbot.keyClick(form.contact_mode, "w")
+        qtbot.keyClicks(form.visitor_code, "KEEP-1")
+    with qtbot.waitSignal(form.edit_loaded, timeout=5000):
+        form.edit_visit(saved_id)
+    assert form.heading.text() == "Edit visit (version 1)"
+    assert form.contact_mode.currentData() == "phone" and form.visitor_code.text() == ""
+    assert "comes back when you finish this edit" in form.banner.text()
+
+    # Esc cancels the edit (undo-able) and the unfinished visit comes back
+    with qtbot.waitSignal(form.draft_restored, timeout=5000):
+        qtbot.keyClick(form.contact_mode, Qt.Key.Key_Escape)
+    assert form.editing is None and form.heading.text() == "Who did you talk to?"
+    assert form.visitor_code.text() == "KEEP-1"
+    assert form.banner.text().startswith("Edit cancelled; the saved visit is unchanged.")
+    assert form.undo_button.isVisible()
+
+    # edit again and save: version 2, then the unfinished visit is back again
+    with qtbot.waitSignal(form.edit_loaded, timeout=5000):
+        form.edit_visit(saved_id)
+    qtbot.keyClick(form.sex, "f")
+    with qtbot.waitSignal(form.draft_restored, timeout=5000):
+        qtbot.keyClick(form.sex, Qt.Key.Key_Return)
+    assert form.banner.text().startswith("✓ Saved: your edit made version 2 of the visit")
+    assert form.visitor_code.text() == "KEEP-1" and form.contact_mode.currentData() == "walk_in"
+    wait_idle(qtbot, hub_context)
+    with store.unit_of_work() as db:
+        assert visits.visit_version(db, saved_id) == 2
+        draft = visits.load_draft(db, hub.actor)
+    assert draft is not None and draft.form["visitor_code"] == "KEEP-1"

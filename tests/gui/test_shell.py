@@ -232,7 +232,8 @@ def test_main_window_shows_the_session_headcount_and_status(window: MainWindow, 
     assert window.session_title.text() == "Lunch club, St Mary's Hall"
     assert window.close_session_button.isVisible() and not window.open_session_button.isVisible()
     assert window.status_label.text() == "All saved on this laptop · nothing waiting to send"
-    assert window.volunteer_label.text() == f"{COORDINATOR} (coordinator)"
+    assert window.volunteer_label.text() == COORDINATOR
+    assert window.volunteer_label.toolTip() == f"Unlocked by {COORDINATOR} (coordinator)"
     assert window.headcount_action.shortcut().toString() == "Ctrl+H"
     assert not window.alerts_badge.isVisible()
 

@@ -56,9 +56,9 @@ def test_rows_say_what_was_recorded_in_text(view: TodayVisitsView, qtmodeltester
     assert view.model.rowCount() == 3
     assert sorted(_column(view, 1)) == ["Phone", "Walk-in", "Walk-in"]
     assert "Alcohol, Money, debt or benefits" in _column(view, 4)
-    assert sorted(_column(view, 6)) == ["No", "No", "⚠ Concern raised"]
+    assert sorted(_column(view, 6)) == ["No", "No", "⚠ Yes"]
     assert set(_column(view, 7)) == {"v1"}
-    assert set(_column(view, 8)) == {"Waiting to send …"}
+    assert set(_column(view, 8)) == {"Waiting to send"}
     assert view.count.text() == "3 visits today"
 
 
@@ -76,7 +76,7 @@ def test_filter_by_code_postcode_and_topic(qtbot: QtBot, view: TodayVisitsView) 
         view.filter.clear()
     with qtbot.waitSignal(view.loaded, timeout=5000):
         view.topic.setCurrentIndex(view.topic.findData("loneliness"))
-    assert view.model.rowCount() == 1 and _column(view, 6) == ["⚠ Concern raised"]
+    assert view.model.rowCount() == 1 and _column(view, 6) == ["⚠ Yes"]
     with qtbot.waitSignal(view.loaded, timeout=5000) as loaded:
         qtbot.keyClicks(view.filter, "nothing-like-this")
     assert loaded.args == [0]

@@ -53,7 +53,7 @@ def test_accepted_duplicate_conflict_rejected(server: LiveServer,
 def test_replay_returns_the_identical_receipt(server: LiveServer,
                                               make_laptop: Callable[..., Any]) -> None:
     laptop = make_laptop(server)
-    batch = laptop.batch(laptop.items(4) + [laptop.item(fields={"session_id": 42})])
+    batch = laptop.batch([*laptop.items(4), laptop.item(fields={"session_id": 42})])
     first = receipt(laptop.post(batch))
     again = receipt(laptop.post(batch))
     assert again.results == first.results

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -105,7 +106,8 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
                            "topics": ["food"]},
             }
             items.append({"seq": seq, "content_hash": content_hash(payload), "payload": payload})
-        batch = {"protocol": 1, "batch_id": uuid7(), "device_id": device_id, "items": items}
+        batch: dict[str, Any] = {"protocol": 1, "batch_id": uuid7(), "device_id": device_id,
+                                 "items": items}
         batch_file = tmp_path / "batch.json"
         batch_file.write_text(json.dumps({"format": "hubdesk-batch", "batch": batch,
                                           "signature": sign_batch(batch, token)}),
@@ -121,7 +123,7 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
         assert fetched.json()["results"] == printed["results"]
 
         forged = tmp_path / "forged.json"
-        batch["items"] = batch["items"][:1]
+        batch["items"] = items[:1]
         forged.write_text(json.dumps({"batch": batch, "signature": "0" * 64}), encoding="utf-8")
         refused = cli(db, "import-batch", str(forged), check=False)
         assert refused.returncode == 1 and "signature" in refused.stderr

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from hubdesk.core.ids import uuid7
-from hubdesk.server.models import RecordRow
+from hubdesk.server.models import RECORDS
 from hubdesk.server.testing import LiveServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-RECORDS = RecordRow.__table__
 
 
 def post_all(base_url: str, token: str, batches: list[dict[str, Any]]) -> list[httpx.Response]:

@@ -44,7 +44,14 @@ from hubdesk.store.engine import Store
 from hubdesk.store.models import OutboxItem, Service, Venue
 from hubdesk.sync.commands import enrol_command
 from hubdesk.sync.engine import Backoff, SyncEngine, SyncResult
-from hubdesk.sync.errors import BadResponse, Offline, ServerBusy, ServerError, Stalled
+from hubdesk.sync.errors import (
+    BadResponse,
+    Offline,
+    PayloadTooLarge,
+    ServerBusy,
+    ServerError,
+    Stalled,
+)
 from hubdesk.sync.transport import HttpTransport
 
 PIN = "2468"
@@ -113,6 +120,9 @@ class FaultyApi:
     #: "before" / "after": the next upload dies (SimulatedCrash) before it leaves /
     #: after the server committed it (the process "crashes" there)
     crash_next_upload: str | None = None
+    #: a proxy's body limit: batches with more items are answered 413 (not forwarded)
+    max_items: int | None = None
+    calls: dict[str, int] = field(default_factory=dict)
     _old_uploads: list[bytes] = field(default_factory=list)
 
     def _fault(self) -> str | None:
@@ -122,7 +132,9 @@ class FaultyApi:
         self.injected[fault] = self.injected.get(fault, 0) + 1
         return fault
 
-    def _around(self, call: Callable[[], Any], replay: Callable[[], Any] | None = None) -> Any:
+    def _around(self, name: str, call: Callable[[], Any],
+                replay: Callable[[], Any] | None = None) -> Any:
+        self.calls[name] = self.calls.get(name, 0) + 1
         fault = self._fault()
         if fault == "drop_request":
             raise Offline("injected: request dropped")
@@ -144,7 +156,7 @@ class FaultyApi:
         return answer
 
     def health(self) -> None:
-        self._around(self.inner.health)
+        self._around("health", self.inner.health)
 
     def upload_raw(self, batch_json: bytes) -> BatchReceipt:
         crash, self.crash_next_upload = self.crash_next_upload, None
@@ -158,25 +170,33 @@ class FaultyApi:
             if self._old_uploads:
                 self.inner.upload_raw(self.rng.choice(self._old_uploads))
 
-        answer: BatchReceipt = self._around(lambda: self.inner.upload_raw(batch_json), replay_old)
+        if self.max_items is not None and batch_json.count(b'"content_hash"') > self.max_items:
+            self.calls["upload_413"] = self.calls.get("upload_413", 0) + 1
+            raise PayloadTooLarge()
+        answer: BatchReceipt = self._around(
+            "upload", lambda: self.inner.upload_raw(batch_json), replay_old)
         self._old_uploads.append(batch_json)
         del self._old_uploads[:-5]
         return answer
 
     def get_receipt(self, batch_id: str) -> BatchReceipt | None:
-        answer: BatchReceipt | None = self._around(lambda: self.inner.get_receipt(batch_id))
+        answer: BatchReceipt | None = self._around(
+            "get_receipt", lambda: self.inner.get_receipt(batch_id))
         return answer
 
     def reference(self, cursor: str, limit: int) -> ReferencePage:
-        answer: ReferencePage = self._around(lambda: self.inner.reference(cursor, limit))
+        answer: ReferencePage = self._around(
+            "reference", lambda: self.inner.reference(cursor, limit))
         return answer
 
     def changes(self, cursor: str, limit: int) -> ChangesPage:
-        answer: ChangesPage = self._around(lambda: self.inner.changes(cursor, limit))
+        answer: ChangesPage = self._around(
+            "changes", lambda: self.inner.changes(cursor, limit))
         return answer
 
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
-        answer: HeartbeatAck = self._around(lambda: self.inner.heartbeat(beat))
+        answer: HeartbeatAck = self._around(
+            "heartbeat", lambda: self.inner.heartbeat(beat))
         return answer
 
 

@@ -77,7 +77,11 @@ def test_identity_needs_agreement(store: Store, hub: Hub) -> None:
     assert "agreements" in raised.value.field_errors
     form.agreements = [AgreementAnswer("follow_up", True)]
     with store.unit_of_work() as db:
-        visits.record_visit(db, hub.actor, hub.session_id, form)
+        changes = visits.record_visit(db, hub.actor, hub.session_id, form)
+    assert "person" in changes.kinds
+    with store.unit_of_work() as db:
+        saved = visits.get_visit_form(db, changes.primary_id)  # the visit's id comes first
+    assert (saved.preferred_name, saved.contact) == ("Jean", "07700 900123")
 
 
 def test_bad_input_names_each_field(store: Store, hub: Hub) -> None:

@@ -1,0 +1,486 @@
+"""The sync panel: "Sync now" with progress and Cancel, the last result, the records
+that need attention (why, and what to do) and the end-of-day receipt.
+
+A non-modal window over the main window (one at a time, see
+``sync_controller.open_sync_panel``).  All reads run on the database lane.
+
+Signals:
+    open_visit_requested(str): the user asked to open a visit that needs attention.
+    loaded(): the attention list and the receipt were refilled (tests wait on it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from hubdesk.sync.engine import EndOfDayReceipt, NeedsAttentionItem, SyncResult, end_of_day_receipt
+from hubdesk.sync.status import needs_attention_items
+from hubdesk.ui.models import ID_ROLE, alive_only
+from hubdesk.ui.sync_controller import (
+    NOT_CONNECTED_TEXT,
+    SYNC_SHORTCUT,
+    SyncController,
+    SyncSnapshot,
+    open_enrol_dialog,
+    result_text,
+    today,
+)
+from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, em, set_dynamic_property
+
+Index = QModelIndex | QPersistentModelIndex
+KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+
+STATE_WORDS = {
+    "rejected": "Not accepted by the server",
+    "conflict": "Changed in two places",
+    "held": "Server's change kept aside",
+}
+
+
+class NeedsAttentionModel(QAbstractTableModel):
+    """Records that need attention: what, why (in plain English) and what to do."""
+
+    HEADERS = ("Record", "Why", "What to do")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[NeedsAttentionItem] = []
+
+    def set_rows(self, rows: Sequence[NeedsAttentionItem]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def item(self, row: int) -> NeedsAttentionItem:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        item = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                    Qt.ItemDataRole.AccessibleTextRole):
+            if column == 0:
+                words = STATE_WORDS.get(item.state, item.state)
+                version = f", version {item.version}" if item.version > 1 else ""
+                return f"{item.kind_label}{version}\n{words}"
+            if column == 1:
+                return item.reason or "The server gave no reason."
+            return item.what_to_do
+        if role == ID_ROLE:
+            return item.record_id
+        if role == KIND_ROLE:
+            return item.kind
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.HEADERS)):
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+@dataclass(frozen=True)
+class PanelData:
+    attention: list[NeedsAttentionItem]
+    receipt: EndOfDayReceipt
+
+
+def read_panel_data(db: Session, day: date) -> PanelData:
+    return PanelData(needs_attention_items(db), end_of_day_receipt(db, day))
+
+
+def receipt_sentence(receipt: EndOfDayReceipt, on: date | None = None) -> str:
+    """"37 recorded on this laptop today, 37 received by the server, 0 missing, 0 duplicated"."""
+    when = "today" if receipt.day == (on or today()) else f"on {receipt.day.day} {receipt.day:%B}"
+    return (f"{receipt.recorded} recorded on this laptop {when}, {receipt.received} received by "
+            f"the server, {receipt.missing} missing, {receipt.duplicated} duplicated")
+
+
+def receipt_detail(receipt: EndOfDayReceipt) -> str:
+    parts = []
+    if receipt.waiting:
+        parts.append(f"{receipt.waiting} still waiting to be sent")
+    if receipt.needs_attention:
+        parts.append(f"{receipt.needs_attention} need attention (see above)")
+    if receipt.missing == 0 and receipt.recorded:
+        lead = "Everything recorded on this day is safely on the server."
+    elif receipt.recorded == 0:
+        lead = "Nothing was recorded on this laptop on this day."
+    else:
+        lead = "Missing means not on the server yet: " + "; ".join(parts) + "."
+    return (lead + " Each visit, conversation and signposting outcome counts as one record.")
+
+
+class SyncPanel(QDialog):
+    open_visit_requested = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.context = controller.context
+        self.setWindowTitle("Sending and receiving – HubDesk")
+        self.setObjectName("syncPanel")
+        self._number = 0
+
+        outer = QVBoxLayout(self)
+        margin = em(self, 1.0)
+        outer.setContentsMargins(margin, margin, margin, margin)
+        outer.setSpacing(em(self, 0.6))
+        outer.addWidget(Heading("Sending records to the server"))
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, em(self, 0.5), 0)
+        layout.setSpacing(em(self, 0.6))
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(body)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addWidget(self.scroll_area, 1)
+
+        # -- status and Sync now --
+        self.state_label = QLabel()
+        self.state_label.setObjectName("syncPanelState")
+        self.state_label.setWordWrap(True)
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.state_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.state_label.setFont(font)
+        self.state_label.setAccessibleName("Sync status")
+        layout.addWidget(self.state_label)
+        self.server_label = HintLabel()
+        self.server_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.server_label)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(em(self, 0.8))
+        self.sync_button = QPushButton(f"&Sync now ({SYNC_SHORTCUT})")
+        set_dynamic_property(self.sync_button, "primary", True)
+        self.sync_button.setToolTip(f"Send waiting records and get updates now ({SYNC_SHORTCUT})")
+        self.sync_button.setAutoDefault(False)
+        self.sync_button.clicked.connect(self.controller.sync_now)
+        buttons.addWidget(self.sync_button)
+        self.cancel_button = QPushButton("S&top")
+        self.cancel_button.setToolTip("Stop the sync after the current step (nothing is lost)")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        buttons.addWidget(self.cancel_button)
+        self.connect_button = QPushButton("&Connect to the hub's server…")
+        self.connect_button.setAutoDefault(False)
+        self.connect_button.setToolTip("Connect this laptop with a one-time code (coordinators only)")
+        self.connect_button.clicked.connect(lambda: open_enrol_dialog(self, self.controller))
+        buttons.addWidget(self.connect_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        shortcut = QShortcut(QKeySequence(SYNC_SHORTCUT), self)
+        shortcut.activated.connect(self.controller.sync_now)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setAccessibleName("Sync progress")
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self.progress_bar.hide()  # shown from the first run on
+        layout.addWidget(self.progress_bar)
+        self.progress_label = HintLabel()
+        self.progress_label.setAccessibleName("Sync progress message")
+        self.progress_label.hide()
+        layout.addWidget(self.progress_label)
+        self.result_field = QLabel()
+        self.result_field.setWordWrap(True)
+        self.result_field.setTextFormat(Qt.TextFormat.PlainText)
+        self.result_field.setAccessibleName("Last sync")
+        self.result_box = LabelledField("Last sync", self.result_field)
+        layout.addWidget(self.result_box)
+
+        # -- end of day --
+        self.end_heading = Heading("End of day", level=2)
+        layout.addWidget(self.end_heading)
+        self.day_edit = QDateEdit()
+        self.day_edit.setCalendarPopup(True)
+        self.day_edit.setDisplayFormat("d MMMM yyyy")
+        now = today()
+        self.day_edit.setDate(QDate(now.year, now.month, now.day))
+        self.day_edit.setMaximumDate(QDate(now.year, now.month, now.day))
+        self.day_field = LabelledField("&Day", self.day_edit)
+        self.day_field.setMaximumWidth(em(self, 14))
+        layout.addWidget(self.day_field)
+        self.receipt_label = QLabel()
+        self.receipt_label.setObjectName("receipt")
+        self.receipt_label.setWordWrap(True)
+        self.receipt_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.receipt_label.setAccessibleName("End-of-day receipt")
+        font = self.receipt_label.font()
+        font.setBold(True)
+        self.receipt_label.setFont(font)
+        layout.addWidget(self.receipt_label)
+        self.receipt_detail = HintLabel()
+        layout.addWidget(self.receipt_detail)
+
+        # -- needs attention --
+        self.attention_heading = Heading("Needs attention", level=2)
+        layout.addWidget(self.attention_heading)
+        self.attention_hint = HintLabel(
+            "Records the server did not accept. They stay on this laptop; nothing is lost.")
+        layout.addWidget(self.attention_hint)
+        self.attention_model = NeedsAttentionModel(self)
+        self.attention_view = QTableView()
+        self.attention_view.setModel(self.attention_model)
+        self.attention_view.setAccessibleName("Records that need attention")
+        self.attention_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.attention_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.attention_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.attention_view.setWordWrap(True)
+        self.attention_view.setTabKeyNavigation(False)
+        self.attention_view.verticalHeader().hide()
+        self.attention_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        header = self.attention_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setHighlightSections(False)
+        self.attention_view.setMinimumHeight(em(self, 8))
+        self.attention_view.doubleClicked.connect(lambda _index: self._open_chosen())
+        layout.addWidget(self.attention_view, 1)
+        self.attention_empty = HintLabel("Nothing needs attention.")
+        layout.addWidget(self.attention_empty)
+        self.open_button = QPushButton("&Open this visit")
+        self.open_button.setAutoDefault(False)
+        self.open_button.setToolTip("Open the chosen visit to check and save it again")
+        self.open_button.clicked.connect(self._open_chosen)
+        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.attention_view.selectionModel().currentRowChanged.connect(
+            lambda _current, _previous: self._update_open_button())
+
+        layout.addStretch(0)
+
+        close_box = QDialogButtonBox()
+        self.close_button = close_box.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setToolTip("Close this window (Esc)")
+        self.close_button.setAutoDefault(False)
+        close_box.rejected.connect(self.reject)
+        outer.addWidget(close_box)
+
+        QWidget.setTabOrder(self.sync_button, self.cancel_button)
+        QWidget.setTabOrder(self.cancel_button, self.connect_button)
+        QWidget.setTabOrder(self.connect_button, self.day_edit)
+        QWidget.setTabOrder(self.day_edit, self.attention_view)
+        QWidget.setTabOrder(self.attention_view, self.open_button)
+        QWidget.setTabOrder(self.open_button, self.close_button)
+
+        controller.state_changed.connect(self._state_changed)
+        controller.snapshot_changed.connect(self._snapshot_changed)
+        controller.running_changed.connect(self._running_changed)
+        controller.progress.connect(self._progress)
+        controller.finished.connect(self._finished)
+        # bound methods, not lambdas: Qt drops these connections when the panel is deleted
+        self.context.runner.data_changed.connect(self._data_changed)
+        self.context.actor_changed.connect(self._actor_changed)
+        self.day_edit.dateChanged.connect(lambda _date: self.reload())
+
+        self._state_changed(controller.state_text)
+        if controller.snapshot is not None:
+            self._snapshot_changed(controller.snapshot)
+        self._running_changed(controller.running)
+        self._show_result(controller.last_result)
+        self._update_connect_button()
+        self._update_open_button()
+        self._fit_to_screen()
+        self.reload()
+
+    # ---- layout -----------------------------------------------------------------------
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen()
+        width, height = em(self, 46), em(self, 36)
+        if screen is not None:
+            available = screen.availableGeometry()
+            width = min(width, available.width() - 40)
+            height = min(height, available.height() - 60)
+        self.resize(width, height)
+
+    def show_section(self, section: str) -> None:
+        """Scroll ``section`` ("attention" / "end_of_day"; anything else: the top) to the
+        top of the panel and focus its first control."""
+        target: QWidget | None = {"attention": self.attention_heading,
+                                  "end_of_day": self.end_heading}.get(section)
+        bar = self.scroll_area.verticalScrollBar()
+        if target is None:
+            bar.setValue(0)
+            self.sync_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.scroll_area.widget().layout().activate()
+        bar.setValue(max(0, target.y() - em(self, 0.5)))
+        if section == "attention":
+            self.attention_view.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.day_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- controller updates -------------------------------------------------------------
+
+    def _state_changed(self, text: object) -> None:
+        self.state_label.setText(str(text))
+        self.state_label.setAccessibleDescription(str(text))
+
+    def _snapshot_changed(self, snapshot: SyncSnapshot) -> None:
+        status = snapshot.status
+        if status.revoked:
+            text = ("The server no longer accepts this laptop. Everything recorded here is "
+                    "kept safe on this laptop.")
+        elif not status.enrolled:
+            text = (f"{NOT_CONNECTED_TEXT}: records are kept safe on this laptop. A coordinator "
+                    "can connect it with a one-time code from the council's HubDesk team.")
+        else:
+            hub = f"{snapshot.hub_name} at " if snapshot.hub_name else ""
+            text = f"Connected to {hub}{snapshot.server_url}. HubDesk syncs by itself when it can."
+        self.server_label.setText(text)
+        self._update_connect_button()
+
+    def _data_changed(self, _changes: object) -> None:
+        self.reload()
+
+    def _actor_changed(self, _actor: object) -> None:
+        self._update_connect_button()
+
+    def _update_connect_button(self) -> None:
+        actor = self.context.actor
+        snapshot = self.controller.snapshot
+        needs = snapshot is None or not snapshot.status.enrolled or snapshot.status.revoked
+        self.connect_button.setVisible(needs)
+        allowed = bool(actor and actor.is_coordinator)
+        self.connect_button.setEnabled(allowed)
+        self.connect_button.setToolTip(
+            "Connect this laptop with a one-time code" if allowed
+            else "Only a coordinator can connect this laptop to a server")
+
+    def _running_changed(self, running: bool) -> None:
+        self.sync_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress_bar.show()
+            self.progress_label.show()
+            self.progress_bar.setRange(0, 0)  # busy until the first count arrives
+            self.progress_bar.setFormat("")
+            self.progress_label.setText("Contacting the server…")
+            if self.cancel_button.isVisible():
+                self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.sync_button.isVisible() and self.cancel_button.hasFocus():
+            self.sync_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+            self.progress_bar.setFormat(f"{min(done, total)} of {total} records")
+        self.progress_label.setText(message)
+        self.progress_bar.setAccessibleDescription(message)
+
+    def _finished(self, result: SyncResult) -> None:
+        self._show_result(result)
+        total = max(1, self.progress_bar.maximum())
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(total if result.completed else self.progress_bar.value())
+        self.progress_bar.setFormat("Finished" if result.completed else "Stopped")
+        self.progress_label.setText("")
+        self.progress_label.hide()
+        self.reload()
+
+    def _show_result(self, result: SyncResult | None) -> None:
+        self.result_field.setText(result_text(result) if result is not None
+                                  else "No sync has run since HubDesk started.")
+
+    # ---- lists --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._number += 1
+        number = self._number
+        qdate = self.day_edit.date()
+        day = date(qdate.year(), qdate.month(), qdate.day())
+        self.context.runner.run_db(lambda db: read_panel_data(db, day),
+                                   alive_only(self, lambda data: self._show(number, data)))
+
+    def _show(self, number: int, data: PanelData) -> None:
+        if number != self._number:
+            return
+        self.attention_model.set_rows(data.attention)
+        has_rows = bool(data.attention)
+        self.attention_view.setVisible(has_rows)
+        self.attention_empty.setVisible(not has_rows)
+        self.open_button.setVisible(has_rows)
+        self.attention_view.resizeRowsToContents()
+        if has_rows:
+            self.attention_view.setCurrentIndex(self.attention_model.index(0, 0))
+        self._update_open_button()
+        self.receipt_label.setText(receipt_sentence(data.receipt))
+        self.receipt_detail.setText(receipt_detail(data.receipt))
+        self.loaded.emit()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.attention_view.resizeRowsToContents()
+
+    def _chosen(self) -> NeedsAttentionItem | None:
+        index = self.attention_view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.attention_model.item(index.row())
+
+    def _update_open_button(self) -> None:
+        item = self._chosen()
+        self.open_button.setEnabled(item is not None and item.kind == "visit")
+
+    def _open_chosen(self) -> None:
+        item = self._chosen()
+        if item is not None and item.kind == "visit":
+            self.open_visit_requested.emit(item.record_id)

@@ -1,0 +1,214 @@
+"""Screenshots of every shell screen at 1366×768, at 100 % and 150 % font size.
+
+    .venv/bin/python tools/screenshots.py [--out docs/screenshots]
+
+Runs offscreen on a simulated 1366×768 laptop screen, with a throw-away data folder
+filled through the real services.  Each font size runs in its own process (the font
+must be set before any widget exists).  Files are named ``<screen>-<percent>.png``.
+Look at every one of them after a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREEN_W, SCREEN_H = 1366, 768
+# a maximised window on a 1366×768 laptop: minus the taskbar (40) and title bar (30)
+WINDOW_W, WINDOW_H = SCREEN_W, SCREEN_H - 70
+
+
+def _screen_config(folder: Path) -> str:
+    config = folder / "screen.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "laptop", "x": 0, "y": 0, "width": SCREEN_W, "height": SCREEN_H,
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    return f"offscreen:configfile={config}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--scale", type=float, default=None, help="one font scale (internal)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.scale is None:
+        for scale in (1.0, 1.5):
+            result = subprocess.run([sys.executable, __file__, "--out", str(out), "--scale", str(scale)],
+                                    check=False)
+            if result.returncode:
+                return result.returncode
+        return 0
+    with tempfile.TemporaryDirectory(prefix="hubdesk-shots-") as temp:
+        os.environ["QT_QPA_PLATFORM"] = _screen_config(Path(temp))
+        os.environ["HUBDESK_DATA_DIR"] = str(Path(temp) / "data")
+        shoot(Path(temp) / "data", out, args.scale)
+    return 0
+
+
+def shoot(data_dir: Path, out: Path, scale: float) -> None:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from hubdesk.core.paths import AppPaths
+    from hubdesk.services import sessions, setup, visits, volunteers
+    from hubdesk.services.directory import search_directory
+    from hubdesk.store.engine import Store
+    from hubdesk.ui.app import make_application
+    from hubdesk.ui.context import AppContext
+    from hubdesk.ui.errors import CrashDialog, ErrorReporter, crash_report
+    from hubdesk.ui.tasks import TaskRunner
+
+    app = make_application()
+    font = app.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    QApplication.setFont(font)
+    suffix = f"{round(scale * 100)}"
+    paths = AppPaths(data_dir).ensure()
+    store = Store.open(paths.database, backups=paths.backups)
+    errors = ErrorReporter(no_err_windows=True, log_file=paths.logs / "hubdesk.log")
+    runner = TaskRunner(store, errors.report)
+    context = AppContext(paths, runner, errors)
+
+    def settle(extra_ms: int = 120) -> None:
+        """Let queued database answers arrive and layouts settle (a tool, not the app)."""
+        loop = QEventLoop()
+
+        def check() -> None:
+            if runner.busy:
+                QTimer.singleShot(20, check)
+            else:
+                QTimer.singleShot(extra_ms, loop.quit)
+
+        QTimer.singleShot(20, check)
+        loop.exec()
+
+    def save(widget: QWidget, name: str) -> None:
+        settle()
+        path = out / f"{name}-{suffix}.png"
+        widget.grab().save(str(path))
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
+              f"{widget.width()}×{widget.height()}")
+
+    def shown(widget: QWidget) -> QWidget:
+        widget.show()
+        widget.activateWindow()
+        settle()
+        return widget
+
+    # ---- first run --------------------------------------------------------------------
+    from hubdesk.ui.first_run_dialog import FirstRunDialog
+
+    first = shown(FirstRunDialog(context))
+    assert isinstance(first, FirstRunDialog)
+    save(first, "first-run")
+    first.accept_requested()  # empty: shows the errors
+    save(first, "first-run-errors")
+    first.close()
+
+    with store.unit_of_work() as db:
+        setup.first_run_setup(db, setup.SetupForm(
+            hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Church Hall",
+            coordinator_name="Pat Coordinator", pin="2468", postcode_district="SG1"))
+    with store.unit_of_work() as db:
+        actor = volunteers.unlock(db, "Pat Coordinator", "2468")
+        volunteers.add_volunteer(db, actor, "Val Volunteer", "1357")
+        venue_id = sessions.list_venues(db)[0].id
+        setup.add_venue(db, sessions.list_venues(db)[0].hub_id, "Central Library", "library", "SG1")
+
+    # ---- unlock -----------------------------------------------------------------------
+    from hubdesk.ui.unlock_dialog import UnlockDialog
+
+    unlock = shown(UnlockDialog(context, locked=True))
+    assert isinstance(unlock, UnlockDialog)
+    save(unlock, "unlock")
+    unlock.name.setEditText("Val Volunteer")
+    unlock.pin.setText("0000")
+    unlock.accept_requested()
+    save(unlock, "unlock-wrong-pin")
+    unlock.close()
+
+    # ---- a morning's data -----------------------------------------------------------------
+    with store.unit_of_work() as db:
+        session_id = sessions.open_session(db, actor, venue_id, "lunch_club", warm_space=True).primary_id
+        services = search_directory(db, "exercise")
+        plan: list[tuple[str, str, str, tuple[str, ...], bool]] = [
+            ("walk_in", "65_74", "female", ("alcohol", "physical_activity"), False),
+            ("returning", "75_84", "male", ("loneliness",), False),
+            ("referred_in", "50_64", "female", ("money", "fuel", "mental_wellbeing"), True),
+            ("walk_in", "85_plus", "female", ("falls",), False),
+        ]
+        for mode, age, sex, topics, concern in plan:
+            form = visits.VisitForm(
+                contact_mode=mode, referral_source="gp" if mode == "referred_in" else "self",
+                age_band=age, sex=sex, first_visit=mode == "walk_in", safeguarding=concern,
+                topics=[visits.TopicAnswer(topic=t, furthest_step="advise", response="thinking",
+                                           action="leaflet") for t in topics],
+                signposts=[visits.SignpostAnswer(services[0].id, "signpost")] if services and
+                "physical_activity" in topics else [])
+            visits.record_visit(db, actor, session_id, form)
+        sessions.add_headcount(db, actor, session_id, 3)
+        sessions.set_activity(db, actor, session_id, "Chair exercise", 11, 0)
+        sessions.set_activity(db, actor, session_id, "Lunch", 24, 2)
+
+    # ---- main window -----------------------------------------------------------------------
+    from hubdesk.ui.main_window import CAPTURE_PAGE, SESSION_PAGE, TODAY_PAGE, MainWindow
+
+    window = MainWindow(context)
+    window.resize(WINDOW_W, WINDOW_H)
+    window.show()
+    settle()
+    save(window, "main-locked")
+    unlock_over = window.dialog
+    if unlock_over is not None:
+        unlock_over.close()
+    window.unlocked(actor)
+    settle()
+    pages: list[tuple[int, str, Callable[[], None]]] = [
+        (CAPTURE_PAGE, "main-record-visit", window.show_capture),
+        (TODAY_PAGE, "main-todays-visits", window.show_today),
+        (SESSION_PAGE, "main-this-session", window.show_session_page),
+    ]
+    for _index, name, show in pages:
+        show()
+        save(window, name)
+
+    # ---- session dialogs -------------------------------------------------------------------
+    from hubdesk.ui.session_dialogs import CloseSessionDialog, OpenSessionDialog
+
+    opener = shown(OpenSessionDialog(context))
+    assert isinstance(opener, OpenSessionDialog)
+    save(opener, "open-session")
+    opener.show_new_venue()
+    save(opener, "open-session-add-venue")
+    opener.close()
+
+    closer = shown(CloseSessionDialog(context, session_id))
+    save(closer, "close-session")
+    closer.close()
+
+    # ---- crash dialog ---------------------------------------------------------------------
+    try:
+        raise RuntimeError("An example bug for the screenshot")
+    except RuntimeError as error:
+        report = crash_report(error, errors.log_file)
+    crash = shown(CrashDialog(report, errors.log_file))
+    save(crash, "crash")
+    crash.close()
+
+    window.close()
+    runner.shutdown()
+    store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
