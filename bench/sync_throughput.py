@@ -213,7 +213,7 @@ def raw_insert_rate(db_url: str, stores: list[tuple[Store, str]]) -> tuple[float
                     })
         started = time.perf_counter()
         with engine.begin() as conn:
-            conn.execute(insert(RecordRow.__table__), rows)
+            conn.execute(insert(RecordRow), rows)
         elapsed = time.perf_counter() - started
         return len(rows) / elapsed, len(rows)
     finally:
@@ -258,7 +258,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 finally:
                     waited[0] += time.perf_counter() - begun
 
-            transport.upload_raw = timed_upload  # type: ignore[method-assign]
+            transport.upload_raw = timed_upload  # type: ignore[method-assign,assignment]
             started = time.perf_counter()
             result = SyncEngine(store, transport).run()
             elapsed = time.perf_counter() - started

@@ -45,7 +45,7 @@ from hubdesk.store import sync_repo  # noqa: E402
 from hubdesk.store.engine import Store  # noqa: E402
 from hubdesk.store.models import OutboxItem, Service, Venue  # noqa: E402
 from hubdesk.sync.commands import enrol_command  # noqa: E402
-from hubdesk.sync.engine import SyncEngine  # noqa: E402
+from hubdesk.sync.engine import Backoff, SyncEngine  # noqa: E402
 from hubdesk.sync.transport import HttpTransport  # noqa: E402
 from hubdesk.ui.context import AppContext  # noqa: E402
 
@@ -121,15 +121,19 @@ def main(argv: list[str]) -> int:
         with store.unit_of_work() as db:
             for topic in ("loneliness", "money", "food"):
                 visits.record_visit(db, actor, session_id, form(topic))
-            refused = visits.record_visit(db, actor, session_id, form("mental_wellbeing")).primary_id
-            item = db.scalars(select(OutboxItem).where(OutboxItem.record_id == refused)).one()
-            payload = dict(item.payload)  # injected fault: an age band the server does not know
-            fields = payload.get("fields")
-            if isinstance(fields, dict):
-                payload["fields"] = {**fields, "age_band": "about_seventy"}
-            else:
-                payload["age_band"] = "about_seventy"
-            item.payload, item.content_hash = payload, content_hash(payload)
+
+        def record_refused_visit() -> None:
+            with store.unit_of_work() as db:
+                refused = visits.record_visit(db, actor, session_id,
+                                              form("mental_wellbeing")).primary_id
+                item = db.scalars(select(OutboxItem).where(OutboxItem.record_id == refused)).one()
+                payload = dict(item.payload)  # injected fault: an age band the server does not know
+                fields = payload.get("fields")
+                if isinstance(fields, dict):
+                    payload["fields"] = {**fields, "age_band": "about_seventy"}
+                else:
+                    payload["age_band"] = "about_seventy"
+                item.payload, item.content_hash = payload, content_hash(payload)
 
         errors = ErrorReporter(no_err_windows=True, log_file=None)
         runner = TaskRunner(store, errors.report)
@@ -149,6 +153,10 @@ def main(argv: list[str]) -> int:
             bar = window.statusBar()
             return QRect(QPoint(0, bar.y()), bar.size())
 
+        _wait(lambda: label.text().startswith("All sent · "), context)
+        shot("sync-status-all-sent", window, status_strip())
+        record_refused_visit()
+        controller.sync_now()
         _wait(lambda: "need attention" in label.text() or "needs attention" in label.text(),
               context)
         window.show_today()
@@ -173,6 +181,19 @@ def main(argv: list[str]) -> int:
         runner.run_db(lambda db: visits.record_visit(db, actor, session_id, form("housing")))
         _wait(lambda: "cannot reach" in label.text(), context)
         shot("sync-status-waiting-offline", window, status_strip())
+
+        # "Sync now" while the server is away: the run waits before trying again; Stop it
+        controller.backoff = Backoff(base=5.0, cap=5.0, rng=lambda: 1.0)
+        controller.max_retries = 3
+        panel = open_sync_panel(window, controller)
+        panel.sync_button.click()
+        QTest.qWait(400)
+        shot("sync-panel-running", panel)
+        panel.cancel_button.click()
+        _wait(lambda: not controller.running, context)
+        shot("sync-panel-stopped", panel)
+        panel.close()
+        controller.backoff, controller.max_retries = None, 1
 
         server = ExitStack()
         server.enter_context(serve_engine(engine, port=port))  # and comes back

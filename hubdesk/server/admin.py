@@ -442,11 +442,14 @@ def stats(engine: Engine) -> dict[str, Any]:
     with read_tx(engine) as conn:
         hubs = conn.execute(select(HUBS).order_by(HUBS.c.name)).all()
         devices = conn.execute(select(DEVICES).order_by(DEVICES.c.enrolled_at)).all()
-        per = conn.execute(
-            select(RECORDS.c.hub_id, RECORDS.c.device_id, RECORDS.c.kind,
-                   func.count(func.distinct(RECORDS.c.record_id)),
-                   func.count())
-            .group_by(RECORDS.c.hub_id, RECORDS.c.device_id, RECORDS.c.kind)
+        per_hub = conn.execute(
+            select(RECORDS.c.hub_id, RECORDS.c.kind, func.count(func.distinct(RECORDS.c.record_id)))
+            .group_by(RECORDS.c.hub_id, RECORDS.c.kind)
+        ).all()
+        per_device = conn.execute(
+            select(RECORDS.c.device_id, RECORDS.c.kind,
+                   func.count(func.distinct(RECORDS.c.record_id)))
+            .group_by(RECORDS.c.device_id, RECORDS.c.kind)
         ).all()
         held = conn.execute(
             select(HELD.c.device_id, HELD.c.status, func.count(func.distinct(HELD.c.seq)))
@@ -471,9 +474,10 @@ def stats(engine: Engine) -> dict[str, Any]:
 
     hub_kinds: dict[str, dict[str, int]] = defaultdict(kind_counts)
     device_kinds: dict[str, dict[str, int]] = defaultdict(kind_counts)
-    for hub_id, device_id, kind, records, _versions in per:
-        hub_kinds[hub_id][kind] += records  # a record edited on two devices counts twice
-        device_kinds[device_id][kind] += records
+    for hub_id, kind, records in per_hub:
+        hub_kinds[hub_id][kind] = records
+    for device_id, kind, records in per_device:
+        device_kinds[device_id][kind] = records  # records this laptop made versions of
     held_by_device: dict[str, dict[str, int]] = defaultdict(lambda: {"conflict": 0, "rejected": 0})
     for device_id, status, count in held:
         held_by_device[device_id][status] = count

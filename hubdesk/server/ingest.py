@@ -35,7 +35,7 @@ from hubdesk.protocol.schemas import (
 )
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import ApiError
-from hubdesk.server.models import BATCHES, DEVICES, HELD, RECORDS
+from hubdesk.server.models import BATCHES, DEVICES, HELD, HUBS, RECORDS
 from hubdesk.server.validation import (
     UUID_RE,
     CheckedItem,
@@ -102,6 +102,11 @@ def body_hash(envelope: BatchEnvelope) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+def _other_hubs(engine: Engine, own_hub_id: str) -> frozenset[str]:
+    with engine.connect() as conn:
+        return frozenset(conn.scalars(select(HUBS.c.id).where(HUBS.c.id != own_hub_id)))
+
+
 def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
                  *, source: str = "http") -> BatchReceipt:
     """Store a batch (exactly once) and answer with its receipt."""
@@ -110,7 +115,8 @@ def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
         raise ApiError(403, "device_mismatch",
                        "This batch was made by a different laptop from the one sending it.")
     digest = body_hash(envelope)
-    checked = [check_item(item, device.id, device.hub_id) for item in envelope.items]
+    other_hubs = _other_hubs(engine, device.hub_id)
+    checked = [check_item(item, device.id, device.hub_id, other_hubs) for item in envelope.items]
     progress: list[tuple[int, list[tuple[int, int]], int]] = []
 
     def attempt() -> dict[str, Any]:

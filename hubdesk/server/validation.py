@@ -239,14 +239,21 @@ class CheckedItem:
     item: UploadItem | None = None
 
 
-def check_item(raw: dict[str, Any], device_id: str, hub_id: str) -> CheckedItem:
-    """Judge one raw item; the content hash is checked against the payload as received."""
-    reason, canonical, item = _check_item(raw, device_id, hub_id)
+def check_item(raw: dict[str, Any], device_id: str, hub_id: str,
+               other_hubs: frozenset[str] = frozenset()) -> CheckedItem:
+    """Judge one raw item; the content hash is checked against the payload as received.
+
+    ``other_hubs`` are the hubs this server knows besides the device's own: a
+    record naming one of them is refused.  A hub id the server has never seen is
+    the laptop's own offline set-up from before it was enrolled; such records are
+    filed under the device's hub (ingest stores the device's hub, not the field).
+    """
+    reason, canonical, item = _check_item(raw, device_id, hub_id, other_hubs)
     return CheckedItem(reason, canonical, item)
 
 
-def _check_item(raw: dict[str, Any], device_id: str,
-                hub_id: str) -> tuple[str | None, str, UploadItem | None]:
+def _check_item(raw: dict[str, Any], device_id: str, hub_id: str,
+                other_hubs: frozenset[str]) -> tuple[str | None, str, UploadItem | None]:
     try:
         item = UploadItem.model_validate(raw)
     except ValidationError as error:
@@ -274,7 +281,7 @@ def _check_item(raw: dict[str, Any], device_id: str,
     if not _is_iso_datetime(payload.created_at):
         return f"The {label}'s time of creation is not a date and time.", canonical, item
     hub_field = payload.fields.get("hub_id")
-    if hub_field is not None and hub_field != hub_id:
+    if hub_field is not None and hub_field != hub_id and hub_field in other_hubs:
         return "This laptop can only record for its own hub.", canonical, item
     if payload.deleted:
         return None, canonical, item

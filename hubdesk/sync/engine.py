@@ -194,6 +194,7 @@ class SyncEngine:
         self.heartbeat_interval_s = heartbeat_interval_s
         self._last_heartbeat: datetime | None = None
         self._heartbeat_sent: datetime | None = None
+        self._open_batch_ids: list[str] = []
         self.app_version = app_version
         self.clock = clock
         self._crash = _crash_plan()
@@ -252,6 +253,7 @@ class SyncEngine:
                 saved = sync_repo.get_setting(db, _BATCH_SIZE_KEY)
                 if isinstance(saved, int):
                     self.batch_size = max(MIN_BATCH, min(MAX_BATCH, saved))
+            self._open_batch_ids = [batch.batch_id for batch in sync_repo.open_batches(db)]
             last_beat = sync_repo.get_setting(db, _HEARTBEAT_KEY)
             self._last_heartbeat = datetime.fromisoformat(last_beat) if last_beat else None
             self._heartbeat_sent = None
@@ -259,20 +261,17 @@ class SyncEngine:
                 self._total = sync_repo.outbox_counts(db).unsent
 
     def _settle_open_batches(self) -> None:
-        with self.store.unit_of_work() as db:
-            open_ids = [batch.batch_id for batch in sync_repo.open_batches(db)]
-        for batch_id in open_ids:
+        for batch_id in self._open_batch_ids:
             self._check_cancel()
             receipt = self._retrying(functools.partial(self.api.get_receipt, batch_id))
             with self.store.unit_of_work() as db:
                 items = sync_repo.batch_items(db, batch_id)
-            if receipt is not None:
+            if not items:  # nothing of it is still waiting: close it
+                self._abandon(batch_id)
+            elif receipt is not None:
                 self._apply_receipt(batch_id, items, receipt)
-            elif items:
+            else:  # the server never got it: send the SAME batch (same id, same bytes)
                 self._deliver(batch_id, items, self._batch_body(batch_id, items))
-            else:
-                with self.store.unit_of_work() as db:
-                    sync_repo.abandon_batch(db, batch_id, self.clock())
             self._crash_point("recovered")
 
     def _push(self) -> None:

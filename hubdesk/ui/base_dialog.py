@@ -52,7 +52,7 @@ class BaseDialog(QDialog):
 
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(0, 0, em(self, 0.5), 0)
+        self.body_layout.setContentsMargins(0, em(self, 0.3), em(self, 0.5), 0)
         self.body_layout.setSpacing(em(self, 0.8))
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)

@@ -29,7 +29,6 @@ from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.widgets import line_edit
 
-
 BAD_CODE = "That code is not valid. Check it and try again."
 
 
@@ -94,17 +93,17 @@ class EnrolDialog(BaseDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(
             "Connect to the hub's server", "Connect this laptop to the hub's server", parent,
-            intro=("Records stay on this laptop until it is connected. Ask the council's "
-                   "HubDesk team for the server address and a one-time code."),
+            intro=("Ask the council's HubDesk team for the server address and a one-time "
+                   "code. Records stay safe on this laptop until then."),
             ok_text="Connect")
         self.context = context
         self.server = line_edit("https://hubdesk.example.org", max_length=300)
         self.code = line_edit("", max_length=64)
-        self.add_field("server", "&Server address", self.server,
-                       "The address starts with https:// (or http:// on a hub's own network)")
+        self.add_field("server", "&Server address", self.server, "It starts with https://")
         self.add_field("code", "One-time &code", self.code,
-                       "A code works for one laptop and runs out after a few days")
+                       "It works for one laptop and runs out after a few days")
         self.finish_body()
+        self.fit_to_screen(width_em=40)
         self.server.setFocus()
 
     def accept_requested(self) -> None:

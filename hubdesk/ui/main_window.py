@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.locked_hint)
         self.unlock_button = QPushButton("&Unlock…")
         set_dynamic_property(self.unlock_button, "primary", True)
-        self.unlock_button.clicked.connect(self.lock)
+        self.unlock_button.clicked.connect(lambda: self.start())  # first run again, or unlock
         layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         return page
@@ -351,6 +351,7 @@ class MainWindow(QMainWindow):
 
         self.locked_heading.setText("Welcome to HubDesk")
         self.locked_hint.setText("Set up the hub on this laptop to start.")
+        self.unlock_button.setText("&Set up HubDesk…")
         dialog = FirstRunDialog(self.context, self)
         dialog.completed.connect(lambda result: self.unlocked(result.actor)
                                  if isinstance(result, FirstRunResult) else None)
@@ -366,6 +367,7 @@ class MainWindow(QMainWindow):
         self.context.set_actor(None)
         self.locked_heading.setText("HubDesk is locked")
         self.locked_hint.setText("Unlock with your name and PIN to record visits.")
+        self.unlock_button.setText("&Unlock…")
         dialog = UnlockDialog(self.context, self, locked=True)
         dialog.unlocked.connect(self.unlocked)
         dialog.quit_requested.connect(self.close)
@@ -418,6 +420,7 @@ class MainWindow(QMainWindow):
         self.volunteer_label.setText(actor.display_name)
         self.volunteer_label.setToolTip(f"Unlocked by {actor.display_name} ({role})")
         self.volunteer_label.setAccessibleName(f"Unlocked by {actor.display_name}, {role}")
+        self.refresh_status()  # the alerts badge depends on the role
 
     # ---- session ---------------------------------------------------------------------
 

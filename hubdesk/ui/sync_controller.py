@@ -44,6 +44,7 @@ from hubdesk.sync.engine import Backoff, SyncEngine, SyncProgress, SyncResult, S
 from hubdesk.sync.errors import CaptivePortal, SyncError
 from hubdesk.sync.transport import HttpTransport
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.models import alive_only
 
 if TYPE_CHECKING:
     from hubdesk.ui.sync_panel import SyncPanel
@@ -240,7 +241,7 @@ class SyncController(QObject):
         parent: QObject | None = None,
         *,
         probe_interval: float = 30.0,
-        probe_max_interval: float = 300.0,
+        probe_max_interval: float = 120.0,
         debounce: float = 4.0,
         pull_interval: float = 900.0,
         connect_timeout: float = 5.0,
@@ -329,7 +330,8 @@ class SyncController(QObject):
             return
         self._refresh_pending = True
         self._refresh_again = False
-        self.context.runner.run_db(read_snapshot, self._snapshot_read, self._refresh_failed)
+        self.context.runner.run_db(read_snapshot, alive_only(self, self._snapshot_read),
+                                   alive_only(self, self._refresh_failed))
 
     def enrolled_now(self) -> None:
         """After a (re-)enrolment: forget old reachability and probe at once."""
@@ -436,7 +438,8 @@ class SyncController(QObject):
             return ONLINE
 
         self._probe_in_flight = True
-        self.context.runner.run_background(check, self._probed, self._probe_failed)
+        self.context.runner.run_background(check, alive_only(self, self._probed),
+                                           alive_only(self, self._probe_failed))
 
     def _probe_failed(self, error: BaseException) -> None:
         self._probe_in_flight = False
@@ -506,7 +509,8 @@ class SyncController(QObject):
         self.running_changed.emit(True)
         self._publish()
         self.progress.emit(0, 0, "Contacting the server")
-        self.context.runner.run_background(work, self._run_done, self._run_failed)
+        self.context.runner.run_background(work, alive_only(self, self._run_done),
+                                           alive_only(self, self._run_failed))
         return True
 
     @Slot(int, int, str)
@@ -515,7 +519,7 @@ class SyncController(QObject):
             return
         if not self._cancel.is_set():
             counted = f" ({done} of {total})" if total else ""
-            self._progress_text = f"Syncing: {message}{counted}…"
+            self._progress_text = f"Syncing: {message[:1].lower()}{message[1:]}{counted}…"
             self._publish()
         self.progress.emit(done, total, message)
 

@@ -148,7 +148,8 @@ def receipt_detail(receipt: EndOfDayReceipt) -> str:
     if receipt.waiting:
         parts.append(f"{receipt.waiting} still waiting to be sent")
     if receipt.needs_attention:
-        parts.append(f"{receipt.needs_attention} need attention (see above)")
+        verb = "needs" if receipt.needs_attention == 1 else "need"
+        parts.append(f"{receipt.needs_attention} {verb} attention (listed below)")
     if receipt.missing == 0 and receipt.recorded:
         lead = "Everything recorded on this day is safely on the server."
     elif receipt.recorded == 0:
@@ -177,7 +178,7 @@ class SyncPanel(QDialog):
         outer.addWidget(Heading("Sending records to the server"))
 
         body = QWidget()
-        layout = QVBoxLayout(body)
+        layout = self.body_layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, em(self, 0.5), 0)
         layout.setSpacing(em(self, 0.6))
         self.scroll_area = QScrollArea()
@@ -360,7 +361,7 @@ class SyncPanel(QDialog):
             bar.setValue(0)
             self.sync_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        self.scroll_area.widget().layout().activate()
+        self.body_layout.activate()
         bar.setValue(max(0, target.y() - em(self, 0.5)))
         if section == "attention":
             self.attention_view.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -405,18 +406,24 @@ class SyncPanel(QDialog):
             else "Only a coordinator can connect this laptop to a server")
 
     def _running_changed(self, running: bool) -> None:
-        self.sync_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
+        # move focus between the two buttons before one is disabled, or it wanders off
+        had_focus = self.cancel_button.hasFocus() or self.sync_button.hasFocus()
+        if running:
+            self.cancel_button.setEnabled(True)
+            if had_focus:
+                self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.sync_button.setEnabled(False)
+        else:
+            self.sync_button.setEnabled(True)
+            if had_focus:
+                self.sync_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.cancel_button.setEnabled(False)
         if running:
             self.progress_bar.show()
             self.progress_label.show()
             self.progress_bar.setRange(0, 0)  # busy until the first count arrives
             self.progress_bar.setFormat("")
             self.progress_label.setText("Contacting the server…")
-            if self.cancel_button.isVisible():
-                self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
-        elif self.sync_button.isVisible() and self.cancel_button.hasFocus():
-            self.sync_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _progress(self, done: int, total: int, message: str) -> None:
         if total > 0:

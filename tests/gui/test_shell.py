@@ -256,6 +256,18 @@ def test_main_window_shows_the_session_headcount_and_status(window: MainWindow, 
     assert window.status_label.text() == f"All saved on this laptop · {unsent} waiting to send"
 
 
+def test_only_coordinators_see_the_safeguarding_alerts(window: MainWindow, hub_context: AppContext,
+                                                       hub: Hub, qtbot: QtBot, store: Store) -> None:
+    _record(store, hub, topics=("housing",), safeguarding=True)
+    window.refresh_status()
+    qtbot.waitUntil(window.alerts_badge.isVisible)
+    volunteer = type(hub.actor)(hub.actor.volunteer_id, hub.actor.device_id, "Val", "volunteer")
+    hub_context.set_actor(volunteer)
+    wait_idle(qtbot, hub_context)
+    assert window.open_alerts == 1
+    assert not window.alerts_badge.isVisible()
+
+
 def test_switch_volunteer_locks_and_unlocks(window: MainWindow, hub_context: AppContext,
                                             qtbot: QtBot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_L,
@@ -303,6 +315,12 @@ def test_first_run_through_the_main_window(app_context: AppContext, qtbot: QtBot
     qtbot.waitUntil(lambda: isinstance(main.dialog, FirstRunDialog))
     assert main.is_locked
     assert main.locked_heading.text() == "Welcome to HubDesk"
+    first = main.dialog
+    qtbot.keyClick(first, Qt.Key.Key_Escape)  # not now: the window offers set-up again
+    qtbot.waitUntil(lambda: main.dialog is None)
+    assert main.unlock_button.text() == "&Set up HubDesk…"
+    qtbot.mouseClick(main.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(main.dialog, FirstRunDialog))
 
 
 def test_closing_the_window_stops_the_runner(window: MainWindow, hub_context: AppContext,

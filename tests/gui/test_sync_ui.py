@@ -411,7 +411,7 @@ class _WifiLoginPage:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 body = b"<html><body>Welcome to Library Wi-Fi. Log in to continue.</body></html>"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")

@@ -202,3 +202,19 @@ def test_too_large_body_gets_413(sqlite_server: LiveServer,
     assert response.status_code == 413
     assert response.json()["error"] == "too_large"
     assert receipt(laptop.post(laptop.batch(laptop.items(1)))).high_seq == 1
+
+
+def test_records_made_before_enrolment_are_filed_under_the_devices_hub(
+        server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    """A laptop set up offline names its own local hub id; once enrolled, its
+    records are accepted and counted for the hub it was enrolled into."""
+    laptop = make_laptop(server)
+    offline_hub = uuid7()  # made by first-run set-up, never seen by the server
+    session = laptop.item(kind="session", fields={"hub_id": offline_hub})
+    visit = laptop.item(fields={"session_id": session["payload"]["record_id"]})
+    result = receipt(laptop.post(laptop.batch([session, visit])))
+    assert [r.status for r in result.results] == ["accepted", "accepted"]
+    hubs = {hub["id"]: hub for hub in server.stats()["hubs"]}
+    assert hubs[server.hub_id]["visits"] == 1
+    assert hubs[server.hub_id]["by_kind"]["session"] == 1
+    assert offline_hub not in hubs

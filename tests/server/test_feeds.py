@@ -70,6 +70,9 @@ def test_coordinator_edit_and_tombstone_reach_the_hub(
     record_id = item["payload"]["record_id"]
     edit = server.edit_record("visit", record_id, {"age_band": "65_74"})
     assert edit.version == 2
+    stats = server.stats()
+    hub = next(h for h in stats["hubs"] if h["id"] == server.hub_id)
+    assert stats["visits"] == hub["visits"] == 1 and stats["versions"] == 2
     items, cursor = read_all(laptop, "/v1/changes", None, 10)
     assert len(items) == 1
     change = items[0]

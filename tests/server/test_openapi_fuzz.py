@@ -36,9 +36,6 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Li
                                               "device_id": device_id})
         assert answer.status_code == 200, answer.text
         yield server, device_id, answer.json()["device_token"]
-        import os
-        if os.environ.get("FUZZ_DEBUG"):
-            print("STATS", server.stats()["held"], server.stats()["versions"])
 
 
 @pytest.fixture(scope="module")

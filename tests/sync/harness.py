@@ -313,8 +313,8 @@ def _server_rows(engine: Engine, device_id: str) -> tuple[dict[tuple[str, str, i
                                    HeldItem.content_hash, HeldItem.seq)
                             .where(HeldItem.device_id == device_id)).all()
     versions: dict[tuple[str, str, int], list[str]] = {}
-    for row in [*rows, *held]:
-        versions.setdefault((row.kind, row.record_id, row.version), []).append(row.content_hash)
+    for kind, record_id, version, digest, _seq in [*map(tuple, rows), *map(tuple, held)]:
+        versions.setdefault((kind, record_id, version), []).append(digest)
     seqs = sorted([r.seq for r in rows] + [h.seq for h in held])
     return versions, seqs
 

@@ -24,3 +24,30 @@ def test_visits_reach_the_server_exactly_once(server: RunningServer,
     again = laptop.sync()
     assert again.sent == 0 and again.pending == 0
     assert server_snapshot(server) == before
+
+
+def test_heartbeat_tells_the_server_how_the_laptop_is(
+    server: RunningServer, make_laptop: Callable[[str], Laptop]
+) -> None:
+    from sqlalchemy import select
+
+    from hubdesk.server.models import Device
+
+    laptop = make_laptop("Pat")
+    laptop.record_visit()
+    laptop.api.faults = ("drop_request",)
+    laptop.api.rate = 1.0
+    assert laptop.sync().pending > 0
+    laptop.api.rate = 0.0
+    laptop.api.faults = ()
+    result = laptop.sync(heartbeat_interval_s=0)
+    assert result.completed
+    with server.engine.connect() as conn:
+        device = conn.execute(select(Device.unsent, Device.needs_attention,
+                                     Device.last_success_at, Device.last_heartbeat_at)
+                              .where(Device.id == laptop.device_id)).one()
+    assert device.unsent == 0 and device.needs_attention == 0
+    assert device.last_success_at is not None and device.last_heartbeat_at is not None
+    calls = laptop.api.calls.get("heartbeat", 0)
+    laptop.sync()  # within the heartbeat interval: no second heartbeat
+    assert laptop.api.calls.get("heartbeat", 0) == calls

@@ -24,7 +24,7 @@ def visit_versions(laptop: Laptop, record_id: str) -> list[tuple[int, str, bool,
     with laptop.store.unit_of_work() as db:
         rows = db.execute(select(Visit.version, Visit.origin, Visit.is_current, Visit.age_band)
                           .where(Visit.record_id == record_id).order_by(Visit.version))
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(r.version, r.origin, r.is_current, r.age_band) for r in rows]
 
 
 def outbox_size(laptop: Laptop) -> int:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -169,10 +170,11 @@ def test_status_codes_map_to_typed_errors(far_end: Callable[[Behaviour], str], s
                                   headers=headers))
     with pytest.raises(expected) as caught:
         _transport(url).upload_raw(b"{}")
+    error: Any = caught.value
     if status == 429:
-        assert caught.value.retry_after == 7.0
+        assert error.retry_after == 7.0
     if status == 422:
-        assert caught.value.message == "Plain words."
+        assert error.message == "Plain words."
 
 
 def test_revoked_device_forbidden(far_end: Callable[[Behaviour], str]) -> None:
