@@ -7,8 +7,6 @@ import importlib.abc
 import pkgutil
 import sys
 
-import hubdesk
-
 BLOCKED = ("PySide6", "shiboken6")
 CHECKED = ("core", "store", "services", "reports", "protocol", "sync")
 

@@ -14,9 +14,9 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 # never touch a real profile, even by accident
 os.environ["HUBDESK_DATA_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "hubdesk-tests-never-used")
 
-from hubdesk.core.paths import AppPaths  # noqa: E402
-from hubdesk.services.common import Actor  # noqa: E402
-from hubdesk.store.engine import Store  # noqa: E402
+from hubdesk.core.paths import AppPaths
+from hubdesk.services.common import Actor
+from hubdesk.store.engine import Store
 
 COORDINATOR = "Pat Coordinator"
 PIN = "2468"

@@ -49,9 +49,14 @@ def enrol(engine: Engine, request: EnrolRequest) -> EnrolResponse:
                                "This enrolment code is not valid or has expired. "
                                "Ask the council team for a new one.")
             device = conn.execute(select(DEVICES).where(DEVICES.c.id == request.device_id)).first()
-            if device is not None and device.revoked_at is not None:
+            # A revoked laptop's token is dead for good.  It comes back only with a
+            # NEW code, which the council issues on purpose (its kept records can
+            # then be sent); the code it was enrolled with can never revive it.
+            if device is not None and device.revoked_at is not None \
+                    and code.id == device.enrol_code_id:
                 raise ApiError(403, "device_revoked",
-                               "This laptop has been switched off from the server.")
+                               "This laptop has been switched off from the server. "
+                               "Ask the council team for a new enrolment code.")
             claimed = conn.execute(
                 update(CODES)
                 .where(CODES.c.id == code.id)
@@ -65,6 +70,7 @@ def enrol(engine: Engine, request: EnrolRequest) -> EnrolResponse:
                                "Ask the council team for a new one.")
             token = derive_token(token_secret(conn), code.id, request.device_id)
             values = {
+                "revoked_at": None,
                 "hub_id": code.hub_id,
                 "name": clean_text(request.device_name, 80),
                 "token_hash": token_hash(token),

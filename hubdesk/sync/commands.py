@@ -71,7 +71,18 @@ def enrol_command(store: Store, paths: AppPaths, server: str, code: str) -> int:
     finally:
         transport.close()
     print(f"Enrolled this laptop with {answer.hub.name} ({answer.hub.district}) at {server}.")
+    _first_download(store, server, answer.device_token)
     return 0
+
+
+def _first_download(store: Store, server: str, token: str) -> None:
+    """Best effort, right after enrolling: the hub's venues, roster and directory, so
+    the laptop can record at once.  A failure here is left for the next sync."""
+    transport = HttpTransport(server, token, app_version=__version__)
+    try:
+        SyncEngine(store, transport, max_retries=1, app_version=__version__).run()
+    finally:
+        transport.close()
 
 
 def _iso(value: datetime | None) -> str | None:

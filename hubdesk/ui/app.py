@@ -90,6 +90,12 @@ def _storage_failure(message: str, no_err_windows: bool) -> None:
     QMessageBox.critical(None, "HubDesk cannot open its data", message)
 
 
+def _install_sync(window: object, context: object) -> None:
+    from hubdesk.ui.sync_controller import install_sync
+
+    window.sync_controller = install_sync(window, context)  # type: ignore[arg-type, attr-defined]
+
+
 def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
     """Run the desktop app until its window closes; returns the exit code."""
     from hubdesk.core.errors import StorageError
@@ -139,6 +145,8 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
         pin = os.environ.get("HUBDESK_PIN")
         auto = (options.volunteer, pin) if options.volunteer and pin else None
         QTimer.singleShot(0, lambda: window.start(auto))
+        # after the window is up: the Sync menu, status line and auto-sync
+        QTimer.singleShot(0, lambda: _install_sync(window, context))
     try:
         code = app.exec()
     finally:

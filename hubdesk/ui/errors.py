@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -52,11 +52,14 @@ class CrashDialog(QDialog):
         layout = QVBoxLayout(self)
         heading = QLabel("<h2>Something went wrong</h2>")
         layout.addWidget(heading)
-        layout.addWidget(QLabel(
+        explanation = QLabel(
             "Your saved records are safe. Please copy this report and send it to your "
             "coordinator or IT support."
             + (f"<br>The log file is at: <b>{log_file}</b>" if log_file else "")
-        ))
+        )
+        explanation.setWordWrap(True)
+        explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(explanation)
         self.report = QPlainTextEdit(report)
         self.report.setReadOnly(True)
         self.report.setAccessibleName("Crash report")
@@ -66,7 +69,9 @@ class CrashDialog(QDialog):
         copy.clicked.connect(self.copy_report)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(640, 420)
+        # about 60 x 22 characters of the current font, so it scales with the system font
+        metrics = self.fontMetrics()
+        self.resize(metrics.averageCharWidth() * 60, metrics.height() * 22)
 
     def copy_report(self) -> None:
         QApplication.clipboard().setText(self.report.toPlainText())

@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hubdesk import __version__
+from hubdesk.core.errors import UserFacingError
 from hubdesk.services.common import Changes
 from hubdesk.store import sync_repo
 from hubdesk.store.models import Hub, OutboxItem
@@ -527,6 +528,7 @@ class SyncController(QObject):
         self._running = False
         self._progress_text = ""
         self.last_result = result
+        self._publish()  # the counts until the fresh ones arrive
         if result.completed:
             self._set_reach(ONLINE)
             self._last_pull = datetime.now(UTC)
@@ -633,8 +635,17 @@ def open_sync_panel(window: QWidget, controller: SyncController, section: str = 
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         edit = getattr(window, "edit_visit", None)
         if callable(edit):
-            panel.open_visit_requested.connect(edit)
-            panel.open_visit_requested.connect(panel.close)
+            context = controller.context
+
+            def open_visit(visit_id: str) -> None:
+                if context.actor is None:
+                    context.errors.report(UserFacingError("Unlock HubDesk first to open a visit."))
+                    return
+                edit(visit_id)
+                if panel is not None:
+                    panel.close()
+
+            panel.open_visit_requested.connect(open_visit)
         if widgets is not None:
             widgets.panels.append(panel)
     if panel.isVisible():  # already open: bring it forward
@@ -658,8 +669,8 @@ def open_enrol_dialog(window: QWidget, controller: SyncController) -> QWidget | 
 
     actor = controller.context.actor
     if actor is None or not actor.is_coordinator:
-        controller.context.errors.user_error.emit(
-            "Only a coordinator can connect this laptop to a server.")
+        controller.context.errors.report(
+            UserFacingError("Only a coordinator can connect this laptop to a server."))
         return None
     dialog = EnrolDialog(controller.context, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

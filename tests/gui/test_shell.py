@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
 
 from hubdesk.services import sessions, visits
+from hubdesk.services.common import Changes
 from hubdesk.services.status import StatusCounts, status_counts
 from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
@@ -330,3 +332,21 @@ def test_closing_the_window_stops_the_runner(window: MainWindow, hub_context: Ap
     window.close()
     assert not window.isVisible()
     assert not any(thread.isRunning() for thread in threads)
+
+
+def test_closing_waits_for_a_queued_save_then_stops(window: MainWindow, hub_context: AppContext,
+                                                    hub: Hub, qtbot: QtBot, store: Store) -> None:
+    import time
+
+    def slow_headcount(db: Session) -> Changes:
+        time.sleep(0.3)  # a save still running when the volunteer closes the window
+        return sessions.add_headcount(db, hub.actor, hub.session_id, 1)
+
+    hub_context.runner.run_db(slow_headcount)
+    threads = list(hub_context.runner._threads)
+    window.close()
+    assert window.isVisible()  # not yet: the save is still running
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert not any(thread.isRunning() for thread in threads)
+    with store.unit_of_work() as db:
+        assert sessions.session_info(db, hub.session_id).headcount == 1  # the save was not lost

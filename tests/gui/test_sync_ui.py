@@ -268,6 +268,23 @@ def test_a_revoked_laptop_says_so_plainly_and_keeps_its_records(
     assert "kept safe on this laptop" in panel.server_label.text()
     assert panel.connect_button.isVisible() and panel.connect_button.isEnabled()
 
+    # connecting it again: this server keeps a switched-off laptop off, and the dialog
+    # says the server's reason next to the code (nothing changes on the laptop)
+    from hubdesk.ui.enrol_dialog import EnrolDialog
+
+    qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    dialog = panel.findChild(EnrolDialog)
+    assert dialog is not None
+    qtbot.keyClicks(dialog.server, app.server.url)
+    qtbot.keyClicks(dialog.code, admin.create_enrol_code(app.server.engine, app.server.hub_id))
+    qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.fields["code"].has_error, timeout=10_000)
+    print(f"RE-ENROL SAYS: {dialog.fields['code'].error.message}")
+    assert dialog.isVisible() and not dialog.busy
+    assert app.label_text == REVOKED_TEXT
+    with app.laptop.store.unit_of_work() as db:
+        assert len(visits.list_visits(db)) == 2
+
 
 def _break_age_band(app: SyncApp, visit_id: str) -> None:
     """A fault injected in the laptop's outbox: the visit's age band is not a code the
@@ -353,6 +370,13 @@ def test_menu_and_status_label_are_installed_and_not_enrolled_says_so(
             "Not connected to a server · 1 visit waiting"), timeout=5000)
         qtbot.wait(600)  # past the debounce: nothing tries to sync
         assert runs == []
+        # F5 still asks, and the answer is plain
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        with qtbot.waitSignal(controller.finished, timeout=5000) as finished:
+            qtbot.keyClick(window, Qt.Key.Key_F5)
+        assert finished.args[0].error_kind == "NotEnrolled"
+        assert widgets.label.text().startswith("Not connected to a server · 1 visit waiting")
         app_context.set_actor(None)
         assert not widgets.connect_action.isEnabled()
     finally:

@@ -52,19 +52,28 @@ def test_expired_code_is_refused(server: LiveServer, make_laptop: Callable[..., 
     assert refused.status_code == 401
 
 
-def test_revoked_laptop_gets_403_and_cannot_re_enrol(server: LiveServer,
-                                                      make_laptop: Callable[..., Any]) -> None:
-    laptop = make_laptop(server)
+def test_revoked_laptop_gets_403_until_the_council_issues_a_new_code(
+        server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    laptop = make_laptop(server, enrol=False)
+    first_code = server.enrol_code()
+    laptop.enrol(first_code)
     assert laptop.post(laptop.batch([laptop.item()])).status_code == 200
+    revoked_token = laptop.token
     server.revoke_device(laptop.device_id)
     for response in (laptop.post(laptop.batch([laptop.item()])),
                      laptop.get("/v1/reference"),
                      laptop.get("/v1/changes")):
         assert response.status_code == 403
         assert response.json()["error"] == "device_revoked"
-    again = laptop.enrol_response(server.enrol_code())
+    again = laptop.enrol_response(first_code)  # its old code can never revive it
     assert again.status_code == 403
     assert again.json()["error"] == "device_revoked"
+    laptop.enrol(server.enrol_code())  # a new code, issued on purpose, switches it back on
+    assert laptop.token != revoked_token
+    kept = laptop.item()
+    assert laptop.post(laptop.batch([kept])).status_code == 200
+    laptop.token = revoked_token
+    assert laptop.post(laptop.batch([laptop.item()])).status_code == 401  # the old token stays dead
 
 
 def test_missing_or_wrong_token_gets_401(server: LiveServer,

@@ -32,13 +32,14 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hubdesk.server import admin
 from hubdesk.server.errors import AdminError
-from hubdesk.server.models import RecordRow
+from hubdesk.server.models import HeldItem, RecordRow
 from hubdesk.store.models import OutboxItem
 from tests.sync.harness import (
+    FAULTS,
     Laptop,
     RunningServer,
     SimulatedCrash,
@@ -216,5 +217,16 @@ def test_sync_schedules(world: World) -> None:
     machine = SyncSchedules()
     machine.heal()
     assert world.heals >= 1
-    injected = sum(sum(laptop.api.injected.values()) for laptop in world.laptops)
-    assert injected > 0
+    injected: dict[str, int] = {}
+    for laptop in world.laptops:
+        for fault, count in laptop.api.injected.items():
+            injected[fault] = injected.get(fault, 0) + count
+    assert set(injected) == set(FAULTS)  # every kind of fault was met
+    with world.server.engine.connect() as conn:
+        conflicts = conn.execute(select(func.count()).select_from(HeldItem)
+                                 .where(HeldItem.status == "conflict")).scalar()
+        server_edits = conn.execute(select(func.count()).select_from(RecordRow)
+                                    .where(RecordRow.origin == "server")).scalar()
+    assert server_edits and conflicts  # coordinator edits met unsent local edits
+    print(f"{SCHEDULES} schedules, {world.steps} steps, {world.heals} heals, "
+          f"{server_edits} coordinator edits, {conflicts} conflicts kept, faults {injected}")

@@ -52,6 +52,7 @@ def test_wire_faults_lose_and_duplicate_nothing(
             check_sent_means_held(server, [laptop])
             rounds += 1
         assert all(proxy.seen.get(f) for f in faults), proxy.seen
+        print("wire faults seen:", proxy.seen, "rounds:", rounds)
         assert any(pause >= 2.0 for pause in laptop.sleeps)  # Retry-After: 2 honoured
         proxy.choose = lambda _line: "pass"
         laptop.heal()
