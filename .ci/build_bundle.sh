@@ -6,9 +6,10 @@
 # 1. PyInstaller one-folder build into a temporary folder (never ./dist);
 # 2. what must be in the bundle is there, what must not be is not (server stack,
 #    PostgreSQL drivers, unused Qt), and it fits the size budget;
-# 3. the frozen app's --smoke mode, offscreen and under Xvfb (xcb), including
-#    migrating the revision-0001 fixture database without loss;
-# 4. the frozen CLI on a data folder holding a copy of that fixture (`status --json`);
+# 3. the frozen app's --smoke mode, offscreen (with the revision-0001 fixture
+#    database migrated without loss), with no console at all, and under Xvfb (xcb);
+# 4. the frozen CLI on a data folder holding a copy of that fixture (`status --json`,
+#    and `export` in each format that exists);
 # 5. makensis compiles installer/hubdesk.nsi against the bundle (uncompressed: validity);
 # 6. the Linux tarball recipe;
 # then prints the sizes.  Exits non-zero on any failure.
@@ -80,6 +81,12 @@ if ! QT_QPA_PLATFORM=offscreen HUBDESK_SMOKE_FIXTURE="$fixture" HUBDESK_SMOKE_RE
 fi
 grep -q "^hubdesk smoke OK" "$out/smoke.txt" || fail "no OK line from the frozen smoke"
 grep -q "frozen" "$out/smoke.txt" || fail "the smoke ran from source, not frozen"
+step "frozen smoke with no console (stdout and stderr closed, as in a windowed build)"
+QT_QPA_PLATFORM=offscreen HUBDESK_SMOKE_REPORT="$out/smoke-noconsole.txt" \
+  timeout 180 "$bundle/hubdesk" --smoke >&- 2>&- \
+  || fail "frozen smoke with no console: $(cat "$out/smoke-noconsole.txt" 2>/dev/null)"
+grep -q "^hubdesk smoke OK.*no console" "$out/smoke-noconsole.txt" \
+  || fail "frozen smoke with no console: $(cat "$out/smoke-noconsole.txt" 2>/dev/null)"
 if command -v xvfb-run >/dev/null; then
   step "frozen smoke (Xvfb, xcb)"
   if ! QT_QPA_PLATFORM=xcb HUBDESK_SMOKE_REPORT="$out/smoke-xcb.txt" \
@@ -104,6 +111,22 @@ revision = sqlite3.connect(f"{sys.argv[2]}/hubdesk.sqlite3").execute(
 assert revision != "0001", "not migrated"
 print(f"   status: {status['visits']} visits, {status['unsent']} unsent; schema 0001 -> {revision}")
 EOF
+
+step "frozen exports from the migrated fixture"
+for format in csv xlsx pdf; do
+  if HUBDESK_PIN=2468 QT_QPA_PLATFORM=offscreen timeout 120 "$bundle/hubdesk" --data-dir "$data" \
+      --volunteer "Fixture Coordinator" export --from 2026-10-01 --to 2026-10-31 \
+      --format "$format" --out "$out/export.$format" >"$out/export-$format.log" 2>&1; then
+    [ -s "$out/export.$format" ] || fail "frozen export --format $format wrote nothing"
+    echo "   $format: $(stat -c %s "$out/export.$format") bytes"
+  elif grep -q "not available yet" "$out/export-$format.log"; then
+    echo "   $format: not implemented yet (skipped)"
+  else
+    cat "$out/export-$format.log" >&2
+    fail "frozen export --format $format"
+  fi
+done
+grep -q "018f0000-0000-7000-8000-0000000f0005" "$out/export.csv" || fail "CSV export lacks a fixture visit"
 
 # --- 5. Windows installer script -------------------------------------------------------
 step "makensis installer/hubdesk.nsi"

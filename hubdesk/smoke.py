@@ -117,8 +117,9 @@ def _check_bundle(report: SmokeReport) -> None:
         if not (resources / name).is_file():
             raise SmokeFailure(f"resources/{name} missing from {resources}")
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
-    report.note(f"HubDesk {hubdesk.__version__} {frozen}, schema head {head_revision()} "
-                f"({len(versions)} migrations)")
+    console = "" if sys.stderr is not None else ", no console"
+    report.note(f"HubDesk {hubdesk.__version__} {frozen}{console}, schema head "
+                f"{head_revision()} ({len(versions)} migrations)")
 
 
 def _check_record_visit(data_dir: Path, report: SmokeReport) -> None:

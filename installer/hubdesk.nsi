@@ -95,14 +95,33 @@ VIAddVersionKey /LANG=${LANG_ENGLISH} "LegalCopyright" "MIT licence"
 Var RemoveData
 Var RemoveDataBox
 
+; Windows will not delete a running program's file: if deleting hubdesk.exe
+; fails, HubDesk is open, and replacing or removing its files now would break it.
+!macro CloseHubDeskFirst
+  retry_close:
+  ClearErrors
+  ${If} ${FileExists} "$INSTDIR\${EXENAME}"
+    Delete "$INSTDIR\${EXENAME}"
+    ${If} ${Errors}
+      MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "HubDesk is still open. Close it (your records are saved), then choose Retry." /SD IDCANCEL IDRETRY retry_close
+      Abort "HubDesk is still open."
+    ${EndIf}
+  ${EndIf}
+!macroend
+
 Section "HubDesk" SecMain
   SectionIn RO
   SetShellVarContext current
   SetOutPath "$INSTDIR"
+  !insertmacro CloseHubDeskFirst
   ; An upgrade replaces the whole bundle, so no stale library from an older
   ; version is left beside the new one.  User data is elsewhere and untouched.
   RMDir /r "$INSTDIR\_internal"
   File "${SRCDIR}\${EXENAME}"
+  ; the console twin for IT's scripts (hubdesk-cli status --json); Windows builds only
+  !if /FileExists "${SRCDIR}\hubdesk-cli.exe"
+    File "${SRCDIR}\hubdesk-cli.exe"
+  !endif
   File /r "${SRCDIR}\_internal"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
@@ -158,10 +177,11 @@ FunctionEnd
 
 Section "Uninstall"
   SetShellVarContext current
+  !insertmacro CloseHubDeskFirst
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
   ; Only what the installer put there: never RMDir /r a folder the user chose.
   RMDir /r "$INSTDIR\_internal"
-  Delete "$INSTDIR\${EXENAME}"
+  Delete "$INSTDIR\hubdesk-cli.exe"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   DeleteRegKey HKCU "${UNINSTKEY}"

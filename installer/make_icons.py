@@ -41,7 +41,7 @@ def png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; PySide6 wants str
     buffer.close()
     return bytes(data.data())
 
@@ -84,8 +84,8 @@ def main() -> int:
     if not renderer.isValid():
         print(f"cannot read {SVG}", file=sys.stderr)
         return 1
-    render(renderer, 256).save(str(ICONS / "hubdesk.png"), "PNG")
-    render(renderer, 48).save(str(ICONS / "hubdesk-48.png"), "PNG")
+    render(renderer, 256).save(str(ICONS / "hubdesk.png"))  # format from the suffix
+    render(renderer, 48).save(str(ICONS / "hubdesk-48.png"))
     write_ico(renderer, ICONS / "hubdesk.ico")
     del app
     print(f"wrote {ICONS / 'hubdesk.png'}, hubdesk-48.png and hubdesk.ico")

@@ -501,6 +501,31 @@ def _erase(db: Session, kind: str, record_id: str) -> None:
     )
 
 
+# -- resolving what needs attention ---------------------------------------------------
+
+
+def resolve_outbox_item(db: Session, seq: int) -> bool:
+    """A coordinator has dealt with a rejected / conflicting version (typically by saving
+    a corrected new version): it leaves the "needs attention" list.  The server keeps
+    its copy; nothing is deleted.  True when an item changed."""
+    result = db.execute(
+        update(OutboxItem)
+        .where(OutboxItem.seq == seq, OutboxItem.state.in_(ATTENTION_STATES))
+        .values(state="resolved")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def resolve_held_version(db: Session, held_id: int, now: datetime) -> bool:
+    """A coordinator has compared a held server version with this laptop's and acted
+    on it; it stays in the table (nothing dropped) but leaves the list."""
+    held = db.get(HeldServerVersion, held_id)
+    if held is None or held.resolved_at is not None:
+        return False
+    held.resolved_at = now
+    return True
+
+
 # -- status -----------------------------------------------------------------------------
 
 

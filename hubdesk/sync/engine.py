@@ -34,6 +34,7 @@ import random
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -135,6 +136,16 @@ class SyncResult:
     @property
     def nothing_left_to_send(self) -> bool:
         return self.pending == 0
+
+
+@dataclass(frozen=True)
+class _Flying:
+    """A stored batch whose POST is on the wire."""
+
+    batch_id: str
+    items: list[OutgoingItem]
+    body: bytes
+    answer: Future[BatchReceipt]
 
 
 class SyncCancelled(Exception):
@@ -275,28 +286,61 @@ class SyncEngine:
             self._crash_point("recovered")
 
     def _push(self) -> None:
-        while True:
-            self._check_cancel()
-            batch_id = uuid7()
-            with self.store.unit_of_work() as db:
-                # no local schema check: the server judges each item on its own and
-                # holds a bad one with a reason, so its sequence number is never a gap
-                items = sync_repo.pending_items(db, self.batch_size)
-                if not items:
+        """Send every pending item, one stored batch at a time, pipelined: while batch n
+        is on the wire (one worker thread does only the POST), batch n+1 is stored;
+        all database work stays on this thread, and each batch is still stored before
+        its POST and settled in one transaction after it."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync-post") as pool:
+            flying: _Flying | None = None
+            while True:
+                if flying is not None and self._cancel_requested():
+                    self._settle_flying(flying)
+                    flying = None
+                self._check_cancel()
+                stored = self._store_next_batch()
+                if flying is not None:
+                    self._settle_flying(flying)
+                elif stored is None:
                     return
-                sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
-            self._crash_point("batch_stored")
-            self._report("sending", f"Sending {len(items)} records")
-            clean = self._deliver(batch_id, items, self._batch_body(batch_id, items))
-            if clean and self._fixed_batch_size is None:
-                self.batch_size = min(MAX_BATCH, self.batch_size * 2)
+                flying = None
+                if stored is not None:
+                    batch_id, items, body = stored
+                    self._report("sending", f"Sending {len(items)} records")
+                    flying = _Flying(batch_id, items, body,
+                                     pool.submit(self.api.upload_raw, body))
 
-    def _deliver(self, batch_id: str, items: list[OutgoingItem], body: bytes) -> bool:
-        """POST one stored batch until it is settled; True when it went through cleanly."""
+    def _store_next_batch(self) -> tuple[str, list[OutgoingItem], bytes] | None:
+        batch_id = uuid7()
+        with self.store.unit_of_work() as db:
+            # no local schema check: the server judges each item on its own and holds
+            # a bad one with a reason, so its sequence number is never a gap
+            items = sync_repo.pending_items(db, self.batch_size)
+            if not items:
+                return None
+            sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
+        self._crash_point("batch_stored")
+        return batch_id, items, self._batch_body(batch_id, items)
+
+    def _settle_flying(self, flying: _Flying) -> None:
+        clean = self._deliver(flying.batch_id, flying.items, flying.body,
+                              first=flying.answer.result)
+        if clean and self._fixed_batch_size is None:
+            self.batch_size = min(MAX_BATCH, self.batch_size * 2)
+
+    def _deliver(
+        self, batch_id: str, items: list[OutgoingItem], body: bytes,
+        first: Callable[[], BatchReceipt] | None = None,
+    ) -> bool:
+        """POST one stored batch until it is settled; True when it went through cleanly.
+        ``first``: the outcome of a POST already made (returns the receipt or raises)."""
         attempt = 0
         while True:
             try:
-                receipt = self.api.upload_raw(body)
+                if first is not None:
+                    answer, first = first, None
+                    receipt = answer()
+                else:
+                    receipt = self.api.upload_raw(body)
             except PayloadTooLarge:
                 self._shrink(len(items))
                 if len(items) == 1:
@@ -460,8 +504,11 @@ class SyncEngine:
             sync_repo.reject_locally(db, {item.seq: reason})
         self._counts["rejected"] += 1
 
+    def _cancel_requested(self) -> bool:
+        return self._cancel is not None and self._cancel()
+
     def _check_cancel(self) -> None:
-        if self._cancel is not None and self._cancel():
+        if self._cancel_requested():
             raise SyncCancelled()
 
     def _report(self, phase: str, message: str) -> None:

@@ -80,7 +80,12 @@ def sync_status(db: Session) -> SyncStatus:
 
 @dataclass(frozen=True)
 class NeedsAttentionItem:
+    """One line of the "needs attention" list.  ``ref`` identifies it for resolving:
+    the outbox ``seq`` (``sync_repo.resolve_outbox_item``) or the held version's id
+    (``sync_repo.resolve_held_version``)."""
+
     source: str  # "outbox" (this laptop's version) or "server" (a held server version)
+    ref: int
     kind: str
     kind_label: str
     record_id: str
@@ -101,14 +106,14 @@ def needs_attention_items(db: Session) -> list[NeedsAttentionItem]:
             todo = ("Open the record, check the answers named in the reason and save it "
                     "again; the corrected copy will be sent. Nothing has been lost.")
         items.append(NeedsAttentionItem(
-            "outbox", row.kind, _KIND_LABELS.get(row.kind, row.kind), row.record_id,
+            "outbox", row.seq, row.kind, _KIND_LABELS.get(row.kind, row.kind), row.record_id,
             row.version, row.state, row.reason or "", todo,
         ))
     for held in sync_repo.held_server_versions(db):
         todo = ("The server sent a change to a record this laptop also changed. Both are "
                 "kept: a coordinator should compare them and keep the right one.")
         items.append(NeedsAttentionItem(
-            "server", held.kind, _KIND_LABELS.get(held.kind, held.kind), held.record_id,
+            "server", held.id, held.kind, _KIND_LABELS.get(held.kind, held.kind), held.record_id,
             held.version, "held", held.reason, todo,
         ))
     return items

@@ -48,8 +48,13 @@ def makensis(*defines: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_nsis_script_compiles_to_a_windows_installer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_console_twin", [False, True])
+def test_nsis_script_compiles_to_a_windows_installer(tmp_path: Path,
+                                                     with_console_twin: bool) -> None:
     bundle = fake_bundle(tmp_path, "hubdesk.exe")
+    marker = b"stand-in for hubdesk-cli.exe"
+    if with_console_twin:  # Windows builds also have hubdesk-cli.exe (build.spec)
+        (bundle / "hubdesk-cli.exe").write_bytes(marker)
     target = tmp_path / "HubDesk-setup.exe"
 
     done = makensis(f"-DVERSION={hubdesk.__version__}", f"-DSRCDIR={bundle}",
@@ -57,6 +62,7 @@ def test_nsis_script_compiles_to_a_windows_installer(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert target.read_bytes()[:2] == b"MZ"
+    assert (marker in target.read_bytes()) == with_console_twin  # -DNOCOMPRESS: stored as is
 
 
 def test_nsis_script_needs_a_version(tmp_path: Path) -> None:

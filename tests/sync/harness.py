@@ -331,10 +331,10 @@ def check_invariants(server: RunningServer, laptops: list[Laptop]) -> None:
         for item in outbox:
             held = versions.get((item.kind, item.record_id, item.version), [])
             assert held == [item.content_hash] or (
-                item.state == "conflict" and item.content_hash in held
+                item.state in ("conflict", "resolved") and item.content_hash in held
             ), (item, held)
             # a version is marked sent only if the server holds it (it does, see above)
-            assert item.state in ("sent", "rejected", "conflict"), item
+            assert item.state in ("sent", "rejected", "conflict", "resolved"), item
         # each device's sequence on the server is gap-free (1..n, each once)
         assert seqs == list(range(1, len(outbox) + 1)), "gaps or repeats in the device sequence"
         with server.engine.connect() as conn:

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from hubdesk.core.clock import utc_now
 from hubdesk.server import admin
 from hubdesk.server.db import write_tx
 from hubdesk.server.models import HeldItem, RecordRow
 from hubdesk.services import volunteers
+from hubdesk.store import sync_repo
 from hubdesk.store.models import HeldServerVersion, OutboxItem, Service, Visit, Volunteer
 from hubdesk.sync.engine import needs_attention_items
 from tests.sync.harness import PIN, Laptop, RunningServer, check_invariants
@@ -82,6 +84,19 @@ def test_download_never_overwrites_unsent_local_work(
         kept = conn.execute(select(HeldItem.status).where(
             HeldItem.record_id == visit_id)).scalars().all()
     assert on_server == ["server"] and kept == ["conflict"]
+    check_invariants(server, [laptop])
+    # a coordinator compares both, saves the right answers as a new version, and
+    # clears the two lines; everything stays stored on both sides
+    laptop.edit_visit(visit_id)
+    with laptop.store.unit_of_work() as db:
+        for item in attention:
+            if item.source == "outbox":
+                assert sync_repo.resolve_outbox_item(db, item.ref)
+            else:
+                assert sync_repo.resolve_held_version(db, item.ref, utc_now())
+    result = laptop.sync()
+    assert result.pending == 0 and result.needs_attention == 0, result
+    assert visit_versions(laptop, visit_id)[-1][:3] == (3, "local", True)
     check_invariants(server, [laptop])
 
 

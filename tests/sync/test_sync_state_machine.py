@@ -129,6 +129,22 @@ class SyncSchedules(RuleBasedStateMachine):
                 admin.edit_record(self.w.server.engine, "visit", ids[pick % len(ids)],
                                   {"age_band": band})
 
+    @rule(i=laptop_index, pick=st.integers(0, 10**6))
+    def edit_on_both_sides(self, i: int, pick: int) -> None:
+        """The laptop and a coordinator on the server change the same visit before the
+        laptop syncs: both versions must be kept, nothing dropped."""
+        laptop = self.w.laptops[i]
+        with self.w.server.engine.connect() as conn:
+            ids = conn.execute(select(RecordRow.record_id).where(
+                RecordRow.kind == "visit", RecordRow.device_id == laptop.device_id)
+                .order_by(RecordRow.row_id.desc()).limit(20)).scalars().all()
+        if not ids:
+            return
+        visit_id = ids[pick % len(ids)]
+        laptop.edit_visit(visit_id, self.rng)
+        with contextlib.suppress(AdminError):
+            admin.edit_record(self.w.server.engine, "visit", visit_id, {"sex": "not_asked"})
+
     @rule()
     def heal(self) -> None:
         # not a precondition: those must not depend on state outside the machine
