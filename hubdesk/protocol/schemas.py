@@ -188,7 +188,14 @@ class Heartbeat(Strict):
 
 
 class HeartbeatAck(Strict):
+    """``high_seq`` / ``max_seq`` / ``gaps``: which of the device's sequence numbers
+    the server holds now.  After the server is restored from an older backup, a
+    laptop re-sends every version it had marked sent that the server lacks."""
+
     server_time: datetime
+    high_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None  # contiguous 1..high_seq held
+    max_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None  # the highest held
+    gaps: Annotated[list[SeqRange], Field(max_length=100)] = []
 
 
 class ErrorBody(Strict):

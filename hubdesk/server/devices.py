@@ -17,11 +17,18 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
-from hubdesk.protocol.schemas import EnrolRequest, EnrolResponse, Heartbeat, HeartbeatAck, HubInfo
+from hubdesk.protocol.schemas import (
+    EnrolRequest,
+    EnrolResponse,
+    Heartbeat,
+    HeartbeatAck,
+    HubInfo,
+    SeqRange,
+)
 from hubdesk.server.admin import clean_text, code_hash, token_secret
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import AdminError, ApiError
-from hubdesk.server.ingest import DeviceIdentity
+from hubdesk.server.ingest import DeviceIdentity, device_holdings
 from hubdesk.server.models import CODES, DEVICES, HUBS
 
 TOKEN_PREFIX = "hd1_"
@@ -167,7 +174,9 @@ def heartbeat(engine: Engine, device: DeviceIdentity, beat: Heartbeat) -> Heartb
             conn.execute(update(DEVICES).where(DEVICES.c.id == device.id).values(**values))
 
     with_retries(attempt)
-    return HeartbeatAck(server_time=datetime.now(UTC))
+    high, gaps, top = device_holdings(engine, device.id)
+    return HeartbeatAck(server_time=datetime.now(UTC), high_seq=high, max_seq=top,
+                        gaps=[SeqRange(first=first, last=last) for first, last in gaps])
 
 
 def hub_of(engine: Engine, device: DeviceIdentity) -> HubInfo:

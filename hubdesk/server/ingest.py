@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, Engine, bindparam, insert, select, union, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
@@ -346,6 +346,18 @@ def device_progress(engine: Engine, device_id: str) -> tuple[int, list[tuple[int
     """
     with read_tx(engine) as conn:
         return _progress(conn, device_id, update_hint=False)
+
+
+def device_holdings(engine: Engine, device_id: str) -> tuple[int, list[tuple[int, int]], int]:
+    """(contiguous high seq, first gaps, highest seq held) for a device: what a laptop
+    needs to notice versions the server lost (restored from an older backup)."""
+    with read_tx(engine) as conn:
+        high, gaps, _missing = _progress(conn, device_id, update_hint=False)
+        tops = conn.execute(union(
+            select(func.max(RECORDS.c.seq)).where(RECORDS.c.device_id == device_id),
+            select(func.max(HELD.c.seq)).where(HELD.c.device_id == device_id),
+        )).scalars().all()
+    return high, gaps, max([high, *(top for top in tops if top is not None)])
 
 
 def _progress(conn: Connection, device_id: str,

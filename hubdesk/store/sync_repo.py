@@ -8,6 +8,7 @@ page together with its cursor.  Nothing here talks to the network.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +45,8 @@ _CHUNK = 500
 
 # -- device ------------------------------------------------------------------------
 
+
+log = logging.getLogger("hubdesk.sync")
 
 def device_state(db: Session) -> DeviceState | None:
     return db.get(DeviceState, 1)
@@ -203,10 +206,37 @@ def apply_receipt(
         batch.receipt = receipt
         batch.completed_at = now
     put_setting(db, "sync.server_high_seq", int(receipt.get("high_seq", 0)))
+    gaps = [(int(gap["first"]), int(gap["last"])) for gap in receipt.get("gaps") or []]
+    requeue_lost(db, gaps=gaps)
     counts = {"sent": len(sent), "rejected": 0, "conflict": 0}
     for outcome in held:
         counts[outcome.status] += 1
     return counts
+
+
+def requeue_lost(db: Session, *, gaps: Sequence[tuple[int, int]] = (),
+                 above: int | None = None) -> int:
+    """Versions marked sent that the server says it does not hold go back to pending.
+
+    That happens only when the server lost them (restored from an older backup):
+    a ``sent`` item's sequence number is in one of the server's ``gaps``, or above
+    the highest one it holds.  Sending them again is safe (the server dedupes).
+    Returns how many were re-queued.
+    """
+    ranges = [(first, last) for first, last in gaps]
+    if above is not None:
+        ranges.append((above + 1, 2**63 - 1))
+    lost = 0
+    for first, last in ranges:
+        result = db.execute(
+            update(OutboxItem)
+            .where(OutboxItem.state == "sent", OutboxItem.seq >= first, OutboxItem.seq <= last)
+            .values(state="pending", batch_id=None, sent_at=None)
+        )
+        lost += int(getattr(result, "rowcount", 0) or 0)
+    if lost:
+        log.warning("the server lacks %d versions it had acknowledged; sending them again", lost)
+    return lost
 
 
 def abandon_batch(db: Session, batch_id: str, now: datetime) -> None:
@@ -555,6 +585,16 @@ def outbox_counts(db: Session) -> OutboxCounts:
         held_server_versions=held,
         oldest_unsent_at=oldest,
     )
+
+
+def unsent_visit_count(db: Session) -> int:
+    """Distinct visits with a version still waiting to be sent (the status bar counts
+    visits; ``OutboxCounts.unsent`` counts record versions)."""
+    count = db.scalar(
+        select(func.count(func.distinct(OutboxItem.record_id)))
+        .where(OutboxItem.kind == "visit", OutboxItem.state.in_(UNSENT_STATES))
+    )
+    return int(count or 0)
 
 
 def attention_outbox_items(db: Session, limit: int = 500) -> list[OutboxItem]:

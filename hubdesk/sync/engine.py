@@ -131,7 +131,9 @@ class SyncResult:
     cancelled: bool = False
     error: str | None = None  # plain English
     error_kind: str | None = None  # e.g. "Offline", "AuthRevoked", "CaptivePortal"
-    retry_after_s: float | None = None  # when an automatic retry makes sense
+    #: worth an automatic retry later: wait ``Backoff().delay(failed_runs, retry_after_s)``
+    retryable: bool = False
+    retry_after_s: float | None = None  # the server's Retry-After, when it gave one
 
     @property
     def nothing_left_to_send(self) -> bool:
@@ -241,8 +243,9 @@ class SyncEngine:
             self._settle_open_batches()
             self._push()
             self._pull()
+            if self._heartbeat():  # the server lost versions it had acknowledged
+                self._push()
             completed = True
-            self._heartbeat()
         except SyncCancelled:
             cancelled = True
         except SyncError as failure:
@@ -437,14 +440,19 @@ class SyncEngine:
                 if not page.has_more:
                     break
 
-    def _heartbeat(self) -> None:
+    def _heartbeat(self) -> int:
         """Best effort, at most every ``heartbeat_interval_s``: tells the server how this
-        laptop is doing (unsent, needs attention, oldest unsent, last success, clock)."""
+        laptop is doing (unsent, needs attention, oldest unsent, last success, clock).
+
+        The answer says which sequence numbers the server holds; versions marked sent
+        that it lacks (a server restored from an older backup) go back to pending.
+        Returns how many were re-queued.
+        """
         now = self.clock()
         if self._last_heartbeat is not None and (
             (now - self._last_heartbeat).total_seconds() < self.heartbeat_interval_s
         ):
-            return
+            return 0
         with self.store.unit_of_work() as db:
             counts = sync_repo.outbox_counts(db)
         beat = Heartbeat(
@@ -456,12 +464,18 @@ class SyncEngine:
             client_time=self.clock(),
         )
         try:
-            self.api.heartbeat(beat)
+            ack = self.api.heartbeat(beat)
             self._heartbeat_sent = now
         except AuthRevoked:
             raise
         except SyncError as failure:
             log.info("heartbeat not delivered: %s", type(failure).__name__)
+            return 0
+        if ack.max_seq is None:  # an older server that does not say what it holds
+            return 0
+        with self.store.unit_of_work() as db:
+            return sync_repo.requeue_lost(
+                db, gaps=[(gap.first, gap.last) for gap in ack.gaps], above=ack.max_seq)
 
     # -- helpers ------------------------------------------------------------------
 
@@ -540,10 +554,7 @@ class SyncEngine:
             counts = sync_repo.outbox_counts(db)
             state = sync_repo.device_state(db)
             last_sync = state.last_sync_at if state else None
-        retry_after = None
-        if error is not None and error.transient:
-            retry_after = self.backoff.delay(self.max_retries,
-                                             getattr(error, "retry_after", None))
+        retry_after = error.retry_after if isinstance(error, ServerBusy) else None
         self._report("done", "Sync finished" if completed else "Sync stopped")
         return SyncResult(
             sent=self._counts["sent"],
@@ -557,6 +568,7 @@ class SyncEngine:
             cancelled=cancelled,
             error=str(error) if error else None,
             error_kind=type(error).__name__ if error else None,
+            retryable=error is not None and error.transient,
             retry_after_s=retry_after,
         )
 

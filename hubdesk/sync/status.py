@@ -33,6 +33,7 @@ class SyncStatus:
     revoked: bool
     enrolled: bool
     last_error: str | None
+    unsent_visits: int = 0  # distinct visits among ``unsent`` (which counts versions)
 
     def summary(self, now: datetime | None = None) -> str:
         """"All sent · 17:42" / "12 waiting (oldest 2 h)" / "3 need attention"."""
@@ -75,6 +76,7 @@ def sync_status(db: Session) -> SyncStatus:
         revoked=bool(state and state.revoked),
         enrolled=bool(state and state.device_token),
         last_error=state.last_sync_error if state else None,
+        unsent_visits=sync_repo.unsent_visit_count(db) if counts.unsent else 0,
     )
 
 

@@ -116,7 +116,7 @@ def test_revoked_laptop_says_so_and_keeps_its_data(
     admin.revoke_device(server.engine, laptop.device_id)
     result = laptop.sync()
     assert result.error_kind == "AuthRevoked" and not result.completed
-    assert result.retry_after_s is None  # no point retrying by itself
+    assert not result.retryable  # no point retrying by itself
     with laptop.store.unit_of_work() as db:
         status = sync_status(db)
         assert status.revoked and status.unsent == result.pending > 0
@@ -225,6 +225,7 @@ def test_status_and_end_of_day_receipt(server: RunningServer,
         receipt = end_of_day_receipt(db, date.today())
     recorded = receipt.recorded
     assert waiting.unsent == recorded > 0 and waiting.summary().startswith(f"{recorded} waiting")
+    assert waiting.unsent_visits == 2
     assert receipt.received == 0 and receipt.missing == recorded
     bad_visit(laptop, age_band="martian")
     laptop.sync()
@@ -264,5 +265,26 @@ def test_enrol_is_safe_to_repeat(server: RunningServer, tmp_path: Path,
         assert sync_command(store, paths, as_json=True) == 0
         report = json.loads(capsys.readouterr().out)
         assert report["pending"] == 0 and report["last_sync"] and report["needs_attention"] == 0
+    finally:
+        store.close()
+
+
+def test_commands_on_a_laptop_that_is_not_enrolled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hubdesk.core.paths import AppPaths
+    from hubdesk.store.engine import Store
+    from hubdesk.sync.batchfile import export_batch_command
+
+    paths = AppPaths(tmp_path / "fresh").ensure()
+    store = Store.open(paths.database)
+    try:
+        assert sync_command(store, paths, as_json=True) == 1
+        out, err = capsys.readouterr()
+        report = json.loads(out)
+        assert report["error_kind"] == "NotEnrolled" and report["pending"] == 0
+        assert "not connected to a HubDesk server" in err and len(err.splitlines()) == 1
+        assert export_batch_command(store, paths) == 1
+        assert enrol_command(store, paths, "ftp://example", "ABCD-EFGH-JKLM") == 1
     finally:
         store.close()

@@ -71,6 +71,7 @@ def test_retry_after_is_honoured_and_backoff_is_bounded(
     laptop.api.rate = 1.0
     result = laptop.sync()
     assert not result.completed and result.error_kind == "ServerBusy"
+    assert result.retryable and result.retry_after_s is not None and result.retry_after_s >= 1
     assert result.pending > 0
     # max_retries=3: three sleeps, each at least the Retry-After the server gave
     assert len(laptop.sleeps) == 3
