@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hubdesk.store import repositories as repo
+from hubdesk.store import sync_repo
 
 
 @dataclass(frozen=True)
 class StatusCounts:
     visits: int
-    unsent: int
+    unsent: int  # record versions waiting to be sent
+    unsent_visits: int
     needs_attention: int
     sent: int
     oldest_unsent: datetime | None
@@ -33,14 +35,16 @@ class StatusCounts:
 
 
 def status_counts(db: Session) -> StatusCounts:
-    counts = repo.outbox_counts(db)
+    """The same counts the sync engine reports (one source: ``sync_repo.outbox_counts``)."""
+    counts = sync_repo.outbox_counts(db)
     state = repo.device_state(db)
     return StatusCounts(
         visits=repo.count_current_visits(db),
-        unsent=counts.get("pending", 0) + counts.get("sending", 0),
-        needs_attention=counts.get("rejected", 0) + counts.get("conflict", 0),
-        sent=counts.get("sent", 0),
-        oldest_unsent=repo.oldest_unsent_at(db),
+        unsent=counts.unsent,
+        unsent_visits=sync_repo.unsent_visit_count(db),
+        needs_attention=counts.needs_attention,
+        sent=repo.outbox_counts(db).get("sent", 0),
+        oldest_unsent=counts.oldest_unsent_at,
         last_sync=state.last_sync_at if state else None,
         enrolled=bool(state and state.device_token),
         server_url=state.server_url if state else None,

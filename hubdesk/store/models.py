@@ -237,6 +237,8 @@ class Alert(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(ID)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # what the coordinator did ("Called the adult safeguarding team"); local only
+    action_taken: Mapped[str | None] = mapped_column(String(300))
 
 
 class Draft(Base):

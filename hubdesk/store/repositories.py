@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, String, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.hashing import content_hash
@@ -309,6 +309,33 @@ def open_alerts(db: Session) -> Sequence[Alert]:
     ).all()
 
 
+def open_alert_rows(db: Session, *, with_note: bool) -> Sequence[Any]:
+    """Open alerts, oldest first, with what a coordinator needs to follow each up: the
+    raising volunteer's name, the visit's current version and its session and venue.
+
+    The visit's restricted note is read only when ``with_note`` is set.
+    """
+    note = Visit.note if with_note else literal(None, String).label("note")
+    query = (
+        select(
+            Alert.id, Alert.visit_id, Alert.raised_at, Volunteer.display_name,
+            HubSession.session_type, Venue.name.label("venue_name"), Visit.age_band, Visit.sex,
+            Visit.topics, note,
+        )
+        .outerjoin(Volunteer, Volunteer.id == Alert.raised_by)
+        .outerjoin(Visit, (Visit.record_id == Alert.visit_id) & Visit.is_current)
+        .outerjoin(HubSession, (HubSession.record_id == Visit.session_id) & HubSession.is_current)
+        .outerjoin(Venue, Venue.id == HubSession.venue_id)
+        .where(Alert.acknowledged_at.is_(None))
+        .order_by(Alert.raised_at, Alert.id)
+    )
+    return db.execute(query).all()
+
+
+def get_alert(db: Session, alert_id: str) -> Alert | None:
+    return db.get(Alert, alert_id)
+
+
 # --- drafts -----------------------------------------------------------------
 
 def latest_draft(db: Session, volunteer_id: str) -> Draft | None:
@@ -348,12 +375,6 @@ def services_by_id(db: Session, ids: Iterable[str]) -> dict[str, Service]:
 def outbox_counts(db: Session) -> dict[str, int]:
     rows = db.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all()
     return {state: count for state, count in rows}
-
-
-def oldest_unsent_at(db: Session) -> datetime | None:
-    return db.scalar(
-        select(func.min(OutboxItem.finalised_at)).where(OutboxItem.state.in_(("pending", "sending")))
-    )
 
 
 def outbox_states_for(db: Session, kind: str, record_ids: Iterable[str]) -> dict[str, str]:

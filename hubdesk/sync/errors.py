@@ -110,6 +110,25 @@ class RequestRejected(SyncError):
         self.code = code
 
 
+class EnrolRefused(RequestRejected):
+    """The server refused an enrolment code (unknown, expired or used by another laptop).
+
+    Not a revoked laptop: its records were never at risk, the code was wrong.
+    """
+
+
+class InsecureConnection(SyncError):
+    """TLS failed: an untrusted or wrong certificate, or a Wi-Fi portal intercepting HTTPS."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "HubDesk could not make a secure connection to the server.",
+            hint="If you are on venue Wi-Fi, open its login page first; otherwise ask IT to "
+                 "check the server's certificate.",
+        )
+        self.detail = detail
+
+
 class NotFound(SyncError):
     """404 for a resource we asked about (e.g. a batch the server never received)."""
 

@@ -34,6 +34,8 @@ from hubdesk.sync.errors import (
     AuthRevoked,
     BadResponse,
     CaptivePortal,
+    EnrolRefused,
+    InsecureConnection,
     NotFound,
     Offline,
     PayloadTooLarge,
@@ -49,6 +51,7 @@ Model = TypeVar("Model", bound=BaseModel)
 
 HEALTH_BODY = {"status": "ok", "service": "hubdesk-server"}
 MAX_RETRY_AFTER_S = 3600.0
+_ENROL_CODES = {"enrol_code_invalid", "enrol_code_used"}
 _AUTH_CODES = {"device_revoked", "invalid_token", "unknown_device", "unauthorized", "not_enrolled"}
 
 
@@ -205,6 +208,8 @@ class HttpTransport:
             requests.exceptions.ContentDecodingError,
         ) as error:
             raise BadResponse("truncated body") from error
+        except requests.exceptions.SSLError as error:  # before ConnectionError, its base
+            raise InsecureConnection(type(error).__name__) from error
         except requests.exceptions.ConnectionError as error:
             raise Offline(type(error).__name__) from error
         except requests.exceptions.InvalidURL as error:
@@ -240,6 +245,8 @@ def _raise_for_status(response: requests.Response) -> None:
         raise ServerBusy(parse_retry_after(response.headers.get("Retry-After")))
     if status == 413:
         raise PayloadTooLarge()
+    if code in _ENROL_CODES:
+        raise EnrolRefused(status, code, message)
     if status == 401 or (status == 403 and code in _AUTH_CODES):
         raise AuthRevoked(message)
     if status == 404:

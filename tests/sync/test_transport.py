@@ -220,3 +220,27 @@ def test_retry_after_forms() -> None:
     in_a_minute = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 60))
     parsed = parse_retry_after(in_a_minute)
     assert parsed is not None and 55 <= parsed <= 61
+
+
+@pytest.mark.parametrize("status, code", [(401, "enrol_code_invalid"), (409, "enrol_code_used")])
+def test_a_refused_enrolment_code_is_not_a_revoked_laptop(
+        far_end: Callable[[Behaviour], str], status: int, code: str) -> None:
+    from hubdesk.core.ids import uuid7
+    from hubdesk.protocol.schemas import EnrolRequest
+    from hubdesk.sync.errors import EnrolRefused
+
+    url = far_end(lambda h: _send(h, status, _error(status, code, "Ask the council team for a new one.")))
+    with pytest.raises(EnrolRefused) as caught:
+        _transport(url).enrol(EnrolRequest(code="ABCDEF-123", device_id=uuid7()))
+    assert not isinstance(caught.value, AuthRevoked)
+    assert "Ask the council team" in str(caught.value)
+
+
+def test_tls_failure_is_a_secure_connection_problem_not_offline(
+        far_end: Callable[[Behaviour], str]) -> None:
+    from hubdesk.sync.errors import InsecureConnection
+
+    plain = far_end(lambda h: _send(h, 200, b'{"status":"ok","service":"hubdesk-server"}'))
+    with pytest.raises(InsecureConnection) as caught:  # https spoken to a plain-HTTP far end
+        _transport(plain.replace("http://", "https://")).health()
+    assert "secure connection" in str(caught.value)
