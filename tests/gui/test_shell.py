@@ -27,9 +27,9 @@ pytestmark = pytest.mark.gui
 
 
 def _counts(**changes: object) -> StatusCounts:
-    base: dict[str, object] = dict(visits=0, unsent=0, unsent_visits=0, needs_attention=0, sent=0, oldest_unsent=None,
-                                   last_sync=None, enrolled=False, server_url=None, device_id=None,
-                                   open_alerts=0)
+    base: dict[str, object] = dict(visits=0, unsent=0, unsent_visits=0, needs_attention=0, sent=0,
+                                   oldest_unsent=None, last_sync=None, enrolled=False,
+                                   server_url=None, device_id=None, open_alerts=0)
     base.update(changes)
     return StatusCounts(**base)  # type: ignore[arg-type]
 
