@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -81,17 +82,20 @@ def audit(
 
 
 def stamp(record: V, actor: Actor, *, record_id: str, version: int = 1,
-          base_version: int | None = None) -> V:
-    """Fill the envelope columns every synced version carries."""
-    now = utc_now()
+          base_version: int | None = None, at: datetime | None = None,
+          offset_minutes: int | None = None) -> V:
+    """Fill the envelope columns every synced version carries (``at``: naive UTC, now
+    by default; the demo generator back-dates records)."""
+    now = at or utc_now()
     record.record_id = record_id
     record.version = version
     record.base_version = base_version
     record.is_current = True
+    record.deleted = False
     record.device_id = actor.device_id
     record.created_by = actor.volunteer_id
     record.created_at = now
-    record.utc_offset_min = local_offset_minutes(now)
+    record.utc_offset_min = local_offset_minutes(now) if offset_minutes is None else offset_minutes
     record.origin = "local"
     return record
 

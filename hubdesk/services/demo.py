@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.clock import local_offset_minutes, local_today
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
-from hubdesk.services.common import Actor, audit
+from hubdesk.services.common import Actor, audit, stamp
 from hubdesk.services.setup import add_venue, create_volunteer, load_sample_directory
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import (
@@ -127,17 +127,7 @@ class _Writer:
 
 
 def _envelope(record: R, actor: Actor, at: datetime, offset: int) -> R:
-    record.record_id = uuid7()
-    record.version = 1
-    record.base_version = None
-    record.is_current = True
-    record.deleted = False
-    record.device_id = actor.device_id
-    record.created_by = actor.volunteer_id
-    record.created_at = at
-    record.utc_offset_min = offset
-    record.origin = "local"
-    return record
+    return stamp(record, actor, record_id=uuid7(), at=at, offset_minutes=offset)
 
 
 def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days: int = 30,

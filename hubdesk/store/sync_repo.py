@@ -27,7 +27,6 @@ from hubdesk.store.models import (
     Hub,
     OutboxItem,
     Service,
-    Setting,
     SyncBatch,
     SyncCursor,
     Venue,
@@ -35,6 +34,8 @@ from hubdesk.store.models import (
     Volunteer,
 )
 from hubdesk.store.outbox import ENVELOPE_COLUMNS, LOCAL_ONLY_COLUMNS
+from hubdesk.store.repositories import get_setting as get_setting  # re-exported for the engine
+from hubdesk.store.repositories import put_setting
 
 #: outbox states that still need the server
 UNSENT_STATES = ("pending", "sending")
@@ -195,16 +196,7 @@ def apply_receipt(
             .where(OutboxItem.batch_id == batch_id, OutboxItem.seq == outcome.seq)
             .values(state=outcome.status, reason=(outcome.reason or "")[:300] or None)
         )
-    db.execute(
-        update(OutboxItem)
-        .where(OutboxItem.batch_id == batch_id, OutboxItem.state == "sending")
-        .values(state="pending", batch_id=None)
-    )
-    batch = db.get(SyncBatch, batch_id)
-    if batch is not None:
-        batch.state = "done"
-        batch.receipt = receipt
-        batch.completed_at = now
+    _close_batch(db, batch_id, "done", now, receipt)
     put_setting(db, "sync.server_high_seq", int(receipt.get("high_seq", 0)))
     gaps = [(int(gap["first"]), int(gap["last"])) for gap in receipt.get("gaps") or []]
     requeue_lost(db, gaps=gaps)
@@ -243,6 +235,12 @@ def abandon_batch(db: Session, batch_id: str, now: datetime) -> None:
     """The server definitely did not store this batch (413 / 4xx): items go back to
     pending so they can travel in smaller batches (the server dedupes by
     (record, version) and (device, seq), so a re-batched item is never duplicated)."""
+    _close_batch(db, batch_id, "abandoned", now)
+
+
+def _close_batch(db: Session, batch_id: str, state: str, now: datetime,
+                 receipt: dict[str, Any] | None = None) -> None:
+    """Items of the batch the server did not settle go back to pending; the batch ends."""
     db.execute(
         update(OutboxItem)
         .where(OutboxItem.batch_id == batch_id, OutboxItem.state == "sending")
@@ -250,7 +248,8 @@ def abandon_batch(db: Session, batch_id: str, now: datetime) -> None:
     )
     batch = db.get(SyncBatch, batch_id)
     if batch is not None:
-        batch.state = "abandoned"
+        batch.state = state
+        batch.receipt = receipt if receipt is not None else batch.receipt
         batch.completed_at = now
 
 
@@ -260,19 +259,6 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 # -- settings and cursors ------------------------------------------------------------
-
-
-def get_setting(db: Session, key: str, default: Any = None) -> Any:
-    row = db.get(Setting, key)
-    return default if row is None else row.value
-
-
-def put_setting(db: Session, key: str, value: Any) -> None:
-    row = db.get(Setting, key)
-    if row is None:
-        db.add(Setting(key=key, value=value))
-    else:
-        row.value = value
 
 
 def get_cursor(db: Session, stream: str) -> str:

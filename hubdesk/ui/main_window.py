@@ -63,6 +63,10 @@ def alerts_text(count: int) -> str:
     return f"⚠ {count} safeguarding alert{'s' if count != 1 else ''}"
 
 
+TELL_COORDINATOR = ("Tell the coordinator about the safeguarding alerts. "
+                    "Only a coordinator can review them and say what was done.")
+
+
 @dataclass(frozen=True)
 class _Restored:
     session: SessionInfo | None
@@ -237,9 +241,12 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.session_title.setFont(font)
         layout.addWidget(self.session_title, 1)
-        self.alerts_badge = QLabel()
+        self.alerts_badge = QPushButton()  # a flat, labelled button: click to review
         self.alerts_badge.setObjectName("alertBadge")
+        self.alerts_badge.setAutoDefault(False)
+        self.alerts_badge.setCursor(Qt.CursorShape.PointingHandCursor)
         self.alerts_badge.setToolTip("Safeguarding concerns waiting for a coordinator to follow up")
+        self.alerts_badge.clicked.connect(self.show_alerts)
         self.alerts_badge.hide()
         layout.addWidget(self.alerts_badge)
         self.open_session_button = QPushButton("Open session…")
@@ -298,6 +305,9 @@ class MainWindow(QMainWindow):
         self.today_action = self._action("go", "&Today's visits", "Ctrl+L", self.show_today)
         self.session_page_action = self._action("go", "This &session: headcount and activities",
                                                 "Ctrl+E", self.show_session_page)
+        self._menus["go"].addSeparator()
+        self.alerts_action = self._action("go", "Safeguarding &alerts…", "Ctrl+Shift+A",
+                                          self.show_alerts, "Review safeguarding alerts")
         self.shortcuts_action = self._action("help", "&Keyboard shortcuts", "F1",
                                              self.show_shortcuts)
         self.data_folder_action = QAction("Where is my &data?", self)
@@ -307,7 +317,8 @@ class MainWindow(QMainWindow):
         self.headcount_bar.minus.setToolTip("Take one off the headcount (Ctrl+Shift+H)")
         self._work_actions = [self.open_session_action, self.close_session_action,
                               self.headcount_action, self.headcount_undo_action, self.record_action,
-                              self.today_action, self.session_page_action, self.switch_action]
+                              self.today_action, self.session_page_action, self.switch_action,
+                              self.alerts_action]
 
     def _connect_pages(self) -> None:
         self.today.edit_requested.connect(self.edit_visit)
@@ -498,6 +509,27 @@ class MainWindow(QMainWindow):
         self._status_again = False
         run_db(self, self.context, status_counts, self._show_status, self._status_failed)
 
+    def show_alerts(self) -> None:
+        """Coordinators review the open alerts; a volunteer is told to tell the coordinator."""
+        from hubdesk.ui.alerts_dialog import AlertsDialog
+
+        actor = self.context.actor
+        if self.is_locked or actor is None:
+            return
+        if not actor.is_coordinator:
+            self.statusBar().showMessage(TELL_COORDINATOR, 10_000)
+            self.context.errors.user_error.emit(TELL_COORDINATOR)
+            if self.context.errors.no_err_windows:
+                return
+            box = QMessageBox(QMessageBox.Icon.Information, "Safeguarding alerts – HubDesk",
+                              TELL_COORDINATOR, QMessageBox.StandardButton.Ok, self)
+            self._open_dialog(box)
+            return
+        if isinstance(self.dialog, AlertsDialog) and self.dialog.isVisible():
+            self.dialog.raise_()
+            return
+        self._open_dialog(AlertsDialog(self.context, self))
+
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False
         self._status_again = False
@@ -512,10 +544,12 @@ class MainWindow(QMainWindow):
             self.status_label.setText(status_text(counts))
         self.open_alerts = counts.open_alerts
         actor = self.context.actor
-        show_alerts = bool(actor and actor.is_coordinator and counts.open_alerts)
+        coordinator = bool(actor and actor.is_coordinator)
         self.alerts_badge.setText(alerts_text(counts.open_alerts))
         self.alerts_badge.setAccessibleName(alerts_text(counts.open_alerts).lstrip("⚠ "))
-        self.alerts_badge.setVisible(show_alerts and not self.is_locked)
+        self.alerts_badge.setToolTip("Review the safeguarding alerts (Ctrl+Shift+A)" if coordinator
+                                     else "Tell the coordinator about these alerts")
+        self.alerts_badge.setVisible(bool(actor and counts.open_alerts) and not self.is_locked)
 
     # ---- help ------------------------------------------------------------------------
 

@@ -258,8 +258,10 @@ def test_main_window_shows_the_session_headcount_and_status(window: MainWindow, 
     assert window.status_label.text() == f"All saved on this laptop · {unsent} waiting to send"
 
 
-def test_only_coordinators_see_the_safeguarding_alerts(window: MainWindow, hub_context: AppContext,
-                                                       hub: Hub, qtbot: QtBot, store: Store) -> None:
+def test_volunteers_see_the_alert_count_but_only_coordinators_review(
+        window: MainWindow, hub_context: AppContext, hub: Hub, qtbot: QtBot, store: Store) -> None:
+    from hubdesk.ui.alerts_dialog import AlertsDialog
+
     _record(store, hub, topics=("housing",), safeguarding=True)
     window.refresh_status()
     qtbot.waitUntil(window.alerts_badge.isVisible)
@@ -267,7 +269,11 @@ def test_only_coordinators_see_the_safeguarding_alerts(window: MainWindow, hub_c
     hub_context.set_actor(volunteer)
     wait_idle(qtbot, hub_context)
     assert window.open_alerts == 1
-    assert not window.alerts_badge.isVisible()
+    assert window.alerts_badge.isVisible() and window.alerts_badge.text() == "⚠ 1 safeguarding alert"
+    with qtbot.waitSignal(hub_context.errors.user_error) as told:
+        qtbot.mouseClick(window.alerts_badge, Qt.MouseButton.LeftButton)
+    assert told.args[0].startswith("Tell the coordinator")
+    assert not isinstance(window.dialog, AlertsDialog)
 
 
 def test_switch_volunteer_locks_and_unlocks(window: MainWindow, hub_context: AppContext,
