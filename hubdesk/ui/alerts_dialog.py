@@ -13,7 +13,7 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QListView, QVBoxLayout, QWidget
@@ -59,8 +60,7 @@ def alert_details(row: AlertRow) -> str:
     lines = [
         f"Raised: {row.raised_at:%A %d %B %Y at %H:%M} by {row.raised_by}",
         f"Session: {row.session_title or 'not found on this laptop'}",
-        f"Age: {vocab.age_bands.label(row.age_band)}",
-        f"Sex: {vocab.sexes.label(row.sex)}",
+        f"Age: {vocab.age_bands.label(row.age_band)} · Sex: {vocab.sexes.label(row.sex)}",
         f"Topics: {topics}",
     ]
     if row.note is not None:
@@ -105,8 +105,7 @@ class AlertsDialog(BaseDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(
             "Safeguarding alerts", "Safeguarding alerts", parent,
-            intro=("A volunteer flagged a safeguarding concern during these visits. "
-                   "Follow each one up, then say what you did."),
+            intro="Follow up each concern a volunteer flagged, then say what you did.",
             ok_text="&Mark as dealt with", cancel_text="Close")
         self.context = context
         self.model = AlertListModel(self)
@@ -116,8 +115,8 @@ class AlertsDialog(BaseDialog):
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
         self.list.setTabKeyNavigation(False)
-        self.list.setMinimumHeight(em(self, 5))
-        self.list.setMaximumHeight(em(self, 9))
+        self.list.setSpacing(max(2, em(self, 0.15)))  # breathing room between alerts
+        self.list.setFixedHeight(em(self, 4))
         self.add_field("alerts", "&Open alerts (oldest first)", self.list)
 
         self.empty_note = HintLabel(NONE_OPEN)
@@ -152,7 +151,7 @@ class AlertsDialog(BaseDialog):
         self.done_note.hide()
         self.add_widget(self.done_note)
         self.finish_body()
-        self.fit_to_screen(width_em=38)
+        self.fit_to_screen(width_em=48)  # wide enough for one line per alert
 
         self.setTabOrder(self.list, self.details)
         self.setTabOrder(self.details, self.action)
@@ -191,6 +190,7 @@ class AlertsDialog(BaseDialog):
                 self.cancel_button.setDefault(True)
                 self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return
+        self._fit_list()
         keep = next((i for i, row in enumerate(rows) if current and row.id == current.id), 0)
         index = self.model.index(keep, 0)
         self.list.selectionModel().setCurrentIndex(
@@ -199,6 +199,13 @@ class AlertsDialog(BaseDialog):
         if not self.list.hasFocus() and not self.action.hasFocus():
             self.list.setFocus(Qt.FocusReason.OtherFocusReason)
         self.refit()
+
+    def _fit_list(self) -> None:
+        """As tall as its alerts, up to four (it scrolls beyond): no empty box, nothing cut."""
+        shown = min(self.model.rowCount(), 4)
+        rows = sum(max(self.list.sizeHintForRow(r), em(self, 1.2)) + 2 * self.list.spacing()
+                   for r in range(shown))
+        self.list.setFixedHeight(rows + 2 * self.list.frameWidth() + em(self, 0.4))
 
     @property
     def selected(self) -> AlertRow | None:
@@ -214,6 +221,13 @@ class AlertsDialog(BaseDialog):
         self.ok_button.setEnabled(row is not None and not self.busy)
 
     # ---- acknowledging -----------------------------------------------------------------
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """As the base does, then scroll so "What did you do?" and its error are in view
+        (the summary stays at the top; on a small screen the field may be below the fold)."""
+        super().show_errors(errors)
+        if errors:
+            QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.action_field))
 
     def accept_requested(self) -> None:
         """Enter / "Mark as dealt with": check the answer, then save it."""

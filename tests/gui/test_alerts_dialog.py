@@ -78,7 +78,7 @@ def test_a_coordinator_reviews_and_acknowledges_alerts_by_keyboard(
     assert "raised by Val Volunteer" in first and "Lunch club, St Mary's Hall" in first
     details = dialog.details.text()
     assert "Topics: Money, debt or benefits" in details and f"Note: {NOTE}" in details
-    assert "Age: 75–84" in details and "Sex: Female" in details
+    assert "Age: 75–84 · Sex: Female" in details
     qtbot.waitUntil(lambda: _focused() is dialog.list)
 
     # Tab follows reading order: the list, the details, then "What did you do?"
