@@ -123,7 +123,9 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     settle()
     save(window, "alerts-header")
     window.alerts_badge.setFocus()
-    save(window.alerts_badge.parentWidget(), "alerts-header-focus")
+    header = window.alerts_badge.parentWidget()
+    assert header is not None
+    save(header, "alerts-header-focus")
 
     window.show_alerts()
     dialog = window.dialog

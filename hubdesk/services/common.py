@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import local_offset_minutes, utc_now
-from hubdesk.core.errors import HubDeskError
+from hubdesk.core.errors import UserFacingError
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import AuditEvent, VersionedMixin
 
@@ -100,5 +100,6 @@ def stamp(record: V, actor: Actor, *, record_id: str, version: int = 1,
     return record
 
 
-class PermissionDenied(HubDeskError):
-    """A volunteer tried a coordinator-only action (the UI hides these)."""
+class PermissionDenied(UserFacingError):
+    """A volunteer tried a coordinator-only action (the UI hides these; if one gets
+    through, the message is shown plainly, not as a crash)."""

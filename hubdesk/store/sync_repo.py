@@ -573,6 +573,12 @@ def outbox_counts(db: Session) -> OutboxCounts:
     )
 
 
+def hub_name(db: Session, hub_id: str | None) -> str | None:
+    """The name of the hub this laptop is enrolled with (None when not known here)."""
+    hub = db.get(Hub, hub_id) if hub_id else None
+    return hub.name if hub is not None else None
+
+
 def unsent_visit_count(db: Session) -> int:
     """Distinct visits with a version still waiting to be sent (the status bar counts
     visits; ``OutboxCounts.unsent`` counts record versions)."""

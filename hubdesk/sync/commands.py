@@ -6,26 +6,19 @@ Both return an exit code: 0 success, 1 failure with a one-line reason on stderr.
 from __future__ import annotations
 
 import json
-import socket
 import sys
-import time
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
-
 from hubdesk import __version__
-from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import UserFacingError
 from hubdesk.core.paths import AppPaths
-from hubdesk.protocol.schemas import EnrolRequest
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.sync.engine import SyncEngine, sync_status
-from hubdesk.sync.errors import NotEnrolled, SyncError
+from hubdesk.sync.enrolment import enrol_laptop
+from hubdesk.sync.errors import NotEnrolled
 from hubdesk.sync.transport import HttpTransport
-
-ENROL_TRIES = 3
 
 
 def _fail(message: str) -> int:
@@ -34,44 +27,18 @@ def _fail(message: str) -> int:
 
 
 def enrol_command(store: Store, paths: AppPaths, server: str, code: str) -> int:
-    """Enrol this laptop with a one-time code; safe to repeat (same laptop, same code)."""
+    """Enrol this laptop with a one-time code; safe to repeat (same laptop, same code).
+
+    Prints one line: the hub it is now connected to, or why not (the server's own words
+    for a refused code).  Then a best-effort first sync brings the hub's data.
+    """
     del paths  # the data folder is already open as ``store``
-    server = server.strip().rstrip("/")
-    if not server.startswith(("http://", "https://")):
-        return _fail("The server address must start with http:// or https://.")
-    with store.unit_of_work() as db:
-        device_id = sync_repo.ensure_device_state(db).device_id
     try:
-        request = EnrolRequest(
-            code=code.strip(), device_id=device_id,
-            device_name=socket.gethostname()[:80], app_version=__version__,
-        )
-    except PydanticValidationError:
-        return _fail("That enrolment code is not valid. Check it and try again.")
-    transport = HttpTransport(server, app_version=__version__)
-    try:
-        transport.health()
-        for attempt in range(ENROL_TRIES):
-            try:
-                answer = transport.enrol(request)
-                break
-            except SyncError as failure:  # a lost answer must never strand a laptop
-                if not failure.transient or attempt == ENROL_TRIES - 1:
-                    raise
-                time.sleep(1.0 + attempt)
-        if answer.device_id != device_id:
-            return _fail("The server answered for a different laptop. Ask your coordinator.")
-        with store.unit_of_work() as db:
-            sync_repo.save_enrolment(
-                db, server_url=server, token=answer.device_token,
-                hub=answer.hub.model_dump(), now=utc_now(),
-            )
+        result = enrol_laptop(store, server, code)
     except UserFacingError as error:
         return _fail(str(error))
-    finally:
-        transport.close()
-    print(f"Enrolled this laptop with {answer.hub.name} ({answer.hub.district}) at {server}.")
-    _first_download(store, server, answer.device_token)
+    print(f"Enrolled this laptop with {result.hub_name} ({result.hub_district}) at {result.server}.")
+    _first_download(store, result.server, result.device_token)
     return 0
 
 

@@ -1,7 +1,9 @@
 """"Connect to the hub's server": a coordinator enrols this laptop with a one-time code.
 
-The enrolment runs on the runner's background lane through :func:`enrol_laptop`
-(the same steps as ``hubdesk enrol``; safe to repeat with the same code).
+The enrolment runs on the runner's background lane through
+:func:`hubdesk.sync.enrolment.enrol_laptop` (the same steps as ``hubdesk enrol``;
+safe to repeat with the same code).  A code the server refuses is shown in the
+server's own words next to the code.
 
 Signals:
     enrolled(str): the laptop is connected (a sentence naming the hub and server).
@@ -9,82 +11,20 @@ Signals:
 
 from __future__ import annotations
 
-import socket
-import time
-
-from pydantic import ValidationError as PydanticValidationError
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from hubdesk import __version__
-from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import UserFacingError, ValidationError
-from hubdesk.protocol.schemas import EnrolRequest
-from hubdesk.store import sync_repo
-from hubdesk.store.engine import Store
-from hubdesk.sync.commands import ENROL_TRIES
-from hubdesk.sync.errors import AuthRevoked, RequestRejected, SyncError
-from hubdesk.sync.transport import HttpTransport
+from hubdesk.sync.enrolment import BAD_CODE, EnrolResult, check_enrol_form, enrol_laptop
+from hubdesk.sync.errors import EnrolRefused, SyncError
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.widgets import line_edit
 
-BAD_CODE = "That code is not valid. Check it and try again."
 
-
-def check_enrol_form(server: str, code: str) -> dict[str, str]:
-    """Field errors for the two answers ({} when both look right)."""
-    errors: dict[str, str] = {}
-    if not server:
-        errors["server"] = "Enter the server address, for example https://hubdesk.example.org"
-    elif not server.startswith(("http://", "https://")):
-        errors["server"] = "The server address must start with http:// or https://"
-    if not code:
-        errors["code"] = "Enter the one-time code from the council's HubDesk team"
-    return errors
-
-
-def enrol_laptop(store: Store, server: str, code: str, app_version: str = __version__) -> str:
-    """Enrol this laptop; returns a sentence naming the hub.  Raises UserFacingError.
-
-    A thin adapter over the steps of ``hubdesk.sync.commands.enrol_command`` (which
-    prints and returns an exit code, so the app cannot call it).
-    """
-    server = server.strip().rstrip("/")
-    errors = check_enrol_form(server, code.strip())
-    if errors:
-        raise ValidationError(errors)
-    with store.unit_of_work() as db:
-        device_id = sync_repo.ensure_device_state(db).device_id
-    try:
-        request = EnrolRequest(code=code.strip(), device_id=device_id,
-                               device_name=socket.gethostname()[:80], app_version=app_version)
-    except PydanticValidationError as error:
-        raise ValidationError({"code": BAD_CODE}) from error
-    transport = HttpTransport(server, app_version=app_version)
-    try:
-        transport.health()
-        for attempt in range(ENROL_TRIES):
-            try:
-                answer = transport.enrol(request)
-                break
-            except AuthRevoked as refusal:  # a 401 here is about the code, not this laptop
-                raise ValidationError({"code": refusal.hint or BAD_CODE}) from refusal
-            except RequestRejected as refusal:  # e.g. a code used by another laptop
-                raise ValidationError({"code": refusal.message or BAD_CODE}) from refusal
-            except SyncError as failure:  # a lost answer must never strand a laptop
-                if not failure.transient or attempt == ENROL_TRIES - 1:
-                    raise
-                time.sleep(1.0 + attempt)
-        if answer.device_id != device_id:
-            raise UserFacingError("The server answered for a different laptop. "
-                                  "Ask the council's HubDesk team.")
-        with store.unit_of_work() as db:
-            sync_repo.save_enrolment(db, server_url=server, token=answer.device_token,
-                                     hub=answer.hub.model_dump(), now=utc_now())
-    finally:
-        transport.close()
-    return f"This laptop is connected to {answer.hub.name} ({answer.hub.district}) at {server}."
+def connected_sentence(result: EnrolResult) -> str:
+    return (f"This laptop is connected to {result.hub_name} ({result.hub_district}) "
+            f"at {result.server}.")
 
 
 class EnrolDialog(BaseDialog):
@@ -122,9 +62,9 @@ class EnrolDialog(BaseDialog):
         self.context.runner.run_background(lambda: enrol_laptop(store, server, code),
                                            self._done, self._failed)
 
-    def _done(self, sentence: str) -> None:
+    def _done(self, result: EnrolResult) -> None:
         self.set_busy(False)
-        self.enrolled.emit(sentence)
+        self.enrolled.emit(connected_sentence(result))
         self.done_ok()
 
     def reject(self) -> None:
@@ -137,6 +77,8 @@ class EnrolDialog(BaseDialog):
         self.ok_button.setText("Connect")
         if isinstance(error, ValidationError):
             self.show_errors(error.field_errors)
+        elif isinstance(error, EnrolRefused):  # the server's words: expired, used elsewhere...
+            self.show_errors({"code": error.message or BAD_CODE})
         elif isinstance(error, SyncError):  # cannot reach it, a Wi-Fi login page...
             self.show_errors({"server": str(error)})
         elif isinstance(error, UserFacingError):

@@ -33,14 +33,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QWidget
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hubdesk import __version__
 from hubdesk.core.errors import UserFacingError
 from hubdesk.services.common import Changes
 from hubdesk.store import sync_repo
-from hubdesk.store.models import Hub, OutboxItem
 from hubdesk.sync.engine import Backoff, SyncEngine, SyncProgress, SyncResult, SyncStatus, sync_status
 from hubdesk.sync.errors import CaptivePortal, SyncError
 from hubdesk.sync.transport import HttpTransport
@@ -76,31 +74,15 @@ class SyncSnapshot:
     hub_name: str | None
 
 
-def waiting_visit_count(db: Session) -> int:
-    """Distinct visits with a version waiting to be sent.
-
-    A thin adapter: ``sync_status`` counts records only.  (Belongs in
-    ``store.sync_repo``; kept here until the sync engine offers it.)
-    """
-    count = db.scalar(
-        select(func.count(func.distinct(OutboxItem.record_id)))
-        .where(OutboxItem.kind == "visit", OutboxItem.state.in_(sync_repo.UNSENT_STATES))
-    )
-    return int(count or 0)
-
-
 def read_snapshot(db: Session) -> SyncSnapshot:
+    """Runs on the database lane (``runner.run_db``); every query is in ``store.sync_repo``."""
     status = sync_status(db)
     state = sync_repo.device_state(db)
-    hub_name = None
-    if state is not None and state.hub_id:
-        hub = db.get(Hub, state.hub_id)
-        hub_name = hub.name if hub is not None else None
     return SyncSnapshot(
         status=status,
-        waiting_visits=waiting_visit_count(db) if status.unsent else 0,
+        waiting_visits=status.unsent_visits,
         server_url=state.server_url if state is not None else None,
-        hub_name=hub_name,
+        hub_name=sync_repo.hub_name(db, state.hub_id) if state is not None else None,
     )
 
 
