@@ -109,12 +109,6 @@ QToolButton#expander:focus, QToolButton#expander:checked:focus {
     color: #0b0c0c; background-color: #ffdd00; border: 3px solid #0b0c0c;
 }
 QFrame#identityBox { border-left: 4px solid #b1b4b6; }
-QDateEdit { padding-right: 1.8em; }
-QDateEdit::drop-down {
-    subcontrol-origin: padding; subcontrol-position: center right;
-    border: none; border-left: 2px solid #0b0c0c; width: 1.6em;
-}
-QDateEdit::down-arrow { image: url(@ICONS@/chevron-down.svg); width: 0.9em; height: 0.9em; }
 """
 
 
