@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="send and receive until nothing is left to send")
     sync.add_argument("--json", action="store_true", help="print one JSON object")
 
+    batch = commands.add_parser(
+        "export-batch",
+        help="save what is waiting to send as a signed file (when the venue's Wi-Fi blocks sync)")
+    batch.add_argument("--out", metavar="FILE", help="where to save it (default: the exports folder)")
+
     status = commands.add_parser("status", help="counts: visits, unsent, needs attention, last sync")
     status.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -132,6 +137,12 @@ def _run_command(args: argparse.Namespace, paths: object) -> int:
             return sync_command(store, paths, args.json)
         if args.command == "export":
             return _export(store, args)
+        if args.command == "export-batch":
+            from pathlib import Path
+
+            from hubdesk.sync.batchfile import export_batch_command
+
+            return export_batch_command(store, paths, Path(args.out) if args.out else None)
         raise AssertionError(args.command)
     finally:
         store.close()

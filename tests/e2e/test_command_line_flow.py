@@ -97,3 +97,16 @@ def test_the_whole_command_line_flow(served: str, environment: dict[str, str], t
     assert again.returncode == 0 and json.loads(again.stdout)["sent"] == 0
     assert json.loads(run("hubdesk.server.cli", "stats", "--json", env=env).stdout)["versions"] == \
         stats["versions"]
+
+    # the venue's Wi-Fi blocks sync: records travel as a signed file instead
+    assert run("hubdesk", "--data-dir", laptop, "demo", "--visits", "20", env=env).returncode == 0
+    batch_file = tmp_path / "batch.json"
+    exported = run("hubdesk", "--data-dir", laptop, "export-batch", "--out", str(batch_file), env=env)
+    assert exported.returncode == 0 and batch_file.exists(), exported.stderr
+    imported = run("hubdesk.server.cli", "import-batch", str(batch_file), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(run("hubdesk.server.cli", "stats", "--json", env=env).stdout)["visits"] == 220
+    settled = run("hubdesk", "--data-dir", laptop, "sync", "--json", env=env)  # confirms, sends nothing new
+    assert settled.returncode == 0 and json.loads(settled.stdout)["pending"] == 0
+    after = json.loads(run("hubdesk.server.cli", "stats", "--json", env=env).stdout)
+    assert (after["visits"], after["gaps"]) == (220, 0)
