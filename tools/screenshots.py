@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREEN_W, SCREEN_H = 1366, 768
@@ -33,8 +34,11 @@ def _screen_config(folder: Path) -> str:
     return f"offscreen:configfile={config}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_per_scale(script: str, shoot: Callable[[Path, Path, float], None],
+                  argv: list[str] | None = None, description: str = "") -> int:
+    """Run ``shoot`` once per font size, each in its own process (the font must be set
+    before any widget exists), on the simulated laptop screen with a throw-away folder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--scale", type=float, default=None, help="one font scale (internal)")
     args = parser.parse_args(argv)
@@ -42,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.scale is None:
         for scale in (1.0, 1.5):
-            result = subprocess.run([sys.executable, __file__, "--out", str(out), "--scale", str(scale)],
+            result = subprocess.run([sys.executable, script, "--out", str(out), "--scale", str(scale)],
                                     check=False)
             if result.returncode:
                 return result.returncode
@@ -54,50 +58,73 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    sys.path.insert(0, str(ROOT))
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
+def main(argv: list[str] | None = None) -> int:
+    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
 
-    from hubdesk.core.paths import AppPaths
-    from hubdesk.services import sessions, setup, visits, volunteers
-    from hubdesk.services.directory import search_directory
-    from hubdesk.store.engine import Store
-    from hubdesk.ui.app import make_application
-    from hubdesk.ui.context import AppContext
-    from hubdesk.ui.errors import CrashDialog, ErrorReporter, crash_report
-    from hubdesk.ui.tasks import TaskRunner
 
-    app = make_application()
-    font = app.font()
-    font.setPointSizeF(font.pointSizeF() * scale)
-    QApplication.setFont(font)
-    suffix = f"{round(scale * 100)}"
-    paths = AppPaths(data_dir).ensure()
-    store = Store.open(paths.database, backups=paths.backups)
-    errors = ErrorReporter(no_err_windows=True, log_file=paths.logs / "hubdesk.log")
-    runner = TaskRunner(store, errors.report)
-    context = AppContext(paths, runner, errors)
+class ScreenshotKit:
+    """The app, a store and runner on ``data_dir``, and ``settle`` / ``save`` helpers."""
 
-    def settle(extra_ms: int = 120) -> None:
+    def __init__(self, data_dir: Path, out: Path, scale: float, settle_ms: int = 120) -> None:
+        sys.path.insert(0, str(ROOT))
+        from PySide6.QtWidgets import QApplication
+
+        from hubdesk.core.paths import AppPaths
+        from hubdesk.store.engine import Store
+        from hubdesk.ui.app import make_application
+        from hubdesk.ui.context import AppContext
+        from hubdesk.ui.errors import ErrorReporter
+        from hubdesk.ui.tasks import TaskRunner
+
+        self.app = make_application()
+        font = self.app.font()
+        font.setPointSizeF(font.pointSizeF() * scale)
+        QApplication.setFont(font)
+        self.out, self.suffix, self.settle_ms = out, f"{round(scale * 100)}", settle_ms
+        self.paths = AppPaths(data_dir).ensure()
+        self.store = Store.open(self.paths.database, backups=self.paths.backups)
+        self.errors = ErrorReporter(no_err_windows=True, log_file=self.paths.logs / "hubdesk.log")
+        self.runner = TaskRunner(self.store, self.errors.report)
+        self.context = AppContext(self.paths, self.runner, self.errors)
+
+    def settle(self, extra_ms: int | None = None) -> None:
         """Let queued database answers arrive and layouts settle (a tool, not the app)."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
         loop = QEventLoop()
+        pause = self.settle_ms if extra_ms is None else extra_ms
 
         def check() -> None:
-            if runner.busy:
+            if self.runner.busy:
                 QTimer.singleShot(20, check)
             else:
-                QTimer.singleShot(extra_ms, loop.quit)
+                QTimer.singleShot(pause, loop.quit)
 
         QTimer.singleShot(20, check)
         loop.exec()
 
-    def save(widget: QWidget, name: str) -> None:
-        settle()
-        path = out / f"{name}-{suffix}.png"
+    def save(self, widget: Any, name: str) -> None:
+        self.settle()
+        path = self.out / f"{name}-{self.suffix}.png"
         widget.grab().save(str(path))
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
               f"{widget.width()}×{widget.height()}")
+
+    def close(self) -> None:
+        self.runner.shutdown()
+        self.store.close()
+
+
+def shoot(data_dir: Path, out: Path, scale: float) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from hubdesk.services import sessions, setup, visits, volunteers
+    from hubdesk.services.directory import search_directory
+    from hubdesk.ui.errors import CrashDialog, crash_report
+
+    kit = ScreenshotKit(data_dir, out, scale)
+    store, runner, context, errors = kit.store, kit.runner, kit.context, kit.errors
+    settle, save = kit.settle, kit.save
 
     def shown(widget: QWidget) -> QWidget:
         widget.show()

@@ -12,85 +12,28 @@ Look at every one of them after a change.
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.screenshots import WINDOW_H, WINDOW_W, _screen_config  # noqa: E402
+from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    parser.add_argument("--scale", type=float, default=None, help="one font scale (internal)")
-    args = parser.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.scale is None:  # the font must be set before any widget exists: one process each
-        for scale in (1.0, 1.5):
-            result = subprocess.run([sys.executable, __file__, "--out", str(out),
-                                     "--scale", str(scale)], check=False)
-            if result.returncode:
-                return result.returncode
-        return 0
-    with tempfile.TemporaryDirectory(prefix="hubdesk-shots-") as temp:
-        os.environ["QT_QPA_PLATFORM"] = _screen_config(Path(temp))
-        os.environ["HUBDESK_DATA_DIR"] = str(Path(temp) / "data")
-        shoot(Path(temp) / "data", out, args.scale)
-    return 0
+    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    from hubdesk.core.paths import AppPaths
     from hubdesk.services import sessions, setup, visits, volunteers
-    from hubdesk.store.engine import Store
     from hubdesk.ui.alerts_dialog import AlertsDialog
-    from hubdesk.ui.app import make_application
-    from hubdesk.ui.context import AppContext
-    from hubdesk.ui.errors import ErrorReporter
     from hubdesk.ui.main_window import MainWindow
-    from hubdesk.ui.tasks import TaskRunner
 
-    app = make_application()
-    font = app.font()
-    font.setPointSizeF(font.pointSizeF() * scale)
-    QApplication.setFont(font)
-    suffix = f"{round(scale * 100)}"
-    paths = AppPaths(data_dir).ensure()
-    store = Store.open(paths.database, backups=paths.backups)
-    errors = ErrorReporter(no_err_windows=True, log_file=paths.logs / "hubdesk.log")
-    runner = TaskRunner(store, errors.report)
-    context = AppContext(paths, runner, errors)
-
-    def settle(extra_ms: int = 150) -> None:
-        """Let queued database answers arrive and layouts settle (a tool, not the app)."""
-        loop = QEventLoop()
-
-        def check() -> None:
-            if runner.busy:
-                QTimer.singleShot(20, check)
-            else:
-                QTimer.singleShot(extra_ms, loop.quit)
-
-        QTimer.singleShot(20, check)
-        loop.exec()
-
-    def save(widget: QWidget, name: str) -> None:
-        settle()
-        path = out / f"{name}-{suffix}.png"
-        widget.grab().save(str(path))
-        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
-              f"{widget.width()}×{widget.height()}")
+    kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
+    store, runner, context = kit.store, kit.runner, kit.context
+    settle, save = kit.settle, kit.save
 
     with store.unit_of_work() as db:
         setup.first_run_setup(db, setup.SetupForm(

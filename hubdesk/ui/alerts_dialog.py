@@ -13,11 +13,9 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -34,7 +32,7 @@ from hubdesk.services.alerts import ACTION_FIELD, MAX_ACTION, AlertRow
 from hubdesk.services.common import Changes
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE
+from hubdesk.ui.models import RowListModel
 from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, run_db
 
 Index = QModelIndex | QPersistentModelIndex
@@ -68,35 +66,14 @@ def alert_details(row: AlertRow) -> str:
     return "\n".join(lines)
 
 
-class AlertListModel(QAbstractListModel):
+class AlertListModel(RowListModel[AlertRow]):
     """Open alerts (plain :class:`AlertRow` values; never touches the database)."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[AlertRow] = []
+    def display(self, row: AlertRow) -> str:
+        return alert_line(row)
 
-    def set_rows(self, rows: Sequence[AlertRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> AlertRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return alert_line(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return alert_details(row)
-        if role == ID_ROLE:
-            return row.id
-        return None
+    def details(self, row: AlertRow) -> str:
+        return alert_details(row)
 
 
 class AlertsDialog(BaseDialog):

@@ -50,6 +50,8 @@ class CrashDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("HubDesk hit a problem")
         layout = QVBoxLayout(self)
+        margin = self.fontMetrics().height()  # scales with the system font
+        layout.setContentsMargins(margin, margin, margin, margin)
         heading = QLabel("<h2>Something went wrong</h2>")
         layout.addWidget(heading)
         explanation = QLabel(

@@ -7,7 +7,7 @@ the database.  Views fill them from ``runner.run_db`` results.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import (
@@ -70,42 +70,68 @@ def service_line(row: ServiceRow) -> str:
     return line
 
 
-class ServiceListModel(QAbstractListModel):
-    """Directory search results for the signposting picker."""
+RowT = TypeVar("RowT")
+
+
+class RowListModel(QAbstractListModel, Generic[RowT]):
+    """A read-only list over plain row values (never touches the database).
+
+    Subclasses say how a row reads (:meth:`display`), what more it says
+    (:meth:`details`, tooltip and accessible description) and its id.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[ServiceRow] = []
+        self._rows: list[RowT] = []
 
-    def set_rows(self, rows: Sequence[ServiceRow]) -> None:
+    def set_rows(self, rows: Sequence[RowT]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
 
-    def row_at(self, row: int) -> ServiceRow | None:
+    def row_at(self, row: int) -> RowT | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     @property
-    def rows(self) -> list[ServiceRow]:
+    def rows(self) -> list[RowT]:
         return list(self._rows)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None:
             return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            prefix = "Crisis support: " if row.is_crisis else ""
-            return prefix + service_line(row)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.display(row)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
-            categories = ", ".join(vocabularies().service_categories.label(c) for c in row.categories)
-            details = [row.organisation, categories, row.access_label, row.description]
-            return "\n".join(d for d in details if d)
+            return self.details(row)
         if role == ID_ROLE:
-            return row.id
+            return self.row_id(row)
         return None
+
+    def display(self, row: RowT) -> str:
+        raise NotImplementedError
+
+    def details(self, row: RowT) -> str:
+        return ""
+
+    def row_id(self, row: RowT) -> str:
+        return str(row.id)  # type: ignore[attr-defined]
+
+
+class ServiceListModel(RowListModel[ServiceRow]):
+    """Directory search results for the signposting picker."""
+
+    def display(self, row: ServiceRow) -> str:
+        prefix = "Crisis support: " if row.is_crisis else ""
+        return prefix + service_line(row)
+
+    def details(self, row: ServiceRow) -> str:
+        categories = ", ".join(vocabularies().service_categories.label(c) for c in row.categories)
+        details = [row.organisation, categories, row.access_label, row.description]
+        return "\n".join(d for d in details if d)
 
 
 class VisitTableModel(QAbstractTableModel):
