@@ -19,6 +19,7 @@ from hubdesk.store.engine import Store
 from hubdesk.ui.app import make_application
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.errors import ErrorReporter
+from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.tasks import TaskRunner
 from tests.conftest import Hub
 
@@ -65,3 +66,17 @@ def hub_context(app_context: AppContext, hub: Hub) -> AppContext:
     app_context.set_actor(hub.actor)
     app_context.set_session(hub.session_id)
     return app_context
+
+
+@pytest.fixture
+def window(hub_context: AppContext, qtbot: QtBot) -> MainWindow:
+    """The main window, unlocked as the hub's coordinator, with its first load done."""
+    main = MainWindow(hub_context)
+    qtbot.addWidget(main)
+    main.show()
+    with qtbot.waitSignal(main.ready, timeout=5000):
+        actor = hub_context.actor
+        assert actor is not None
+        main.unlocked(actor)
+    wait_idle(qtbot, hub_context)
+    return main

@@ -18,7 +18,6 @@ from hubdesk.ui.alerts_dialog import AlertsDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.main_window import MainWindow
 from tests.conftest import Hub
-from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -38,19 +37,6 @@ def val(store: Store, hub: Hub) -> Actor:
         volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "1357")
     with store.unit_of_work() as db:
         return volunteers.unlock(db, "Val Volunteer", "1357")
-
-
-@pytest.fixture
-def window(hub_context: AppContext, qtbot: QtBot) -> MainWindow:
-    main = MainWindow(hub_context)
-    qtbot.addWidget(main)
-    main.show()
-    with qtbot.waitSignal(main.ready, timeout=5000):
-        actor = hub_context.actor
-        assert actor is not None
-        main.unlocked(actor)
-    wait_idle(qtbot, hub_context)
-    return main
 
 
 def _focused() -> object:

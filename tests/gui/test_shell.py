@@ -215,19 +215,6 @@ def test_close_session_shows_the_summary_then_closes(hub_context: AppContext, hu
     assert not dialog.isVisible()
 
 
-@pytest.fixture
-def window(hub_context: AppContext, qtbot: QtBot) -> MainWindow:
-    main = MainWindow(hub_context)
-    qtbot.addWidget(main)
-    main.show()
-    with qtbot.waitSignal(main.ready, timeout=5000):
-        actor = hub_context.actor
-        assert actor is not None
-        main.unlocked(actor)
-    wait_idle(qtbot, hub_context)
-    return main
-
-
 def test_main_window_shows_the_session_headcount_and_status(window: MainWindow, hub_context: AppContext,
                                                             hub: Hub, qtbot: QtBot, store: Store) -> None:
     assert not window.is_locked
