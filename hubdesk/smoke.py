@@ -250,10 +250,12 @@ def _check_main_window(data_dir: Path, log_file: Path | None, report: SmokeRepor
     from hubdesk.ui.app import make_application
     from hubdesk.ui.context import AppContext
     from hubdesk.ui.errors import ErrorReporter
+    from hubdesk.ui.gc_guard import GuiThreadCollector
     from hubdesk.ui.main_window import MainWindow
     from hubdesk.ui.tasks import TaskRunner
 
     app = make_application()
+    collector = GuiThreadCollector(app)
     errors = ErrorReporter(no_err_windows=True, log_file=log_file)
     reported: list[str] = []
     errors.bug_reported.connect(reported.append)
@@ -292,6 +294,7 @@ def _check_main_window(data_dir: Path, log_file: Path | None, report: SmokeRepor
         app.processEvents()
     finally:
         runner.shutdown()
+        collector.stop()
         store.close()
         sys.excepthook = previous_hook
     platform_name = QGuiApplication.platformName()

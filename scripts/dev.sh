@@ -73,4 +73,9 @@ echo "== core, store, services, reports, sync without PySide6"
 .venv/bin/python scripts/check_no_qt.py
 echo "== pytest"
 workers=${HUBDESK_TEST_WORKERS:-2}
-.venv/bin/python -m pytest -n "$workers" --dist loadgroup -q -p no:randomly --durations=15 ${HUBDESK_PYTEST_ARGS:-}
+# --dist load: a worker that crashes fails its one test and is replaced (xdist's
+# loadgroup/loadscope schedulers can hang for good after a crash, pytest-xdist#1323).
+# The outer timeout is a last guard so a hang fails the run instead of stalling CI.
+timeout --kill-after=30 ${HUBDESK_TEST_TIMEOUT:-2400} \
+  .venv/bin/python -m pytest -n "$workers" --dist load --max-worker-restart=4 -q -p no:randomly \
+  --durations=15 ${HUBDESK_PYTEST_ARGS:-}

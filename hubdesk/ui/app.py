@@ -125,9 +125,11 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
     from PySide6.QtCore import QTimer
 
     from hubdesk.ui.context import AppContext
+    from hubdesk.ui.gc_guard import GuiThreadCollector
     from hubdesk.ui.main_window import MainWindow
     from hubdesk.ui.tasks import TaskRunner
 
+    collector = GuiThreadCollector(app)
     runner = TaskRunner(store, errors.report)
     context = AppContext(paths, runner, errors)
     window = MainWindow(context)
@@ -151,5 +153,6 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
         code = app.exec()
     finally:
         runner.shutdown()
+        collector.stop()
         store.close()
     return int(code)

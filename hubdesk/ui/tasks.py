@@ -10,6 +10,12 @@
 * Results come back to the GUI thread by a queued signal.  A job that returns
   :class:`~hubdesk.services.common.Changes` makes the runner emit
   ``data_changed`` once, and every view decides whether to reload.
+* **Lifetimes**: a job's callables often hold widgets (bound methods, closures).
+  If a worker thread dropped the last reference to such a widget, Qt would
+  destroy it on the wrong thread and crash.  So only job *numbers* cross
+  threads; the job itself lives in ``_jobs`` (owned by the GUI thread) until
+  ``_finish`` pops it there, and a worker lets go of its reference before it
+  signals that the job is done.
 
 Signals:
     data_changed(Changes): after a successful mutation.
@@ -51,15 +57,39 @@ class _Job:
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
-class _Worker(QObject):
-    finished = Signal(object)
+class _JobTable:
+    """The jobs queued or running, by number; the GUI thread adds and pops them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[int, _Job] = {}
+
+    def add(self, job: _Job) -> None:
+        with self._lock:
+            self._jobs[job.number] = job
+
+    def get(self, number: int) -> _Job | None:
+        with self._lock:
+            return self._jobs.get(number)
+
+    def pop(self, number: int) -> _Job | None:
+        with self._lock:
+            return self._jobs.pop(number, None)
+
+
+class _Worker(QObject):
+    finished = Signal(int)
+
+    def __init__(self, store: Store, jobs: _JobTable) -> None:
         super().__init__()
         self._store = store
+        self._jobs = jobs
 
-    @Slot(object)
-    def run(self, job: _Job) -> None:
+    @Slot(int)
+    def run(self, number: int) -> None:
+        job = self._jobs.get(number)
+        if job is None:
+            return
         try:
             if job.uses_db:
                 with self._store.unit_of_work() as db:
@@ -68,7 +98,10 @@ class _Worker(QObject):
                 job.result = job.work()
         except BaseException as error:  # handed to the GUI thread, reported there
             job.error = error
-        self.finished.emit(job)
+        # The table keeps the job alive until the GUI thread pops it: drop ours first,
+        # so nothing a job holds can be destroyed on this thread (see module docstring).
+        del job
+        self.finished.emit(number)
 
 
 class TaskRunner(QObject):
@@ -78,8 +111,8 @@ class TaskRunner(QObject):
     busy_changed = Signal(bool)
     task_finished = Signal()
     progress = Signal(int, int, str)
-    _submit_db = Signal(object)
-    _submit_background = Signal(object)
+    _submit_db = Signal(int)
+    _submit_background = Signal(int)
 
     def __init__(self, store: Store, on_error: FailureHook, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,12 +120,13 @@ class TaskRunner(QObject):
         self._on_error = on_error
         self._numbers = itertools.count(1)
         self._pending: set[int] = set()
+        self._jobs = _JobTable()
         self._threads: list[QThread] = []
         self._workers: list[_Worker] = []
         for lane, submit in (("db", self._submit_db), ("background", self._submit_background)):
             thread = QThread(self)
             thread.setObjectName(f"hubdesk-{lane}")
-            worker = _Worker(store)
+            worker = _Worker(store, self._jobs)
             worker.moveToThread(thread)
             submit.connect(worker.run)
             worker.finished.connect(self._finish)
@@ -113,21 +147,25 @@ class TaskRunner(QObject):
                            self._submit_background)
 
     def _queue(self, job: _Job, submit: Any) -> int:
+        self._jobs.add(job)
         self._pending.add(job.number)
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
-        submit.emit(job)
+        submit.emit(job.number)
         return job.number
 
     @property
     def busy(self) -> bool:
         return bool(self._pending)
 
-    @Slot(object)
-    def _finish(self, job: _Job) -> None:
-        self._pending.discard(job.number)
+    @Slot(int)
+    def _finish(self, number: int) -> None:
+        self._pending.discard(number)
+        job = self._jobs.pop(number)
         try:
-            if job.error is not None:
+            if job is None:  # cannot happen: every number was added by _queue
+                raise RuntimeError(f"task {number} finished but was never queued")
+            elif job.error is not None:
                 if job.on_failure is not None:
                     job.on_failure(job.error)
                 else:

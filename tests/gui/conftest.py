@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from hubdesk.store.engine import Store
 from hubdesk.ui.app import make_application
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.errors import ErrorReporter
+from hubdesk.ui.gc_guard import GuiThreadCollector
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.tasks import TaskRunner
 from tests.conftest import Hub
@@ -34,6 +36,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
 
 
+def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
+    """pytest lets go of a test's fixtures only after their teardown: collect what that
+    freed here, on the main thread, before a later test's worker threads run."""
+    gc.collect()
+
+
 def wait_idle(qtbot: QtBot, context: AppContext, timeout: int = 5000) -> None:
     """Wait until every queued job (and its callbacks) has finished."""
     qtbot.waitUntil(lambda: not context.runner.busy, timeout=timeout)
@@ -46,7 +54,16 @@ def styled_app(qapp: object) -> object:
 
 
 @pytest.fixture
-def app_context(paths: AppPaths, store: Store, styled_app: object, qtbot: QtBot) -> Iterator[AppContext]:
+def gui_collector(styled_app: object) -> Iterator[GuiThreadCollector]:
+    """As in the app: cycles are collected on the GUI thread only, never on a worker."""
+    collector = GuiThreadCollector()
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture
+def app_context(paths: AppPaths, store: Store, styled_app: object, gui_collector: GuiThreadCollector,
+                qtbot: QtBot) -> Iterator[AppContext]:
     errors = ErrorReporter(no_err_windows=True, log_file=None)
     bugs: list[str] = []
     errors.bug_reported.connect(bugs.append)

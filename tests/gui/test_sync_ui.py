@@ -126,7 +126,8 @@ class SyncApp:
 
 
 @pytest.fixture
-def sync_app(tmp_path: Path, qtbot: QtBot, styled_app: object) -> Iterator[SyncApp]:
+def sync_app(tmp_path: Path, qtbot: QtBot, styled_app: object,
+             gui_collector: object) -> Iterator[SyncApp]:
     server = HallServer(tmp_path / "server")
     server.start()
     laptop = Laptop(tmp_path / "laptop", server.as_running())  # enrolled, first sync done
