@@ -297,7 +297,8 @@ class OutboxItem(Base):
     ``seq`` is the gap-free per-device sequence number, given in the same
     transaction that finalises the version.  ``payload`` is the canonical wire
     content (``content_hash`` is its SHA-256), frozen at finalisation.
-    States: pending -> sending -> sent | rejected | conflict.
+    States: pending -> sending -> sent | rejected | conflict; a rejected or conflicting
+    item becomes ``resolved`` when a coordinator marks it as dealt with (the row stays).
     """
 
     __tablename__ = "outbox"

@@ -41,6 +41,8 @@ from hubdesk.store.repositories import put_setting
 UNSENT_STATES = ("pending", "sending")
 #: outbox states a coordinator must look at
 ATTENTION_STATES = ("rejected", "conflict")
+#: an attention item a coordinator marked as dealt with (``resolve_outbox_item``)
+RESOLVED_STATE = "resolved"
 _CHUNK = 500
 
 
@@ -527,9 +529,42 @@ def resolve_outbox_item(db: Session, seq: int) -> bool:
     result = db.execute(
         update(OutboxItem)
         .where(OutboxItem.seq == seq, OutboxItem.state.in_(ATTENTION_STATES))
-        .values(state="resolved")
+        .values(state=RESOLVED_STATE)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def outbox_item(db: Session, seq: int) -> OutboxItem | None:
+    """One outbox row by its sequence number (None when there is none)."""
+    return db.get(OutboxItem, seq)
+
+
+def held_version(db: Session, held_id: int) -> HeldServerVersion | None:
+    """One held server version by its id (None when there is none)."""
+    return db.get(HeldServerVersion, held_id)
+
+
+def apply_held_erasure(db: Session, held_id: int, now: datetime) -> int:
+    """A coordinator lets a held erasure through (the server erased a record, for
+    example at the person's request, while this laptop had unsent work on it).
+
+    The record's versions go from this laptop as :func:`_erase` does; its versions
+    still waiting or refused leave the queue (state ``resolved``: the server erased
+    the record, so they are never sent); the held row is resolved.  A version in a
+    batch now being sent is left to settle.  Returns how many queued versions were
+    withdrawn."""
+    held = db.get(HeldServerVersion, held_id)
+    if held is None or not held.tombstone or held.resolved_at is not None:
+        return 0
+    withdrawn = db.execute(
+        update(OutboxItem)
+        .where(OutboxItem.kind == held.kind, OutboxItem.record_id == held.record_id,
+               OutboxItem.state.in_(("pending", *ATTENTION_STATES)))
+        .values(state=RESOLVED_STATE)
+    ).rowcount  # type: ignore[attr-defined]
+    _erase(db, held.kind, held.record_id)
+    held.resolved_at = now
+    return int(withdrawn)
 
 
 def resolve_held_version(db: Session, held_id: int, now: datetime) -> bool:

@@ -92,7 +92,7 @@ class NeedsAttentionItem:
     kind_label: str
     record_id: str
     version: int
-    state: str  # rejected / conflict / held
+    state: str  # rejected / conflict / held / erasure (a held server erasure)
     reason: str
     what_to_do: str
 
@@ -112,11 +112,18 @@ def needs_attention_items(db: Session) -> list[NeedsAttentionItem]:
             row.version, row.state, row.reason or "", todo,
         ))
     for held in sync_repo.held_server_versions(db):
-        todo = ("The server sent a change to a record this laptop also changed. Both are "
-                "kept: a coordinator should compare them and keep the right one.")
+        if held.tombstone:
+            state, reason = "erasure", ("The server has erased this record (for example at the "
+                                        "person's request) while this laptop had unsent changes to it.")
+            todo = ("A coordinator marks it as dealt with: the record is then erased from this "
+                    "laptop too, and its unsent changes are not sent.")
+        else:
+            state, reason = "held", held.reason
+            todo = ("The server sent a change to a record this laptop also changed. Both are "
+                    "kept: a coordinator should compare them and keep the right one.")
         items.append(NeedsAttentionItem(
             "server", held.id, held.kind, _KIND_LABELS.get(held.kind, held.kind), held.record_id,
-            held.version, "held", held.reason, todo,
+            held.version, state, reason, todo,
         ))
     return items
 
@@ -128,8 +135,9 @@ class EndOfDayReceipt:
     received: int  # confirmed held by the server
     waiting: int  # not yet sent (or sent, answer not yet in)
     needs_attention: int  # rejected or in conflict (kept on both sides)
-    missing: int  # recorded but not received: waiting + needs attention
+    missing: int  # recorded but not received: waiting + needs attention + dealt with
     duplicated: int
+    dealt_with: int = 0  # refused, then marked as dealt with by a coordinator (not sent)
 
     def sentence(self) -> str:
         return (f"{self.recorded} recorded on this laptop on {self.day:%d %B}, "
@@ -159,4 +167,5 @@ def end_of_day_receipt(db: Session, day: date) -> EndOfDayReceipt:
         needs_attention=attention,
         missing=recorded - received,
         duplicated=sync_repo.duplicated_versions_between(db, start, end),
+        dealt_with=states.get(sync_repo.RESOLVED_STATE, 0),
     )

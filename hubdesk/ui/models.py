@@ -36,6 +36,7 @@ SYNC_BADGES = {
     "sent": "Sent ✓",
     "rejected": "Needs attention !",
     "conflict": "Needs attention !",
+    "resolved": "Dealt with",
 }
 
 
@@ -205,6 +206,8 @@ class VisitTableModel(QAbstractTableModel):
                 return {"sent": "The server has this visit.",
                         "rejected": "The server could not take this visit; see the sync panel.",
                         "conflict": "Someone else changed this visit; a coordinator will resolve it.",
+                        "resolved": "The server did not take this version; a coordinator marked it "
+                                    "as dealt with.",
                         }.get(row.sync_state, "Saved on this laptop; it will be sent at the next sync.")
             if index.column() == 7:
                 return f"Version {row.version} (an edit saves a new version)"

@@ -4,6 +4,9 @@ that need attention (why, and what to do) and the end-of-day receipt.
 A non-modal window over the main window (one at a time, see
 ``sync_controller.open_sync_panel``).  All reads run on the database lane.
 
+A coordinator can mark a record as dealt with (after a confirmation; nothing is
+deleted, see ``services.attention``); a volunteer sees why the button is disabled.
+
 Signals:
     open_visit_requested(str): the user asked to open a visit that needs attention.
     loaded(): the attention list and the receipt were refilled (tests wait on it).
@@ -22,7 +25,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -35,15 +40,21 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
+from hubdesk.core.errors import UserFacingError
+from hubdesk.services import attention
+from hubdesk.services.attention import AttentionKey
 from hubdesk.sync.engine import EndOfDayReceipt, NeedsAttentionItem, SyncResult, end_of_day_receipt
 from hubdesk.sync.status import needs_attention_items
 from hubdesk.ui.models import ID_ROLE, alive_only
@@ -56,15 +67,21 @@ from hubdesk.ui.sync_controller import (
     result_text,
     today,
 )
-from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, em, set_dynamic_property
+from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, em, run_db, set_dynamic_property
 
 Index = QModelIndex | QPersistentModelIndex
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+
+MAX_ROWS_SHOWN = 3  # the attention list is as tall as this many records, then scrolls
+COORDINATOR_ONLY = "Only a coordinator can mark a record as dealt with: ask your coordinator."
+DEALT_WITH_TIP = ("Take the chosen record off this list once you have dealt with it "
+                  "(nothing is deleted, except that a server's erasure is carried out)")
 
 STATE_WORDS = {
     "rejected": "Not accepted by the server",
     "conflict": "Changed in two places",
     "held": "Server's change kept aside",
+    "erasure": "Erased on the server",
 }
 
 
@@ -126,10 +143,55 @@ class NeedsAttentionModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
+class WrappedTextDelegate(QStyledItemDelegate):
+    """Row heights that fit the wrapped text as it is painted.
+
+    Qt wraps the text for a size hint at the full column width, but paints it inside
+    the stylesheet's item padding (``QTableView::item { padding: 0.3em }``), so at some
+    widths the hint is a line short and the last line is elided ("…").  The hint here
+    wraps at the width the text is painted in.
+    """
+
+    PADDING_EM = 0.3  # as resources/style.qss
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        padding = 2 * max(1, round(option.fontMetrics.height() * self.PADDING_EM)) + 2
+        if option.rect.width() <= 2 * padding:  # no column width yet: nothing to correct
+            return super().sizeHint(option, index)
+        narrowed = QStyleOptionViewItem(option)
+        narrowed.rect.setWidth(option.rect.width() - padding)
+        return super().sizeHint(narrowed, index)
+
+
 @dataclass(frozen=True)
 class PanelData:
     attention: list[NeedsAttentionItem]
     receipt: EndOfDayReceipt
+
+
+def item_title(item: NeedsAttentionItem) -> str:
+    """"Visit, version 2 – Not accepted by the server" (the list's first column, one line)."""
+    version = f", version {item.version}" if item.version > 1 else ""
+    return f"{item.kind_label}{version} – {STATE_WORDS.get(item.state, item.state)}"
+
+
+def confirm_words(item: NeedsAttentionItem) -> str:
+    """What "Mark as dealt with" does to ``item``, for the confirmation."""
+    if item.state == "erasure":
+        return ("The server has erased this record. Marking it as dealt with erases it from "
+                "this laptop too, and this laptop's unsent changes to it are not sent. "
+                "This cannot be undone.")
+    if item.state == "held":
+        what = ("It leaves the list and the server's change stays set aside. Nothing is "
+                "deleted: the server keeps its copy and this laptop keeps its own.")
+    elif item.state == "conflict":
+        what = ("It leaves the list. Nothing is deleted: this laptop keeps its version and "
+                "the server keeps its copy.")
+    else:
+        what = ("It leaves the list and this copy is not sent again; a corrected copy you "
+                "saved is sent as usual. Nothing is deleted: this copy stays on this laptop "
+                "and the server keeps what it already has.")
+    return f"Only do this once you have dealt with it. {what}"
 
 
 def read_panel_data(db: Session, day: date) -> PanelData:
@@ -150,6 +212,8 @@ def receipt_detail(receipt: EndOfDayReceipt) -> str:
     if receipt.needs_attention:
         verb = "needs" if receipt.needs_attention == 1 else "need"
         parts.append(f"{receipt.needs_attention} {verb} attention (listed below)")
+    if receipt.dealt_with:
+        parts.append(f"{receipt.dealt_with} not accepted and marked as dealt with")
     if receipt.missing == 0 and receipt.recorded:
         lead = "Everything recorded on this day is safely on the server."
     elif receipt.recorded == 0:
@@ -273,11 +337,13 @@ class SyncPanel(QDialog):
         self.attention_heading = Heading("Needs attention", level=2)
         layout.addWidget(self.attention_heading)
         self.attention_hint = HintLabel(
-            "Records the server did not accept. They stay on this laptop; nothing is lost.")
+            "Records the server did not accept, and changes from the server kept aside because "
+            "this laptop had changed the same record. Nothing is lost.")
         layout.addWidget(self.attention_hint)
         self.attention_model = NeedsAttentionModel(self)
         self.attention_view = QTableView()
         self.attention_view.setModel(self.attention_model)
+        self.attention_view.setItemDelegate(WrappedTextDelegate(self.attention_view))
         self.attention_view.setAccessibleName("Records that need attention")
         self.attention_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.attention_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -292,15 +358,46 @@ class SyncPanel(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self.attention_view.setMinimumHeight(em(self, 8))
+        # the stretched columns settle after a reset or resize: fit the rows again then
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_attention_view)
+        header.sectionResized.connect(self._section_resized)
         self.attention_view.doubleClicked.connect(lambda _index: self._open_chosen())
         layout.addWidget(self.attention_view, 1)
         self.attention_empty = HintLabel("Nothing needs attention.")
         layout.addWidget(self.attention_empty)
+        self.attention_actions = QWidget()
+        actions = QHBoxLayout(self.attention_actions)
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.setSpacing(em(self, 0.8))
         self.open_button = QPushButton("&Open this visit")
         self.open_button.setAutoDefault(False)
         self.open_button.setToolTip("Open the chosen visit to check and save it again")
         self.open_button.clicked.connect(self._open_chosen)
-        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        actions.addWidget(self.open_button)
+        self.dealt_button = QPushButton("&Mark as dealt with…")
+        self.dealt_button.setObjectName("markDealtWith")
+        self.dealt_button.setAutoDefault(False)
+        self.dealt_button.setAccessibleName("Mark as dealt with")
+        self.dealt_button.clicked.connect(self._confirm_dealt_with)
+        actions.addWidget(self.dealt_button)
+        actions.addStretch(1)
+        layout.addWidget(self.attention_actions)
+        # for a volunteer the button is disabled: say why in words, not only by greying it
+        self.dealt_hint = HintLabel(COORDINATOR_ONLY)
+        self.dealt_hint.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.dealt_hint)
+        self.dealt_note = QLabel()
+        self.dealt_note.setObjectName("doneNote")
+        self.dealt_note.setWordWrap(True)
+        self.dealt_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.dealt_note.setAccessibleName("Marked as dealt with")
+        self.dealt_note.hide()
+        layout.addWidget(self.dealt_note)
+        self.confirm_box: QMessageBox | None = None  # the open "Mark as dealt with?" question
+        self._marking = False
         self.attention_view.selectionModel().currentRowChanged.connect(
             lambda _current, _previous: self._update_open_button())
 
@@ -318,7 +415,8 @@ class SyncPanel(QDialog):
         QWidget.setTabOrder(self.connect_button, self.day_edit)
         QWidget.setTabOrder(self.day_edit, self.attention_view)
         QWidget.setTabOrder(self.attention_view, self.open_button)
-        QWidget.setTabOrder(self.open_button, self.close_button)
+        QWidget.setTabOrder(self.open_button, self.dealt_button)
+        QWidget.setTabOrder(self.dealt_button, self.close_button)
 
         controller.state_changed.connect(self._state_changed)
         controller.snapshot_changed.connect(self._snapshot_changed)
@@ -393,6 +491,7 @@ class SyncPanel(QDialog):
 
     def _actor_changed(self, _actor: object) -> None:
         self._update_connect_button()
+        self._update_open_button()
 
     def _update_connect_button(self) -> None:
         actor = self.context.actor
@@ -462,12 +561,18 @@ class SyncPanel(QDialog):
             return
         self.attention_model.set_rows(data.attention)
         has_rows = bool(data.attention)
+        # the panel's focus widget, not hasFocus(): while a confirmation is on top (or just
+        # closed) the panel is not the active window
+        list_had_focus = self.focusWidget() in (self.attention_view, self.open_button,
+                                                self.dealt_button)
         self.attention_view.setVisible(has_rows)
         self.attention_empty.setVisible(not has_rows)
-        self.open_button.setVisible(has_rows)
-        self.attention_view.resizeRowsToContents()
+        self.attention_actions.setVisible(has_rows)
+        self._fit_attention_view()
         if has_rows:
             self.attention_view.setCurrentIndex(self.attention_model.index(0, 0))
+        elif list_had_focus:  # the last one was dealt with: keep focus somewhere sensible
+            self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_open_button()
         self.receipt_label.setText(receipt_sentence(data.receipt))
         self.receipt_detail.setText(receipt_detail(data.receipt))
@@ -475,7 +580,21 @@ class SyncPanel(QDialog):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        self.attention_view.resizeRowsToContents()
+        self._fit_attention_view()
+
+    def _section_resized(self, _section: int, _old: int, _new: int) -> None:
+        self._fit_timer.start()
+
+    def _fit_attention_view(self) -> None:
+        """Rows as tall as their wrapped text, and the list as tall as its first few
+        records (it scrolls beyond): the panel scrolls as a whole, so a short box
+        inside it would only make a second, cramped scroll area at 150 %."""
+        view = self.attention_view
+        view.resizeRowsToContents()
+        rows = min(self.attention_model.rowCount(), MAX_ROWS_SHOWN)
+        height = (view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+                  + sum(view.rowHeight(row) for row in range(rows)))
+        view.setMinimumHeight(max(em(self, 8), height))
 
     def _chosen(self) -> NeedsAttentionItem | None:
         index = self.attention_view.currentIndex()
@@ -484,10 +603,89 @@ class SyncPanel(QDialog):
         return self.attention_model.item(index.row())
 
     def _update_open_button(self) -> None:
+        """Enable "Open this visit" and "Mark as dealt with…" for the chosen row (and
+        the unlocked volunteer); say in words why the second is disabled."""
         item = self._chosen()
         self.open_button.setEnabled(item is not None and item.kind == "visit")
+        actor = self.context.actor
+        coordinator = bool(actor and actor.is_coordinator)
+        self.dealt_button.setEnabled(item is not None and coordinator and not self._marking)
+        if actor is None:
+            why = "Unlock HubDesk as a coordinator to mark records as dealt with."
+        elif not coordinator:
+            why = COORDINATOR_ONLY
+        else:
+            why = ""
+        self.dealt_hint.setText(why)
+        self.dealt_hint.setVisible(bool(why) and self.attention_actions.isVisibleTo(self))
+        self.dealt_button.setToolTip(why or DEALT_WITH_TIP)
+        self.dealt_button.setAccessibleDescription(why or DEALT_WITH_TIP)
 
     def _open_chosen(self) -> None:
         item = self._chosen()
         if item is not None and item.kind == "visit":
             self.open_visit_requested.emit(item.record_id)
+
+    # ---- marking as dealt with -------------------------------------------------------
+
+    def _confirm_dealt_with(self) -> None:
+        """Ask first (window-modal, no nested event loop); "Mark as dealt with" goes on
+        in :meth:`_mark_dealt_with`."""
+        item = self._chosen()
+        actor = self.context.actor
+        if item is None or actor is None or not actor.is_coordinator or self._marking:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Mark as dealt with? – HubDesk",
+                          f"Mark “{item_title(item)}” as dealt with?", parent=self)
+        box.setInformativeText(confirm_words(item))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        confirm = box.addButton("&Mark as dealt with", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(confirm)
+        box.setEscapeButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        key = AttentionKey(item.source, item.ref)
+        title = item_title(item)
+
+        def answered(button: object) -> None:
+            self.confirm_box = None
+            if button is confirm:
+                self._mark_dealt_with(key, title)
+            else:
+                self.dealt_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        box.buttonClicked.connect(answered)
+        self.confirm_box = box
+        box.open()
+
+    def _mark_dealt_with(self, key: AttentionKey, title: str) -> None:
+        actor = self.context.actor
+        if actor is None:
+            return
+        self._marking = True
+        self.dealt_note.hide()
+        if self.attention_view.isVisible():  # the button is disabled while it works
+            self.attention_view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._update_open_button()
+        run_db(self, self.context, lambda db: attention.mark_dealt_with(db, actor, key),
+               lambda _changes: self._marked(title), self._mark_failed)
+
+    def _marked(self, title: str) -> None:
+        # the runner announces the Changes: this panel and the status line reload
+        self._marking = False
+        self._show_dealt_note(f"✓ {title}: marked as dealt with. Nothing was deleted.")
+        self._update_open_button()
+
+    def _mark_failed(self, error: BaseException) -> None:
+        self._marking = False
+        self._update_open_button()
+        if isinstance(error, UserFacingError):
+            self._show_dealt_note(str(error))
+            self.reload()  # someone else dealt with it, or it has gone: show the list as it is
+        else:
+            self.context.errors.report(error)
+
+    def _show_dealt_note(self, text: str) -> None:
+        self.dealt_note.setText(text)
+        self.dealt_note.setAccessibleDescription(text)
+        self.dealt_note.show()

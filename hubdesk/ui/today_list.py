@@ -31,7 +31,7 @@ from hubdesk.services import visits
 from hubdesk.services.common import Changes
 from hubdesk.services.visits import VisitRow
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, SHORT_ANSWERS, VisitTableModel, alive_only
+from hubdesk.ui.models import ID_ROLE, SHORT_ANSWERS, SYNC_BADGES, VisitTableModel, alive_only
 from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, combo_with_terms, em
 
 FILTER_DEBOUNCE_MS = 150
@@ -142,7 +142,7 @@ class TodayVisitsView(QWidget):
             5: ["0"],
             6: ["⚠ Yes", "No"],
             7: ["v10"],
-            8: ["Needs attention !", "Waiting to send", "Sent ✓"],
+            8: list(SYNC_BADGES.values()),
         }
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)

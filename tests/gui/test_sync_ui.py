@@ -25,14 +25,15 @@ from hubdesk.server import admin
 from hubdesk.server.db import open_database
 from hubdesk.server.models import RecordRow
 from hubdesk.server.testing import free_port, serve_engine
-from hubdesk.services import visits
+from hubdesk.services import visits, volunteers
 from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import sync_repo
-from hubdesk.store.models import OutboxItem
+from hubdesk.store.models import AuditEvent, OutboxItem
 from hubdesk.sync.engine import Backoff, SyncResult
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.main_window import MainWindow
+from hubdesk.ui.models import ID_ROLE
 from hubdesk.ui.sync_controller import (
     OFFLINE,
     REVOKED_TEXT,
@@ -473,3 +474,97 @@ def test_a_wifi_login_page_is_named_and_sync_follows_once_past_it(
     app.server.start()  # logged in: the real server answers
     qtbot.waitUntil(lambda: app.label_text.startswith("All sent · "), timeout=15_000)
     assert controller.last_result is not None and controller.last_result.sent == 3
+
+
+def test_a_coordinator_marks_refused_records_as_dealt_with_from_the_keyboard(
+        qtbot: QtBot, sync_app: SyncApp) -> None:
+    app = sync_app
+    form = VisitForm(contact_mode="walk_in", age_band="65_74", sex="female",
+                     topics=[TopicAnswer("money", "advise", "brief", "thinking", "leaflet")])
+    with app.laptop.store.unit_of_work() as db:
+        first = visits.record_visit(db, app.laptop.actor, app.laptop.session_id, form).primary_id
+        second = visits.record_visit(db, app.laptop.actor, app.laptop.session_id, form).primary_id
+        volunteers.add_volunteer(db, app.laptop.actor, "Val Volunteer", "1357")
+    with app.laptop.store.unit_of_work() as db:
+        val = volunteers.unlock(db, "Val Volunteer", "1357")
+    _break_age_band(app, first)
+    _break_age_band(app, second)
+    controller = app.install()  # the server is reachable: it syncs by itself
+    qtbot.waitUntil(lambda: app.label_text == "2 records need attention", timeout=10_000)
+    panel = open_sync_panel(app.window, controller, "attention")
+    model = panel.attention_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    button = panel.dealt_button
+    assert button.isEnabled() and button.accessibleName() == "Mark as dealt with"
+    assert not panel.dealt_hint.isVisible()
+
+    # a volunteer: disabled, and the words say who can do it (not only the grey)
+    app.context.set_actor(val)
+    assert not button.isEnabled() and panel.dealt_hint.isVisible()
+    assert "Only a coordinator" in panel.dealt_hint.text()
+    assert "Only a coordinator" in button.toolTip()
+    app.context.set_actor(app.laptop.actor)
+    assert button.isEnabled() and not panel.dealt_hint.isVisible()
+
+    # choose the second record with the keyboard, Tab to the button, Space
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=2000)
+    panel.attention_view.setFocus()
+    qtbot.keyClick(panel.attention_view, Qt.Key.Key_Down)
+    assert panel.attention_view.currentIndex().row() == 1
+    assert model.data(model.index(1, 0), ID_ROLE) == second
+    qtbot.keyClick(panel.attention_view, Qt.Key.Key_Tab)
+    assert panel.open_button.hasFocus()
+    qtbot.keyClick(panel.open_button, Qt.Key.Key_Tab)
+    assert button.hasFocus()
+
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    box = panel.confirm_box
+    assert box is not None and box.isVisible()
+    print(f"CONFIRM: {box.text()!r} | {box.informativeText()!r}")
+    assert box.text() == "Mark “Visit – Not accepted by the server” as dealt with?"
+    assert "Nothing is deleted" in box.informativeText()
+    assert "the server keeps" in box.informativeText()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # changed my mind: nothing happens
+    qtbot.waitUntil(lambda: panel.confirm_box is None, timeout=2000)
+    wait_idle(qtbot, app.context)
+    assert model.rowCount() == 2 and app.label_text == "2 records need attention"
+
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    box = panel.confirm_box
+    assert box is not None
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # "Mark as dealt with" is the default button
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    assert model.data(model.index(0, 0), ID_ROLE) == first
+    qtbot.waitUntil(lambda: app.label_text == "1 record needs attention", timeout=5000)
+    assert panel.dealt_note.isVisible() and "Nothing was deleted" in panel.dealt_note.text()
+
+    # and the last one: the list is empty and the status line says nothing needs attention
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    box = panel.confirm_box
+    assert box is not None
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: app.label_text.startswith("All sent · "), timeout=5000)
+    assert "attention" not in app.label_text
+    assert panel.attention_empty.isVisible() and not panel.attention_view.isVisible()
+    # focus does not stay on the hidden list: it is on Close when the panel is active again
+    assert not panel.dealt_button.isVisible() and panel.focusWidget() is panel.close_button
+    assert "marked as dealt with" in panel.receipt_detail.text()
+
+    # nothing was deleted: both visits are on the laptop, their outbox rows kept, audited
+    with app.laptop.store.unit_of_work() as db:
+        assert {row.id for row in visits.list_visits(db)} >= {first, second}
+        states = dict(db.execute(select(OutboxItem.record_id, OutboxItem.state)
+                                 .where(OutboxItem.record_id.in_([first, second]))).tuples().all())
+        assert states == {first: "resolved", second: "resolved"}
+        resolved = db.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "resolve")
+                              .order_by(AuditEvent.id)).all()
+    assert list(resolved) == [second, first]
+    # the today list's badge says what happened to them (not "Waiting to send")
+    today = app.window.today.model
+    qtbot.waitUntil(lambda: sum(
+        today.data(today.index(row, column)) == "Dealt with"
+        for row in range(today.rowCount()) for column in range(today.columnCount())) == 2,
+        timeout=5000)
