@@ -117,6 +117,10 @@ def parse_model(body: bytes, model: type[M]) -> M:
                        + describe_validation_error(error)) from error
 
 
+def _ingest_body(engine: Engine, device: ingest.DeviceIdentity, body: bytes) -> bytes:
+    return ingest.ingest_batch_json(engine, device, ingest.parse_json(body))
+
+
 def create_app(engine: Engine) -> FastAPI:
     """The app over an opened, migrated database (see ``db.open_database``)."""
     app = FastAPI(
@@ -188,8 +192,10 @@ def create_app(engine: Engine) -> FastAPI:
         """Upload a batch; the batch id is the idempotency key (a replay gets the same
         results and counts, with the device's high sequence and gaps as now)."""
         device = await device_of(request)
-        raw = ingest.parse_json(await read_body(request))
-        return _json(await run_in_threadpool(ingest.ingest_batch, engine, device, raw))
+        body = await read_body(request)
+        # parsing (~1 ms per 1,000 items) runs off the event loop with the rest
+        receipt = await run_in_threadpool(_ingest_body, engine, device, body)
+        return Response(receipt, media_type="application/json")
 
     @app.get("/v1/batches/{batch_id}", response_model=BatchReceipt, tags=["sync"],
              dependencies=auth_dep, responses=_errors(401, 403, 404, 422, 503))

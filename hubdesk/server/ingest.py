@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, union, update
+from pydantic_core import from_json
+from sqlalchemy import Connection, Dialect, Engine, bindparam, func, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
@@ -67,14 +71,27 @@ class BatchEnvelope(BaseModel):
 
 
 def parse_json(body: bytes) -> Any:
+    """The body as ``json.loads`` reads it, read by pydantic-core's parser when it can
+    (about 30 % faster): where that parser accepts a body it gives the same values
+    (big integers included; ``tests/server/test_fast_paths.py`` checks this), and
+    anything it refuses (a lone surrogate, a BOM, too deep) is left to ``json.loads``,
+    which accepts or refuses it as it always did."""
+    try:
+        return from_json(body, cache_strings="keys")
+    except ValueError:
+        pass
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise ApiError(422, "not_json", "The request body is not valid JSON.") from error
 
 
-def parse_batch(raw: Any) -> BatchEnvelope:
-    """Check the batch envelope; raise a 422 ApiError with a clear message."""
+Identity = tuple[int, str, int]
+
+
+def parse_batch(raw: Any) -> tuple[BatchEnvelope, list[Identity]]:
+    """Check the batch envelope and read each item's (seq, record id, version);
+    raise a 422 ApiError with a clear message."""
     if not isinstance(raw, dict):
         raise ApiError(422, "invalid_batch", "The batch must be a JSON object.")
     try:
@@ -83,41 +100,81 @@ def parse_batch(raw: Any) -> BatchEnvelope:
         raise ApiError(422, "invalid_batch",
                        "The batch is not in the expected form: "
                        + describe_validation_error(error)) from error
+    identities: list[Identity] = []
     for number, item in enumerate(envelope.items, start=1):
-        if item_identity(item) is None:
+        identity = item_identity(item)
+        if identity is None:
             raise ApiError(
                 422, "invalid_batch",
                 f"Item {number} has no readable seq, record id or version, "
                 "so the batch cannot be answered.",
             )
-    return envelope
+        identities.append(identity)
+    return envelope, identities
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def body_hash(envelope: BatchEnvelope) -> str:
     """What a replay must match: the batch's ids and each item's seq and content hash
-    (the content hash stands for the payload; cheaper than re-encoding the batch)."""
-    summary = [envelope.batch_id, envelope.device_id,
-               [[item.get("seq"), item.get("content_hash")] for item in envelope.items]]
-    text = json.dumps(summary, separators=(",", ":"), ensure_ascii=True, default=repr)
+    (the content hash stands for the payload; cheaper than re-encoding the batch).
+
+    The text is ``json.dumps`` of the summary (so digests stored by earlier servers
+    still match); ordinary items (int seq, hex hash) are written directly, the same text.
+    """
+    pairs = [(item.get("seq"), item.get("content_hash")) for item in envelope.items]
+    if all(type(seq) is int and type(digest) is str and _HEX64.fullmatch(digest)
+           for seq, digest in pairs):
+        text = (f'["{envelope.batch_id}","{envelope.device_id}",['
+                + ",".join(f'[{seq},"{digest}"]' for seq, digest in pairs) + "]]")
+    else:
+        summary = [envelope.batch_id, envelope.device_id, [list(pair) for pair in pairs]]
+        text = json.dumps(summary, separators=(",", ":"), ensure_ascii=True, default=repr)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+_OTHER_HUBS = select(HUBS.c.id).where(HUBS.c.id != bindparam("hub"))
 
 
 def _other_hubs(engine: Engine, own_hub_id: str) -> frozenset[str]:
     with engine.connect() as conn:
-        return frozenset(conn.scalars(select(HUBS.c.id).where(HUBS.c.id != own_hub_id)))
+        return frozenset(conn.scalars(_OTHER_HUBS, {"hub": own_hub_id}))
+
+
+Progress = tuple[int, list[tuple[int, int]], int]
 
 
 def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
                  *, source: str = "http") -> BatchReceipt:
     """Store a batch (exactly once) and answer with its receipt."""
-    envelope = parse_batch(raw)
+    batch_id, answer, progress = _ingest(engine, device, raw, source)
+    return _receipt(batch_id, device.id, answer, progress)
+
+
+def ingest_batch_json(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
+                      *, source: str = "http") -> bytes:
+    """``ingest_batch`` with the receipt as JSON, made from plain values (the same
+    text as ``BatchReceipt.model_dump_json()``, without building ~1,000 models)."""
+    batch_id, answer, progress = _ingest(engine, device, raw, source)
+    return receipt_json(batch_id, device.id, answer, progress)
+
+
+_CLAIM_BATCH = insert(BATCHES)
+_STORE_ANSWER = (update(BATCHES).where(BATCHES.c.batch_id == bindparam("batch"))
+                 .values(results=bindparam("answer")))
+
+
+def _ingest(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
+            source: str) -> tuple[str, dict[str, Any], Progress]:
+    envelope, identities = parse_batch(raw)
     if envelope.device_id != device.id:
         raise ApiError(403, "device_mismatch",
                        "This batch was made by a different laptop from the one sending it.")
     digest = body_hash(envelope)
     other_hubs = _other_hubs(engine, device.hub_id)
     checked = [check_item(item, device.id, device.hub_id, other_hubs) for item in envelope.items]
-    progress: list[tuple[int, list[tuple[int, int]], int]] = []
+    progress: list[Progress] = []
 
     def attempt() -> dict[str, Any]:
         progress.clear()
@@ -126,13 +183,14 @@ def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
             if stored is not None:
                 return _replay(stored, device, digest)
             now = utc_now()
-            conn.execute(insert(BATCHES).values(
-                batch_id=envelope.batch_id, device_id=device.id, body_hash=digest,
-                item_count=len(checked), results="{}", received_at=now, source=source,
-            ))
-            answer = _ingest_items(conn, device, envelope, checked, now)
-            conn.execute(update(BATCHES).where(BATCHES.c.batch_id == envelope.batch_id)
-                         .values(results=json.dumps(answer, separators=(",", ":"))))
+            conn.execute(_CLAIM_BATCH, {
+                "batch_id": envelope.batch_id, "device_id": device.id, "body_hash": digest,
+                "item_count": len(checked), "results": "{}", "received_at": now,
+                "source": source,
+            })
+            answer = _ingest_items(conn, device, envelope, identities, checked, now)
+            conn.execute(_STORE_ANSWER, {"batch": envelope.batch_id,
+                                         "answer": orjson.dumps(answer).decode("utf-8")})
             # progress as this transaction sees it; the hint it stores is only ever a
             # lower bound of what is held once it commits
             progress.append(_progress(conn, device.id, update_hint=True))
@@ -149,8 +207,8 @@ def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
         answer = _replay(stored, device, digest)
         progress.clear()
     if not progress:  # a replay: progress as now
-        return build_receipt(engine, envelope.batch_id, device.id, answer)
-    return _receipt(envelope.batch_id, device.id, answer, progress[-1])
+        return envelope.batch_id, answer, device_progress(engine, device.id)
+    return envelope.batch_id, answer, progress[-1]
 
 
 def stored_receipt(engine: Engine, device: DeviceIdentity, batch_id: str) -> BatchReceipt:
@@ -164,15 +222,16 @@ def stored_receipt(engine: Engine, device: DeviceIdentity, batch_id: str) -> Bat
     return build_receipt(engine, batch_id, device.id, stored["answer"])
 
 
+_STORED_ANSWER = (select(BATCHES.c.device_id, BATCHES.c.body_hash, BATCHES.c.results)
+                  .where(BATCHES.c.batch_id == bindparam("batch")))
+
+
 def _stored_answer(conn: Connection, batch_id: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        select(BATCHES.c.device_id, BATCHES.c.body_hash, BATCHES.c.results)
-        .where(BATCHES.c.batch_id == batch_id)
-    ).first()
+    row = conn.execute(_STORED_ANSWER, {"batch": batch_id}).first()
     if row is None:
         return None
     return {"device_id": row.device_id, "body_hash": row.body_hash,
-            "answer": json.loads(row.results)}
+            "answer": orjson.loads(row.results)}
 
 
 def _replay(stored: dict[str, Any], device: DeviceIdentity, digest: str) -> dict[str, Any]:
@@ -186,10 +245,8 @@ def _replay(stored: dict[str, Any], device: DeviceIdentity, digest: str) -> dict
     return answer
 
 
-def _held_row(raw: Any, checked: CheckedItem, status: str, reason: str,
+def _held_row(raw: Any, identity: Identity, checked: CheckedItem, status: str, reason: str,
               device: DeviceIdentity, batch_id: str, now: datetime) -> dict[str, Any]:
-    identity = item_identity(raw)
-    assert identity is not None
     seq, record_id, version = identity
     payload = raw.get("payload", {})
     kind = payload.get("kind")
@@ -219,16 +276,21 @@ def _foreign_records(conn: Connection, record_ids: set[str], hub_id: str,
     """Which of ``record_ids`` the server holds for another hub."""
     if not record_ids:
         return set()
-    query = (select(RECORDS.c.record_id).distinct()
-             .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
-             .where(RECORDS.c.hub_id != hub_id))
-    if kind is not None:
-        query = query.where(RECORDS.c.kind == kind)
-    return {row[0] for row in conn.execute(query, {"ids": sorted(record_ids)})}
+    if kind is None:
+        return set(conn.scalars(_FOREIGN, {"ids": sorted(record_ids), "hub": hub_id}))
+    return set(conn.scalars(_FOREIGN_OF_KIND,
+                            {"ids": sorted(record_ids), "hub": hub_id, "kind": kind}))
+
+
+_FOREIGN = (select(RECORDS.c.record_id).distinct()
+            .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
+            .where(RECORDS.c.hub_id != bindparam("hub")))
+_FOREIGN_OF_KIND = _FOREIGN.where(RECORDS.c.kind == bindparam("kind"))
 
 
 def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvelope,
-                  checked: list[CheckedItem], now: datetime) -> dict[str, Any]:
+                  identities: list[Identity], checked: list[CheckedItem],
+                  now: datetime) -> dict[str, Any]:
     count = len(checked)
     statuses: list[str] = [""] * count
     reasons: list[str | None] = [None] * count
@@ -239,11 +301,11 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
 
     # a device writes only to its own hub: edits of another hub's records, and
     # visits in another hub's session, are refused
-    edited = {c.item.payload.record_id for c in checked
-              if c.reason is None and c.item is not None and c.item.payload.version > 1}
+    edited = {c.item.record_id for c in checked
+              if c.reason is None and c.item is not None and c.item.version > 1}
     foreign_edits = _foreign_records(conn, edited, device.hub_id)
-    sessions = {str(c.item.payload.fields.get("session_id")) for c in checked
-                if c.reason is None and c.item is not None and c.item.payload.kind == "visit"}
+    sessions = {str(c.item.fields.get("session_id")) for c in checked
+                if c.reason is None and c.item is not None and c.item.kind == "visit"}
     foreign_sessions = _foreign_records(conn, sessions, device.hub_id, kind="session")
 
     rows: list[dict[str, Any]] = []
@@ -251,7 +313,7 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     for index, item in enumerate(checked):
         if statuses[index] or item.item is None:
             continue
-        payload = item.item.payload
+        payload = item.item
         if payload.record_id in foreign_edits:
             statuses[index] = "rejected"
             reasons[index] = "This record belongs to another hub; this laptop cannot change it."
@@ -268,8 +330,8 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
             "deleted": payload.deleted,
             "hub_id": device.hub_id,
             "device_id": device.id,
-            "seq": item.item.seq,
-            "content_hash": item.item.content_hash,
+            "seq": payload.seq,
+            "content_hash": payload.content_hash,
             "payload": item.canonical,
             "origin": "device",
             "erased": False,
@@ -281,7 +343,7 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     if rows:
         try:
             with conn.begin_nested():
-                conn.execute(insert(RECORDS), rows)
+                insert_records(conn, rows)
             for index in row_index:
                 statuses[index] = "accepted"
         except IntegrityError:
@@ -289,8 +351,8 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
                 statuses[index], reasons[index] = _insert_one(conn, row)
 
     held = [
-        _held_row(envelope.items[index], checked[index], statuses[index], reasons[index] or "",
-                  device, envelope.batch_id, now)
+        _held_row(envelope.items[index], identities[index], checked[index], statuses[index],
+                  reasons[index] or "", device, envelope.batch_id, now)
         for index in range(count) if statuses[index] in ("conflict", "rejected")
     ]
     if held:
@@ -298,10 +360,7 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
 
     results = []
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
-    for index, raw in enumerate(envelope.items):
-        identity = item_identity(raw)
-        assert identity is not None
-        seq, record_id, version = identity
+    for index, (seq, record_id, version) in enumerate(identities):
         result: dict[str, Any] = {"seq": seq, "record_id": record_id, "version": version,
                                   "status": statuses[index]}
         reason = reasons[index]
@@ -310,6 +369,59 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         counts[statuses[index]] += 1
         results.append(result)
     return {"results": results, "counts": counts}
+
+
+#: the columns ``_ingest_items`` gives for each record row, in the table's order
+RECORD_ROW_KEYS = ("kind", "record_id", "version", "base_version", "deleted", "hub_id",
+                   "device_id", "seq", "content_hash", "payload", "origin", "erased",
+                   "batch_id", "received_at")
+_SQLITE_INSERT = (f"INSERT INTO {RECORDS.name} ({', '.join(RECORD_ROW_KEYS)}) "
+                  f"VALUES ({', '.join('?' * len(RECORD_ROW_KEYS))})")
+
+
+def insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(insert(RECORDS), rows)``, the same statement and stored values.
+
+    On SQLite it goes straight to the driver's ``executemany``: SQLAlchemy would
+    convert each row's values one by one (~9 µs a row), though in a batch the
+    datetime and flags are the same in every row; here each distinct value is
+    converted once, by the column type's own SQLite converter.  (PostgreSQL keeps
+    SQLAlchemy's batched insert.)  ``tests/server/test_fast_paths.py`` checks that
+    both give the same rows.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(RECORDS), rows)
+        return
+    converters = _sqlite_converters(conn.dialect)
+    memo: dict[tuple[str, Any], Any] = {}
+    params = []
+    for row in rows:
+        values = [row[key] for key in RECORD_ROW_KEYS]
+        for position, key, convert in converters:
+            value = values[position]
+            try:
+                values[position] = memo[key, value]
+            except KeyError:
+                values[position] = memo[key, value] = convert(value)
+        params.append(tuple(values))
+    conn.exec_driver_sql(_SQLITE_INSERT, params)
+
+
+_CONVERTERS: dict[type[Dialect], list[tuple[int, str, Callable[[Any], Any]]]] = {}
+
+
+def _sqlite_converters(dialect: Dialect) -> list[tuple[int, str, Callable[[Any], Any]]]:
+    """(position, column, the type's bind processor) for the columns that have one."""
+    found = _CONVERTERS.get(type(dialect))
+    if found is None:
+        found = []
+        for position, key in enumerate(RECORD_ROW_KEYS):
+            column_type = RECORDS.c[key].type
+            processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                found.append((position, key, processor))
+        _CONVERTERS[type(dialect)] = found
+    return found
 
 
 def _insert_one(conn: Connection, row: dict[str, Any]) -> tuple[str, str | None]:
@@ -339,7 +451,7 @@ def _insert_one(conn: Connection, row: dict[str, Any]) -> tuple[str, str | None]
             "from this laptop.")
 
 
-def device_progress(engine: Engine, device_id: str) -> tuple[int, list[tuple[int, int]], int]:
+def device_progress(engine: Engine, device_id: str) -> Progress:
     """(contiguous high seq, first gaps as ranges, number of missing seqs) for a device.
 
     Rows answered conflict/rejected count as received: the laptop knows about them.
@@ -360,22 +472,39 @@ def device_holdings(engine: Engine, device_id: str) -> tuple[int, list[tuple[int
     return high, gaps, max([high, *(top for top in tops if top is not None)])
 
 
-def _progress(conn: Connection, device_id: str,
-              update_hint: bool) -> tuple[int, list[tuple[int, int]], int]:
-    hint = conn.execute(
-        select(DEVICES.c.contiguous_seq).where(DEVICES.c.id == device_id)
-    ).scalar() or 0
-    seqs = conn.execute(
-        union(
-            select(RECORDS.c.seq).where(RECORDS.c.device_id == device_id, RECORDS.c.seq > hint),
-            select(HELD.c.seq).where(HELD.c.device_id == device_id, HELD.c.seq > hint),
-        ).order_by("seq")
-    ).scalars().all()
-    high, gaps, missing = walk_sequence(hint, seqs)
+# The statements of every batch, built once: SQLAlchemy then reuses their cache keys
+# (building them per call costs ~0.4 ms each, ~2 µs a record).
+_HINT = select(DEVICES.c.contiguous_seq).where(DEVICES.c.id == bindparam("device"))
+_SEQS_ABOVE = union(
+    select(RECORDS.c.seq).where(RECORDS.c.device_id == bindparam("device"),
+                                RECORDS.c.seq > bindparam("hint")),
+    select(HELD.c.seq).where(HELD.c.device_id == bindparam("device"),
+                             HELD.c.seq > bindparam("hint")),
+)
+_SEQS_ABOVE_ROWS = _SEQS_ABOVE.subquery()
+_SEQS_ABOVE_SUMMARY = select(func.count(), func.max(_SEQS_ABOVE_ROWS.c.seq))
+_SEQS_ABOVE_SORTED = _SEQS_ABOVE.order_by("seq")
+_RAISE_HINT = (update(DEVICES)
+               .where(DEVICES.c.id == bindparam("device"),
+                      DEVICES.c.contiguous_seq < bindparam("high"))
+               .values(contiguous_seq=bindparam("high")))
+
+
+def _progress(conn: Connection, device_id: str, update_hint: bool) -> Progress:
+    hint = conn.execute(_HINT, {"device": device_id}).scalar() or 0
+    above = {"device": device_id, "hint": hint}
+    # the usual case in one row: the distinct seqs above the hint are hint+1..top
+    count, top = conn.execute(_SEQS_ABOVE_SUMMARY, above).one()
+    gaps: list[tuple[int, int]]
+    if count == 0:
+        high, gaps, missing = hint, [], 0
+    elif top - hint == count:
+        high, gaps, missing = top, [], 0
+    else:
+        seqs = conn.execute(_SEQS_ABOVE_SORTED, above).scalars().all()
+        high, gaps, missing = walk_sequence(hint, seqs)
     if update_hint and high > hint:
-        conn.execute(update(DEVICES)
-                     .where(DEVICES.c.id == device_id, DEVICES.c.contiguous_seq < high)
-                     .values(contiguous_seq=high))
+        conn.execute(_RAISE_HINT, {"device": device_id, "high": high})
     return high, gaps, missing
 
 
@@ -403,7 +532,7 @@ def build_receipt(engine: Engine, batch_id: str, device_id: str,
 
 
 def _receipt(batch_id: str, device_id: str, answer: dict[str, Any],
-             progress: tuple[int, list[tuple[int, int]], int]) -> BatchReceipt:
+             progress: Progress) -> BatchReceipt:
     """The receipt, built without re-validation: every part was made (and checked)
     by this server; ``model_construct`` saves ~10 % of a large batch's time."""
     high, gaps, _missing = progress
@@ -416,3 +545,24 @@ def _receipt(batch_id: str, device_id: str, answer: dict[str, Any],
         gaps=[SeqRange.model_construct(first=first, last=last) for first, last in gaps],
         server_time=datetime.now(UTC),
     )
+
+
+def receipt_json(batch_id: str, device_id: str, answer: dict[str, Any],
+                 progress: Progress, server_time: datetime | None = None) -> bytes:
+    """The receipt as JSON straight from plain values: the same text as
+    ``_receipt(...).model_dump_json()`` (field order, ``"reason":null``, a UTC time
+    ending in ``Z``), checked by ``tests/server/test_fast_paths.py``."""
+    high, gaps, _missing = progress
+    counts = answer["counts"]
+    document = {
+        "batch_id": batch_id,
+        "device_id": device_id,
+        "results": [result if "reason" in result else {**result, "reason": None}
+                    for result in answer["results"]],
+        "counts": {key: counts.get(key, 0)
+                   for key in ("accepted", "duplicate", "conflict", "rejected")},
+        "high_seq": high,
+        "gaps": [{"first": first, "last": last} for first, last in gaps],
+        "server_time": server_time or datetime.now(UTC),
+    }
+    return orjson.dumps(document, option=orjson.OPT_UTC_Z)

@@ -43,6 +43,8 @@ UNSENT_STATES = ("pending", "sending")
 ATTENTION_STATES = ("rejected", "conflict")
 #: an attention item a coordinator marked as dealt with (``resolve_outbox_item``)
 RESOLVED_STATE = "resolved"
+#: what an erasure leaves of a queued copy: the row stays so the sequence never reuses a number
+ERASED_PAYLOAD = {"erased": True}
 _CHUNK = 500
 
 
@@ -114,8 +116,9 @@ class OutgoingItem:
 
 
 def _outgoing(rows: Iterable[Any]) -> list[OutgoingItem]:
-    return [OutgoingItem(r.seq, r.kind, r.record_id, r.version, r.content_hash, r.payload_json)
-            for r in rows]
+    # rows of _OUT_COLUMNS, in OutgoingItem's field order: unpacked by position, which
+    # is ~2x faster than reading each Row attribute by name (a batch has ~1,000)
+    return [OutgoingItem(*row) for row in rows]
 
 
 _OUT_COLUMNS = (
@@ -192,11 +195,14 @@ def apply_receipt(
             .where(OutboxItem.batch_id == batch_id, OutboxItem.seq.in_(chunk))
             .values(state="sent", sent_at=now, reason=None)
         )
+    erased = _erased_seqs(db, [o.seq for o in held])
     for outcome in held:
+        # a copy scrubbed by an erasure after it was queued: its refusal needs no one
+        state = RESOLVED_STATE if outcome.seq in erased else outcome.status
         db.execute(
             update(OutboxItem)
             .where(OutboxItem.batch_id == batch_id, OutboxItem.seq == outcome.seq)
-            .values(state=outcome.status, reason=(outcome.reason or "")[:300] or None)
+            .values(state=state, reason=(outcome.reason or "")[:300] or None)
         )
     _close_batch(db, batch_id, "done", now, receipt)
     put_setting(db, "sync.server_high_seq", int(receipt.get("high_seq", 0)))
@@ -204,8 +210,17 @@ def apply_receipt(
     requeue_lost(db, gaps=gaps)
     counts = {"sent": len(sent), "rejected": 0, "conflict": 0}
     for outcome in held:
-        counts[outcome.status] += 1
+        if outcome.seq not in erased:
+            counts[outcome.status] += 1
     return counts
+
+
+def _erased_seqs(db: Session, seqs: Sequence[int]) -> set[int]:
+    """Which of ``seqs`` carry the scrubbed ``{"erased": true}`` payload of :func:`_erase`."""
+    if not seqs:
+        return set()
+    rows = db.execute(select(OutboxItem.seq, OutboxItem.payload).where(OutboxItem.seq.in_(seqs)))
+    return {seq for seq, payload in rows if payload == ERASED_PAYLOAD}
 
 
 def requeue_lost(db: Session, *, gaps: Sequence[tuple[int, int]] = (),
@@ -515,7 +530,7 @@ def _erase(db: Session, kind: str, record_id: str) -> None:
     db.execute(
         update(OutboxItem)
         .where(OutboxItem.kind == kind, OutboxItem.record_id == record_id)
-        .values(payload={"erased": True})
+        .values(payload=ERASED_PAYLOAD)
     )
 
 
@@ -548,18 +563,19 @@ def apply_held_erasure(db: Session, held_id: int, now: datetime) -> int:
     """A coordinator lets a held erasure through (the server erased a record, for
     example at the person's request, while this laptop had unsent work on it).
 
-    The record's versions go from this laptop as :func:`_erase` does; its versions
-    still waiting or refused leave the queue (state ``resolved``: the server erased
-    the record, so they are never sent); the held row is resolved.  A version in a
-    batch now being sent is left to settle.  Returns how many queued versions were
-    withdrawn."""
+    The record's versions go from this laptop and every queued copy is scrubbed, as
+    :func:`_erase` does; its versions the server already refused leave the list
+    (state ``resolved``).  Versions still waiting are sent as scrubbed placeholders,
+    so the device's sequence stays gap-free on the server, which refuses them (see
+    :func:`apply_receipt`).  The held row is resolved.  Returns how many refused
+    versions left the list."""
     held = db.get(HeldServerVersion, held_id)
     if held is None or not held.tombstone or held.resolved_at is not None:
         return 0
     withdrawn = db.execute(
         update(OutboxItem)
         .where(OutboxItem.kind == held.kind, OutboxItem.record_id == held.record_id,
-               OutboxItem.state.in_(("pending", *ATTENTION_STATES)))
+               OutboxItem.state.in_(ATTENTION_STATES))
         .values(state=RESOLVED_STATE)
     ).rowcount  # type: ignore[attr-defined]
     _erase(db, held.kind, held.record_id)

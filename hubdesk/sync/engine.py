@@ -34,7 +34,7 @@ import random
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -290,10 +290,20 @@ class SyncEngine:
 
     def _push(self) -> None:
         """Send every pending item, one stored batch at a time, pipelined: while batch n
-        is on the wire (one worker thread does only the POST), batch n+1 is stored;
-        all database work stays on this thread, and each batch is still stored before
-        its POST and settled in one transaction after it."""
+        is on the wire (one worker thread does only the POST), batch n+1 is stored, and
+        once n is answered, n+1 goes on the wire while n's receipt is applied (so the
+        server is not idle while the laptop writes).  All database work stays on this
+        thread; each batch is still stored before its POST and settled in one
+        transaction after it.  When n's POST failed, n+1 waits until n is settled; when
+        n's answer arrived but proves unusable (a receipt for another batch), n is sent
+        again while n+1 is on the wire: the server takes concurrent batches of a device."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync-post") as pool:
+
+            def launch(stored: tuple[str, list[OutgoingItem], bytes]) -> _Flying:
+                batch_id, items, body = stored
+                self._report("sending", f"Sending {len(items)} records")
+                return _Flying(batch_id, items, body, pool.submit(self.api.upload_raw, body))
+
             flying: _Flying | None = None
             while True:
                 if flying is not None and self._cancel_requested():
@@ -301,16 +311,17 @@ class SyncEngine:
                     flying = None
                 self._check_cancel()
                 stored = self._store_next_batch()
-                if flying is not None:
-                    self._settle_flying(flying)
-                elif stored is None:
+                if flying is None and stored is None:
                     return
-                flying = None
-                if stored is not None:
-                    batch_id, items, body = stored
-                    self._report("sending", f"Sending {len(items)} records")
-                    flying = _Flying(batch_id, items, body,
-                                     pool.submit(self.api.upload_raw, body))
+                launched: _Flying | None = None
+                if flying is not None:
+                    wait([flying.answer])
+                    if stored is not None and flying.answer.exception() is None:
+                        launched = launch(stored)
+                    self._settle_flying(flying)
+                if launched is None and stored is not None:
+                    launched = launch(stored)
+                flying = launched
 
     def _store_next_batch(self) -> tuple[str, list[OutgoingItem], bytes] | None:
         batch_id = uuid7()

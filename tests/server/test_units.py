@@ -122,9 +122,10 @@ def test_migrations_match_the_models_and_sqlite_is_durable(tmp_path: Path) -> No
 
 
 def test_server_canonical_encoder_matches_core_hashing() -> None:
-    from hubdesk.core.hashing import canonical_json
-    from hubdesk.server.validation import _CANONICAL
+    from hubdesk.core.hashing import canonical_bytes, canonical_json
 
     payload = {"b": [1, 2.5, None, True], "a": {"z": "é\u2028\n\x00", "y": -(2**53)},
                "c": 1e-05}
-    assert _CANONICAL.encode(payload) == canonical_json(payload)
+    assert canonical_bytes(payload) == canonical_json(payload).encode("utf-8")
+    plain = {"b": [1, None, True], "a": {"z": "é\u2028\n\x00\U0001f600", "y": -(2**53)}}
+    assert canonical_bytes(plain, known_plain=True) == canonical_json(plain).encode("utf-8")
