@@ -254,6 +254,8 @@ def _held_row(raw: Any, identity: Identity, checked: CheckedItem, status: str, r
     # when the payload could not be read, an ASCII-safe copy: whatever text arrived is kept
     stored_payload = checked.canonical or json.dumps(payload, sort_keys=True,
                                                      ensure_ascii=True, default=str)
+    if reason == ERASED_REASON:
+        stored_payload = "{}"  # as erase_record leaves the record's own versions
     return {
         "device_id": device.id,
         "hub_id": device.hub_id,
@@ -282,6 +284,20 @@ def _foreign_records(conn: Connection, record_ids: set[str], hub_id: str,
                             {"ids": sorted(record_ids), "hub": hub_id, "kind": kind}))
 
 
+ERASED_REASON = ("This record was erased on the server (for example at the person's request), "
+                 "so this change to it was not kept.")
+
+
+def _erased_records(conn: Connection, record_ids: set[str]) -> set[str]:
+    """Which of ``record_ids`` have been erased on the server (``admin.erase_record``)."""
+    if not record_ids:
+        return set()
+    return set(conn.scalars(_ERASED, {"ids": sorted(record_ids)}))
+
+
+_ERASED = (select(RECORDS.c.record_id).distinct()
+           .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
+           .where(RECORDS.c.erased.is_(True)))
 _FOREIGN = (select(RECORDS.c.record_id).distinct()
             .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
             .where(RECORDS.c.hub_id != bindparam("hub")))
@@ -304,6 +320,9 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     edited = {c.item.record_id for c in checked
               if c.reason is None and c.item is not None and c.item.version > 1}
     foreign_edits = _foreign_records(conn, edited, device.hub_id)
+    # a new version of an erased record (right to erasure) is refused, and none of its
+    # content is kept: the laptop learns of the erasure from the hub's changes feed
+    erased_edits = _erased_records(conn, edited)
     sessions = {str(c.item.fields.get("session_id")) for c in checked
                 if c.reason is None and c.item is not None and c.item.kind == "visit"}
     foreign_sessions = _foreign_records(conn, sessions, device.hub_id, kind="session")
@@ -317,6 +336,9 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         if payload.record_id in foreign_edits:
             statuses[index] = "rejected"
             reasons[index] = "This record belongs to another hub; this laptop cannot change it."
+            continue
+        if payload.record_id in erased_edits:
+            statuses[index], reasons[index] = "rejected", ERASED_REASON
             continue
         if payload.kind == "visit" and payload.fields.get("session_id") in foreign_sessions:
             statuses[index] = "rejected"

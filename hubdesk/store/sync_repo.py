@@ -43,8 +43,17 @@ UNSENT_STATES = ("pending", "sending")
 ATTENTION_STATES = ("rejected", "conflict")
 #: an attention item a coordinator marked as dealt with (``resolve_outbox_item``)
 RESOLVED_STATE = "resolved"
-#: what an erasure leaves of a queued copy: the row stays so the sequence never reuses a number
-ERASED_PAYLOAD = {"erased": True}
+
+
+def erased_payload(kind: str, record_id: str, version: int) -> dict[str, Any]:
+    """What an erasure leaves of a queued copy: its identity only.  The row stays so the
+    sequence never reuses a number, and a copy still waiting can be sent as an empty
+    placeholder the server refuses (so the sequence has no gap there either)."""
+    return {"erased": True, "kind": kind, "record_id": record_id, "version": version}
+
+
+def is_erased_payload(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("erased") is True
 _CHUNK = 500
 
 
@@ -216,11 +225,11 @@ def apply_receipt(
 
 
 def _erased_seqs(db: Session, seqs: Sequence[int]) -> set[int]:
-    """Which of ``seqs`` carry the scrubbed ``{"erased": true}`` payload of :func:`_erase`."""
+    """Which of ``seqs`` carry the scrubbed payload of :func:`_erase`."""
     if not seqs:
         return set()
     rows = db.execute(select(OutboxItem.seq, OutboxItem.payload).where(OutboxItem.seq.in_(seqs)))
-    return {seq for seq, payload in rows if payload == ERASED_PAYLOAD}
+    return {seq for seq, payload in rows if is_erased_payload(payload)}
 
 
 def requeue_lost(db: Session, *, gaps: Sequence[tuple[int, int]] = (),
@@ -527,11 +536,11 @@ def _erase(db: Session, kind: str, record_id: str) -> None:
     (their rows stay so the device sequence never reuses a number)."""
     model = VERSIONED_KINDS[kind]
     db.execute(delete(model).where(model.record_id == record_id))
-    db.execute(
-        update(OutboxItem)
-        .where(OutboxItem.kind == kind, OutboxItem.record_id == record_id)
-        .values(payload=ERASED_PAYLOAD)
-    )
+    queued = db.execute(select(OutboxItem.seq, OutboxItem.version).where(
+        OutboxItem.kind == kind, OutboxItem.record_id == record_id)).all()
+    for seq, version in queued:
+        db.execute(update(OutboxItem).where(OutboxItem.seq == seq)
+                   .values(payload=erased_payload(kind, record_id, version)))
 
 
 # -- resolving what needs attention ---------------------------------------------------

@@ -303,7 +303,7 @@ class Laptop:
 # -- invariants ---------------------------------------------------------------------------
 
 
-def _server_rows(engine: Engine, device_id: str) -> tuple[dict[tuple[str, str, int], list[str]],
+def server_rows(engine: Engine, device_id: str) -> tuple[dict[tuple[str, str, int], list[str]],
                                                           list[int]]:
     with engine.connect() as conn:
         rows = conn.execute(select(RecordRow.kind, RecordRow.record_id, RecordRow.version,
@@ -326,7 +326,7 @@ def check_invariants(server: RunningServer, laptops: list[Laptop]) -> None:
             outbox = db.execute(select(OutboxItem.kind, OutboxItem.record_id, OutboxItem.version,
                                        OutboxItem.content_hash, OutboxItem.state,
                                        OutboxItem.seq)).all()
-        versions, seqs = _server_rows(server.engine, laptop.device_id)
+        versions, seqs = server_rows(server.engine, laptop.device_id)
         # every finalised (record, version) exists exactly once on the server, same hash
         for item in outbox:
             held = versions.get((item.kind, item.record_id, item.version), [])
@@ -384,6 +384,6 @@ def check_sent_means_held(server: RunningServer, laptops: list[Laptop]) -> None:
             sent = db.execute(select(OutboxItem.kind, OutboxItem.record_id, OutboxItem.version,
                                      OutboxItem.content_hash)
                               .where(OutboxItem.state == "sent")).all()
-        versions, _ = _server_rows(server.engine, laptop.device_id)
+        versions, _ = server_rows(server.engine, laptop.device_id)
         for item in sent:
             assert versions.get((item.kind, item.record_id, item.version)) == [item.content_hash]

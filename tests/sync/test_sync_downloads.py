@@ -163,4 +163,4 @@ def test_directory_and_erasure_tombstones(
                          .where(Visit.record_id == kept_id)) == 1
         scrubbed = db.scalars(select(OutboxItem.payload)
                               .where(OutboxItem.record_id == erased_id)).all()
-        assert scrubbed == [{"erased": True}]
+        assert scrubbed == [sync_repo.erased_payload("visit", erased_id, 1)]

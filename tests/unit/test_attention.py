@@ -121,7 +121,7 @@ def test_a_held_erasure_is_applied_when_marked_as_dealt_with(store: Store, hub: 
                          .where(Visit.record_id == visit_id)) == 0
         outbox = db.get(OutboxItem, seq)
         assert outbox is not None and outbox.state == "resolved"
-        assert outbox.payload == {"erased": True}
+        assert outbox.payload == sync_repo.erased_payload("visit", visit_id, 1)
         held = db.get(HeldServerVersion, held_id)
         assert held is not None and held.resolved_at is not None  # the row stays
         assert status_counts(db).needs_attention == 0
