@@ -338,7 +338,7 @@ class SyncPanel(QDialog):
         layout.addWidget(self.attention_heading)
         self.attention_hint = HintLabel(
             "Records the server did not accept, and changes from the server kept aside because "
-            "this laptop had changed the same record. Nothing is lost.")
+            "this laptop had changed the same record.")
         layout.addWidget(self.attention_hint)
         self.attention_model = NeedsAttentionModel(self)
         self.attention_view = QTableView()
@@ -646,11 +646,13 @@ class SyncPanel(QDialog):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         key = AttentionKey(item.source, item.ref)
         title = item_title(item)
+        done = ("erased from this laptop too" if item.state == "erasure"
+                else "marked as dealt with. Nothing was deleted")
 
         def answered(button: object) -> None:
             self.confirm_box = None
             if button is confirm:
-                self._mark_dealt_with(key, title)
+                self._mark_dealt_with(key, f"✓ {title}: {done}.")
             else:
                 self.dealt_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -658,7 +660,7 @@ class SyncPanel(QDialog):
         self.confirm_box = box
         box.open()
 
-    def _mark_dealt_with(self, key: AttentionKey, title: str) -> None:
+    def _mark_dealt_with(self, key: AttentionKey, done_note: str) -> None:
         actor = self.context.actor
         if actor is None:
             return
@@ -668,12 +670,12 @@ class SyncPanel(QDialog):
             self.attention_view.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_open_button()
         run_db(self, self.context, lambda db: attention.mark_dealt_with(db, actor, key),
-               lambda _changes: self._marked(title), self._mark_failed)
+               lambda _changes: self._marked(done_note), self._mark_failed)
 
-    def _marked(self, title: str) -> None:
+    def _marked(self, done_note: str) -> None:
         # the runner announces the Changes: this panel and the status line reload
         self._marking = False
-        self._show_dealt_note(f"✓ {title}: marked as dealt with. Nothing was deleted.")
+        self._show_dealt_note(done_note)
         self._update_open_button()
 
     def _mark_failed(self, error: BaseException) -> None:
