@@ -110,6 +110,21 @@ class ScreenshotKit:
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
               f"{widget.width()}×{widget.height()}")
 
+    def first_run(self) -> tuple[Any, Any]:
+        """The sample hub after first run, with a volunteer added: returns the unlocked
+        (coordinator, volunteer) actors."""
+        from hubdesk.services import setup, volunteers
+
+        with self.store.unit_of_work() as db:
+            setup.first_run_setup(db, setup.SetupForm(
+                hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Church Hall",
+                coordinator_name="Pat Coordinator", pin="2468", postcode_district="SG1"))
+        with self.store.unit_of_work() as db:
+            coordinator = volunteers.unlock(db, "Pat Coordinator", "2468")
+            volunteers.add_volunteer(db, coordinator, "Val Volunteer", "1357")
+        with self.store.unit_of_work() as db:
+            return coordinator, volunteers.unlock(db, "Val Volunteer", "1357")
+
     def close(self) -> None:
         self.runner.shutdown()
         self.store.close()
@@ -118,7 +133,7 @@ class ScreenshotKit:
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
     from PySide6.QtWidgets import QWidget
 
-    from hubdesk.services import sessions, setup, visits, volunteers
+    from hubdesk.services import sessions, setup, visits
     from hubdesk.services.directory import search_directory
     from hubdesk.ui.errors import CrashDialog, crash_report
 
@@ -142,13 +157,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     save(first, "first-run-errors")
     first.close()
 
+    actor, _ = kit.first_run()
     with store.unit_of_work() as db:
-        setup.first_run_setup(db, setup.SetupForm(
-            hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Church Hall",
-            coordinator_name="Pat Coordinator", pin="2468", postcode_district="SG1"))
-    with store.unit_of_work() as db:
-        actor = volunteers.unlock(db, "Pat Coordinator", "2468")
-        volunteers.add_volunteer(db, actor, "Val Volunteer", "1357")
         venue_id = sessions.list_venues(db)[0].id
         setup.add_venue(db, sessions.list_venues(db)[0].hub_id, "Central Library", "library", "SG1")
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    from hubdesk.services import sessions, setup, visits, volunteers
+    from hubdesk.services import sessions, visits
     from hubdesk.ui.alerts_dialog import AlertsDialog
     from hubdesk.ui.main_window import MainWindow
 
@@ -35,15 +35,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     store, runner, context = kit.store, kit.runner, kit.context
     settle, save = kit.settle, kit.save
 
+    actor, val = kit.first_run()
     with store.unit_of_work() as db:
-        setup.first_run_setup(db, setup.SetupForm(
-            hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Church Hall",
-            coordinator_name="Pat Coordinator", pin="2468", postcode_district="SG1"))
-    with store.unit_of_work() as db:
-        actor = volunteers.unlock(db, "Pat Coordinator", "2468")
-        volunteers.add_volunteer(db, actor, "Val Volunteer", "1357")
-    with store.unit_of_work() as db:
-        val = volunteers.unlock(db, "Val Volunteer", "1357")
         venue_id = sessions.list_venues(db)[0].id
         session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
         concerns = [

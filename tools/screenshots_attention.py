@@ -42,22 +42,15 @@ def _attention_items(kit: ScreenshotKit) -> tuple[Actor, Actor]:
     from hubdesk.core.clock import utc_now
     from hubdesk.core.ids import uuid7
     from hubdesk.protocol.schemas import ChangeItem
-    from hubdesk.services import sessions, setup, visits, volunteers
+    from hubdesk.services import sessions, visits
     from hubdesk.services.directory import search_directory
     from hubdesk.store import sync_repo
     from hubdesk.store.models import OutboxItem
 
     store = kit.store
+    actor, val = kit.first_run()
     with store.unit_of_work() as db:
-        setup.first_run_setup(db, setup.SetupForm(
-            hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Church Hall",
-            coordinator_name="Pat Coordinator", pin="2468", postcode_district="SG1"))
-    with store.unit_of_work() as db:
-        actor = volunteers.unlock(db, "Pat Coordinator", "2468")
-        volunteers.add_volunteer(db, actor, "Val Volunteer", "1357")
         hub_id = sessions.list_venues(db)[0].hub_id
-    with store.unit_of_work() as db:
-        val = volunteers.unlock(db, "Val Volunteer", "1357")
         sync_repo.save_enrolment(db, server_url="https://hubdesk.hertfordshire.example",
                                  token="screenshot-token-" + uuid7(),
                                  hub={"id": hub_id, "name": "Stevenage Healthy Hub",

@@ -85,6 +85,17 @@ STATE_WORDS = {
 }
 
 
+def _plain_label(object_name: str = "", accessible_name: str = "") -> QLabel:
+    """A word-wrapped label for plain text (never read as rich text)."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    if accessible_name:
+        label.setAccessibleName(accessible_name)
+    return label
+
+
 class NeedsAttentionModel(QAbstractTableModel):
     """Records that need attention: what, why (in plain English) and what to do."""
 
@@ -253,10 +264,7 @@ class SyncPanel(QDialog):
         outer.addWidget(self.scroll_area, 1)
 
         # -- status and Sync now --
-        self.state_label = QLabel()
-        self.state_label.setObjectName("syncPanelState")
-        self.state_label.setWordWrap(True)
-        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.state_label = _plain_label("syncPanelState")
         font = self.state_label.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -302,10 +310,7 @@ class SyncPanel(QDialog):
         self.progress_label.setAccessibleName("Sync progress message")
         self.progress_label.hide()
         layout.addWidget(self.progress_label)
-        self.result_field = QLabel()
-        self.result_field.setWordWrap(True)
-        self.result_field.setTextFormat(Qt.TextFormat.PlainText)
-        self.result_field.setAccessibleName("Last sync")
+        self.result_field = _plain_label(accessible_name="Last sync")
         self.result_box = LabelledField("Last sync", self.result_field)
         layout.addWidget(self.result_box)
 
@@ -321,11 +326,7 @@ class SyncPanel(QDialog):
         self.day_field = LabelledField("&Day", self.day_edit)
         self.day_field.setMaximumWidth(em(self, 14))
         layout.addWidget(self.day_field)
-        self.receipt_label = QLabel()
-        self.receipt_label.setObjectName("receipt")
-        self.receipt_label.setWordWrap(True)
-        self.receipt_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.receipt_label.setAccessibleName("End-of-day receipt")
+        self.receipt_label = _plain_label("receipt", "End-of-day receipt")
         font = self.receipt_label.font()
         font.setBold(True)
         self.receipt_label.setFont(font)
@@ -389,11 +390,7 @@ class SyncPanel(QDialog):
         self.dealt_hint = HintLabel(COORDINATOR_ONLY)
         self.dealt_hint.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.dealt_hint)
-        self.dealt_note = QLabel()
-        self.dealt_note.setObjectName("doneNote")
-        self.dealt_note.setWordWrap(True)
-        self.dealt_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.dealt_note.setAccessibleName("Marked as dealt with")
+        self.dealt_note = _plain_label("doneNote", "Marked as dealt with")
         self.dealt_note.hide()
         layout.addWidget(self.dealt_note)
         self.confirm_box: QMessageBox | None = None  # the open "Mark as dealt with?" question
