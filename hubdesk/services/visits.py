@@ -420,8 +420,13 @@ def visit_version(db: Session, visit_id: str) -> int:
     return visit.version
 
 
-def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm) -> Changes:
-    """Save an edit as new versions of whatever changed (nothing changes in place)."""
+def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm, *,
+               base_version: int) -> Changes:
+    """Save an edit as new versions of whatever changed (nothing changes in place).
+
+    ``base_version`` is the visit version the form was opened on (required: an edit
+    without it could silently revert newer changes).
+    """
     form = normalise(form)
     old = repo.current_version(db, Visit, visit_id)
     if old is None or old.deleted:
@@ -554,7 +559,8 @@ def list_visits(db: Session, day: date | None = None, *, text: str = "", topic: 
 # --- drafts -----------------------------------------------------------------
 
 def save_draft(db: Session, actor: Actor, form: dict[str, Any], *, session_id: str | None,
-               draft_id: str | None = None, base_visit_id: str | None = None) -> str:
+               draft_id: str | None = None, base_visit_id: str | None = None,
+               base_version: int | None = None) -> str:
     """Autosave the unfinished form (local only; never synced, never audited per keystroke)."""
     draft = db.get(Draft, draft_id) if draft_id else None
     if draft is None:
@@ -562,6 +568,7 @@ def save_draft(db: Session, actor: Actor, form: dict[str, Any], *, session_id: s
         db.add(draft)
     draft.session_id = session_id
     draft.base_visit_id = base_visit_id
+    draft.base_version = base_version if base_visit_id else None
     draft.form = form
     draft.updated_at = utc_now()
     db.flush()
@@ -575,6 +582,7 @@ class DraftInfo:
     base_visit_id: str | None
     form: dict[str, Any]
     updated_at: datetime
+    base_version: int | None = None  # the visit version an edit draft was opened on
 
 
 def load_draft(db: Session, actor: Actor) -> DraftInfo | None:
@@ -582,7 +590,7 @@ def load_draft(db: Session, actor: Actor) -> DraftInfo | None:
     if draft is None:
         return None
     return DraftInfo(draft.id, draft.session_id, draft.base_visit_id, dict(draft.form),
-                     draft.updated_at)
+                     draft.updated_at, draft.base_version)
 
 
 def discard_draft(db: Session, draft_id: str) -> None:

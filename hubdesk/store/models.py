@@ -249,6 +249,7 @@ class Draft(Base):
     volunteer_id: Mapped[str] = mapped_column(ID)
     session_id: Mapped[str | None] = mapped_column(ID)
     base_visit_id: Mapped[str | None] = mapped_column(ID)  # set when editing a visit
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the version the edit opened on
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
