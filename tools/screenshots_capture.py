@@ -47,7 +47,7 @@ def _key(widget: QWidget | None, key: Qt.Key | str,
 
 def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[Path]:
     """Drive the capture page and today's list of ``main`` and save PNGs; returns their paths."""
-    from hubdesk.ui.capture_form import VisitCaptureForm
+    from hubdesk.ui.capture import VisitCaptureForm
     from hubdesk.ui.today_list import TodayVisitsView
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -30,25 +30,33 @@ class Actor:
         return self.role == "coordinator"
 
 
+ChangeKind = Literal[
+    "visit", "conversation", "outcome", "person", "agreement", "follow_up", "alert",
+    "session", "hub", "venue", "volunteer", "service", "setting",
+    "outbox", "held_version", "conflict", "sync",
+]
+"""What kind of thing a mutation changed (views reload on the kinds they show)."""
+
+
 @dataclass
 class Changes:
-    """What a mutation changed, so each view can decide whether to reload (Anki's OpChanges)."""
+    """What a mutation changed, so each view can decide whether to reload (Anki's OpChanges).
 
-    kinds: set[str] = field(default_factory=set)
+    A service returns it (or a result with a ``changes`` field); the UI's task runner
+    announces it once as ``data_changed``, so no caller emits that signal by hand.
+    """
+
+    kinds: set[ChangeKind] = field(default_factory=set)
     ids: list[str] = field(default_factory=list)
 
-    def add(self, kind: str, record_id: str) -> Changes:
+    def add(self, kind: ChangeKind, record_id: str) -> Changes:
         self.kinds.add(kind)
         self.ids.append(record_id)
         return self
 
-    def merge(self, other: Changes) -> Changes:
-        self.kinds |= other.kinds
-        self.ids += other.ids
-        return self
-
     @property
     def primary_id(self) -> str:
+        """The first record added: the one the mutation is about (e.g. the visit)."""
         return self.ids[0] if self.ids else ""
 
 

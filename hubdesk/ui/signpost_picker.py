@@ -6,9 +6,14 @@ it is pressed before the answer arrived.  Crisis services are always shown on a 
 of their own.  Each chosen service gets its kind (information / signpost / warm
 handover / referral) and the topic it is for (guessed from its categories).
 
+A paused or closed service is marked once in the results and is not added without a
+question ("… is paused. Add it anyway?", with "No" focused).  Phone numbers never wrap
+(their spaces are non-breaking).
+
 Signals:
     changed(): the chosen signposts (or their kind/topic) changed.
     settled(): a pick asked for before its search answered has now been made (or failed).
+    announced(str): what was just added or removed, in words (the form's status line).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signa
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -130,9 +137,15 @@ class _Chosen:
     topic: QComboBox
 
 
+def unbroken(number: str) -> str:
+    """A phone number that cannot wrap: non-breaking spaces and hyphens."""
+    return number.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
 class SignpostPicker(QWidget):
     changed = Signal()
     settled = Signal()
+    announced = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,7 +161,7 @@ class SignpostPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(em(self, 0.4))
 
-        self.crisis = QLabel("Crisis support: Samaritans 116 123 (any time, free)")
+        self.crisis = QLabel(f"Crisis support: Samaritans {unbroken('116 123')} (any time, free)")
         self.crisis.setObjectName("crisisLine")
         self.crisis.setWordWrap(True)
         self.crisis.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -186,6 +199,24 @@ class SignpostPicker(QWidget):
         self.status.setAccessibleName("Signposting status")
         layout.addWidget(self.status)
 
+        self.ask_box = QFrame()
+        self.ask_box.setObjectName("askBox")
+        ask = QHBoxLayout(self.ask_box)
+        ask.setContentsMargins(em(self, 0.5), em(self, 0.3), em(self, 0.5), em(self, 0.3))
+        self.ask_text = QLabel()
+        self.ask_text.setWordWrap(True)
+        self.ask_text.setAccessibleName("Question about the chosen service")
+        ask.addWidget(self.ask_text, 1)
+        self.ask_no = QPushButton("No, choose another")
+        self.ask_no.setAutoDefault(False)
+        self.ask_yes = QPushButton("Add it anyway")
+        self.ask_yes.setAutoDefault(False)
+        ask.addWidget(self.ask_no)
+        ask.addWidget(self.ask_yes)
+        self.ask_box.hide()
+        layout.addWidget(self.ask_box)
+        self._asking: tuple[str, ServiceRow] | None = None
+
         self.chosen_box = QWidget()
         outer_chosen = QVBoxLayout(self.chosen_box)
         outer_chosen.setContentsMargins(0, 0, 0, 0)
@@ -220,6 +251,8 @@ class SignpostPicker(QWidget):
         self.results.pick_requested.connect(self._pick_current)
         self.results.doubleClicked.connect(lambda _index: self._pick_current())
         self.results.up_from_top.connect(lambda: self.search.setFocus(Qt.FocusReason.OtherFocusReason))
+        self.ask_no.clicked.connect(self._decline_paused)
+        self.ask_yes.clicked.connect(self._accept_paused)
         self.setTabOrder(self.search, self.category)
         self.setTabOrder(self.category, self.results)
 
@@ -256,10 +289,14 @@ class SignpostPicker(QWidget):
 
     def tab_chain(self) -> list[QWidget]:
         """The picker's widgets in reading order (the form threads its Tab order through them)."""
-        chain: list[QWidget] = [self.search, self.category, self.results]
+        chain: list[QWidget] = [self.search, self.category, self.results, self.ask_no, self.ask_yes]
         for chosen in self._chosen:
             chain += chosen.widgets[1:]
         return chain
+
+    def last_chosen_widget(self) -> QWidget | None:
+        """The newest chosen signpost's row (its name), for scrolling it into view."""
+        return self._chosen[-1].widgets[0] if self._chosen else None
 
     def set_error(self, message: str | None) -> None:
         self.error.set_error(message)
@@ -281,7 +318,7 @@ class SignpostPicker(QWidget):
     def _show_crisis(self, rows: list[ServiceRow]) -> None:
         if rows:
             self.crisis.setText("⚠ Crisis support, always available — "
-                                + ";  ".join(f"{r.name}: {r.phone}" if r.phone else r.name
+                                + ";  ".join(f"{r.name}: {unbroken(r.phone)}" if r.phone else r.name
                                              for r in rows))
 
     # ---- search ---------------------------------------------------------------------
@@ -355,16 +392,56 @@ class SignpostPicker(QWidget):
         service_id = str(self.model.data(index, ID_ROLE))
         if any(c.answer.service_id == service_id for c in self._chosen):
             self.status.setText(f"Already chosen: {row.name}")
+            self.announced.emit(self.status.text())
+        elif row.status != "active":
+            self._ask_about(service_id, row)
+            return
         else:
-            answer = SignpostAnswer(service_id, "signpost", guess_topic(row.categories, self._topics))
-            self._add(answer, row.name)
-            topic = vocabularies().mecc_topics.label(answer.topic) if answer.topic else "no topic"
-            self.status.setText(f"Added: {row.name} (for {topic})")
+            self._add_service(service_id, row)
+        self._ready_for_next()
+
+    def _add_service(self, service_id: str, row: ServiceRow) -> None:
+        answer = SignpostAnswer(service_id, "signpost", guess_topic(row.categories, self._topics))
+        self._add(answer, row.name)
+        topic = vocabularies().mecc_topics.label(answer.topic) if answer.topic else "no topic"
+        note = f" — it is {row.status}: check it is open before they go" if row.status != "active" else ""
+        count = len(self._chosen)
+        self.status.setText(f"Added: {row.name} (for {topic}){note}")
+        self.announced.emit(f"✓ Signpost added: {row.name} (for {topic}){note} · "
+                            f"{count} signpost{'s' if count != 1 else ''} chosen")
+
+    def _ready_for_next(self) -> None:
         if self.search.text():
             self.search.clear()
         else:
             self._schedule_search()
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- a paused or closed service: ask first ------------------------------------------
+
+    def _ask_about(self, service_id: str, row: ServiceRow) -> None:
+        self._asking = (service_id, row)
+        self.ask_text.setText(f"{row.name} is {row.status} at the moment. Add it anyway?")
+        self.ask_box.show()
+        self.ask_no.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _end_question(self) -> tuple[str, ServiceRow] | None:
+        asked, self._asking = self._asking, None
+        self.ask_box.hide()
+        return asked
+
+    def _decline_paused(self) -> None:
+        asked = self._end_question()
+        if asked is not None:
+            self.status.setText(f"Not added: {asked[1].name}. Choose another service.")
+        self.search.selectAll()
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _accept_paused(self) -> None:
+        asked = self._end_question()
+        if asked is not None:
+            self._add_service(*asked)
+        self._ready_for_next()
 
     # ---- chosen signposts -------------------------------------------------------------
 
@@ -417,6 +494,7 @@ class SignpostPicker(QWidget):
         self._drop_widgets(chosen)
         self.chosen_box.setVisible(bool(self._chosen))
         self.status.setText(f"Removed: {chosen.name}")
+        self.announced.emit(self.status.text())
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.changed.emit()
 

@@ -8,14 +8,15 @@ not colour alone), and sizes come from the font, never from pixels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QComboBox,
     QFrame,
     QLabel,
@@ -155,6 +156,9 @@ class ErrorSummary(QFrame):
 
     Each entry is a link; activating it emits ``focus_requested(name)`` and, when
     the field was registered with :meth:`set_errors`' ``fields``, focuses it.
+    The summary takes focus so a screen reader says it, but it never swallows typing:
+    a key that is not for the summary (not Tab, Enter or an arrow between links) moves
+    focus to the first field with an error and goes on to it.
 
     Signals:
         focus_requested(str): the user chose an error in the summary.
@@ -187,12 +191,47 @@ class ErrorSummary(QFrame):
         self.body.linkActivated.connect(self._on_link)
         layout.addWidget(self.body)
         self._fields: dict[str, QWidget] = {}
+        self._names: list[str] = []
         self._messages: list[str] = []
+        self.body.installEventFilter(self)
         self.hide()
 
     @property
     def messages(self) -> list[str]:
         return list(self._messages)
+
+    @property
+    def field_names(self) -> list[str]:
+        """The error keys shown, in order."""
+        return list(self._names)
+
+    def first_field(self) -> QWidget | None:
+        return next((self._fields[n] for n in self._names if n in self._fields), None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._pass_on(event):
+            super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.body and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            return self._pass_on(event)
+        return super().eventFilter(watched, event)
+
+    def _pass_on(self, event: QKeyEvent) -> bool:
+        """Send a key meant for a field on to the first field with an error."""
+        kept = {Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                Qt.Key.Key_Escape, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left,
+                Qt.Key.Key_Right}
+        plain = not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier
+                                          | Qt.KeyboardModifier.KeypadModifier)
+        target = self.first_field()
+        if event.key() in kept or not plain or not event.text() or target is None:
+            return False
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        QApplication.sendEvent(target, QKeyEvent(event.type(), event.key(), event.modifiers(),
+                                                 event.text(), event.isAutoRepeat(), event.count()))
+        return True
 
     def set_errors(self, errors: Mapping[str, str] | Iterable[str],
                    fields: Mapping[str, QWidget] | None = None, *, focus: bool = True) -> None:
@@ -201,6 +240,7 @@ class ErrorSummary(QFrame):
 
         items = list(errors.items()) if isinstance(errors, Mapping) else [("", m) for m in errors]
         self._fields = dict(fields or {})
+        self._names = [name for name, _ in items]
         self._messages = [message for _, message in items]
         if not items:
             self.body.clear()
@@ -226,6 +266,32 @@ class ErrorSummary(QFrame):
         widget = self._fields.get(name)
         if widget is not None:
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def can_take_tab_focus(widget: QWidget) -> bool:
+    """The widget is a Tab stop right now (shown, enabled, accepts Tab focus)."""
+    return (widget.isVisible() and widget.isEnabled()
+            and bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus))
+
+
+def focus_chain_step(chain: Sequence[QWidget], forward: bool) -> bool:
+    """Move focus to the next (previous) Tab stop of ``chain`` after the focused widget,
+    going round; False when the focused widget is not in the chain (Qt decides then)."""
+    current = QApplication.focusWidget()
+    stops = [w for w in chain if can_take_tab_focus(w) or w is current]
+    holder = current
+    while holder is not None and holder not in stops:
+        holder = holder.parentWidget()  # e.g. a combo box's line edit, a proxy's child
+    if holder is None or len(stops) < 2:
+        return False
+    position = stops.index(holder)
+    for step in range(1, len(stops) + 1):
+        candidate = stops[(position + (step if forward else -step)) % len(stops)]
+        if candidate is not holder and can_take_tab_focus(candidate):
+            reason = Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+            candidate.setFocus(reason)
+            return True
+    return False
 
 
 def combo_with_terms(terms: Iterable[tuple[str, str]], placeholder: str | None = None) -> QComboBox:

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from hubdesk.core.paths import AppPaths
 from hubdesk.services import visits
 from hubdesk.store.engine import Store
-from hubdesk.ui.capture_form import VisitCaptureForm
+from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from tests.conftest import COORDINATOR, PIN, Hub
 from tests.gui.conftest import wait_idle
