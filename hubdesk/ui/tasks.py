@@ -131,7 +131,9 @@ class TaskRunner(QObject):
 
     def __init__(self, store: UnitsOfWork, on_error: FailureHook, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        # handed on as it is to background work that opens its own units of work (sync,
+        # enrolment); typed loosely because ui/ does not import store/ (import-linter)
+        self.store: Any = store
         self._on_error = on_error
         self._numbers = itertools.count(1)
         self._pending: set[int] = set()

@@ -301,7 +301,7 @@ class VisitCaptureForm(CaptureLayout):
     def _focus_field(self, name: str) -> None:
         if name in self.identity.fields or name == "agreements":
             self.identity.open()
-        self.body.layout().activate()
+        self.scroll_to(self.fields[name].field if name in self.fields else self.body)
 
     # ---- reacting to input ------------------------------------------------------------
 
