@@ -80,10 +80,6 @@ def add_audit_event(db: Session, event: AuditEvent) -> AuditEvent:
     return event
 
 
-def audit_events(db: Session, limit: int = 1000) -> Sequence[AuditEvent]:
-    return db.scalars(select(AuditEvent).order_by(AuditEvent.id).limit(limit)).all()
-
-
 # --- hubs, venues, volunteers ----------------------------------------------
 
 def hubs(db: Session) -> Sequence[Hub]:

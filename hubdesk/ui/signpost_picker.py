@@ -301,9 +301,6 @@ class SignpostPicker(QWidget):
     def set_error(self, message: str | None) -> None:
         self.error.set_error(message)
 
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
-
     @property
     def pick_pending(self) -> bool:
         """Enter was pressed in the search box and the answer has not arrived yet."""

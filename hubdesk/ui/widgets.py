@@ -15,7 +15,6 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
     QComboBox,
     QFrame,
@@ -200,11 +199,6 @@ class ErrorSummary(QFrame):
     def messages(self) -> list[str]:
         return list(self._messages)
 
-    @property
-    def field_names(self) -> list[str]:
-        """The error keys shown, in order."""
-        return list(self._names)
-
     def first_field(self) -> QWidget | None:
         return next((self._fields[n] for n in self._names if n in self._fields), None)
 
@@ -321,11 +315,6 @@ def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
     edit.setMaxLength(max_length)
     edit.setClearButtonEnabled(False)
     return edit
-
-
-def set_button_shortcut_tooltip(button: QAbstractButton, text: str, shortcut: str) -> None:
-    """Tooltip that shows the shortcut, e.g. "Record a visit (Ctrl+N)"."""
-    button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
 
 
 def run_db(owner: QObject, context: AppContext, work: Callable[[Session], Any],

@@ -109,12 +109,6 @@ class VisitCaptureForm(CaptureLayout):
     def topic_row(self, topic: str) -> TopicRow | None:
         return self.topics.row(topic)
 
-    def start_new(self) -> None:
-        """Ready for the next person: leaves an edit (undo-able); an unfinished new visit stays."""
-        if self.state.editing:
-            self.cancel()
-        self.focus_first()
-
     def collect(self) -> VisitForm:
         """The form's answers as a VisitForm (not yet normalised)."""
         contact_mode = self.contact_mode.currentData() or ""
