@@ -64,16 +64,22 @@ def sync_badge(state: str) -> str:
 STATUS_WORDS = {"paused": "Paused", "closed": "Closed"}
 
 
+def name_without_status(row: ServiceRow) -> str:
+    """The service's name without a trailing "(paused)" the directory may have put in it."""
+    name = row.name.rstrip()
+    if row.status != "active" and name.lower().endswith(f"({row.status})"):
+        return name[: -len(row.status) - 2].rstrip()
+    return name
+
+
 def service_line(row: ServiceRow) -> str:
     """One line for a service: its status said once ("Paused: …"), name and phone.
 
     A name that already ends in "(paused)" is not marked a second time; the phone
     number never wraps.
     """
-    name = row.name
+    name = name_without_status(row)
     marker = STATUS_WORDS.get(row.status, row.status.capitalize()) if row.status != "active" else ""
-    if marker and name.lower().rstrip().endswith(f"({row.status})"):
-        name = name.rstrip()[: -len(row.status) - 2].rstrip()
     parts = [name]
     if row.phone:
         parts.append(row.phone.replace(" ", "\u00a0"))
@@ -152,7 +158,7 @@ class VisitTableModel(QAbstractTableModel):
     Volunteer columns; a visit without one shows "—".
     """
 
-    HEADERS = ("Time", "Venue", "Volunteer", "How they came", "Age", "Sex", "Topics", "Signposts",
+    HEADERS = ("Time", "Venue", "Volunteer", "How they came", "Age, sex", "Topics", "Signposts",
                "Safeguarding", "Version", "Sending")
     STRETCH = "Topics"
 
@@ -195,8 +201,8 @@ class VisitTableModel(QAbstractTableModel):
             "Venue": lambda: place.venue if place and place.venue else "—",
             "Volunteer": lambda: place.volunteer if place and place.volunteer else "—",
             "How they came": lambda: vocab.contact_modes.label(row.contact_mode),
-            "Age": lambda: SHORT_ANSWERS.get(row.age_band) or vocab.age_bands.label(row.age_band),
-            "Sex": lambda: SHORT_ANSWERS.get(row.sex) or vocab.sexes.label(row.sex),
+            "Age, sex": lambda: (f"{SHORT_ANSWERS.get(row.age_band) or vocab.age_bands.label(row.age_band)}"
+                                 f" · {SHORT_ANSWERS.get(row.sex) or vocab.sexes.label(row.sex)}"),
             "Topics": lambda: ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None",
             "Signposts": lambda: str(row.signposts),
             "Safeguarding": lambda: "⚠ Yes" if row.safeguarding else "No",
@@ -208,10 +214,8 @@ class VisitTableModel(QAbstractTableModel):
     def _full_text(self, row: VisitRow, header: str) -> str:
         vocab = vocabularies()
         place = self._places.get(row.id)
-        if header == "Age":
-            return vocab.age_bands.label(row.age_band)
-        if header == "Sex":
-            return vocab.sexes.label(row.sex)
+        if header == "Age, sex":
+            return f"Age {vocab.age_bands.label(row.age_band)}, sex {vocab.sexes.label(row.sex)}"
         if header == "Venue" and place and place.session_type:
             return f"{place.venue} ({vocab.session_types.label(place.session_type)})"
         return self._text(row, header)

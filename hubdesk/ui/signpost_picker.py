@@ -41,7 +41,7 @@ from hubdesk.services import directory
 from hubdesk.services.directory import ServiceRow
 from hubdesk.services.visits import SignpostAnswer
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only
+from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only, name_without_status
 from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, combo_with_terms, em
 
 SEARCH_DEBOUNCE_MS = 150
@@ -418,7 +418,8 @@ class SignpostPicker(QWidget):
 
     def _ask_about(self, service_id: str, row: ServiceRow) -> None:
         self._asking = (service_id, row)
-        self.ask_text.setText(f"{row.name} is {row.status} at the moment. Add it anyway?")
+        self.ask_text.setText(f"{name_without_status(row)} is {row.status} at the moment. "
+                              "Add it anyway?")
         self.ask_box.show()
         self.ask_no.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -37,7 +37,7 @@ from hubdesk.services.common import Changes
 from hubdesk.services.visit_places import VisitPlace, places_of
 from hubdesk.services.visits import VisitRow
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, SHORT_ANSWERS, SYNC_BADGES, VisitTableModel, alive_only
+from hubdesk.ui.models import ID_ROLE, SYNC_BADGES, VisitTableModel, alive_only
 from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, combo_with_terms, em
 
 FILTER_DEBOUNCE_MS = 150
@@ -155,18 +155,17 @@ class TodayVisitsView(QWidget):
     def _size_columns(self) -> None:
         """Column widths from the font (not ResizeToContents: measuring 500 styled rows on
         every reload would cost hundreds of milliseconds); row heights fixed likewise."""
-        vocab = vocabularies()
+        # typical values set the widths; longer ones are elided (the tooltip has them in full)
         samples: dict[str, list[str]] = {
             "Time": ["00:00"],
-            "Venue": ["St Mary's Church Hall"],
-            "Volunteer": ["Pat Coordinator"],
-            "How they came": [t.label for t in vocab.contact_modes.terms],
-            "Age": [SHORT_ANSWERS.get(t.code, t.label) for t in vocab.age_bands.terms],
-            "Sex": [SHORT_ANSWERS.get(t.code, t.label) for t in vocab.sexes.terms],
+            "Venue": ["St Mary's Hall"],
+            "Volunteer": ["Val Volunteer"],
+            "How they came": ["Referred in"],
+            "Age, sex": ["65–74 · Female"],
             "Signposts": ["0"],
             "Safeguarding": ["⚠ Yes", "No"],
             "Version": ["v10"],
-            "Sending": list(SYNC_BADGES.values()),
+            "Sending": [SYNC_BADGES["sent"]],
         }
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
