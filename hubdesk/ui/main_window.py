@@ -106,6 +106,7 @@ class PageTabs(QWidget):
         row.setSpacing(em(self, 1.0))
         self.bar = QTabBar()
         self.bar.setDrawBase(False)
+        self.bar.setAccessibleName("Pages")
         self.bar.setExpanding(False)
         row.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(beside, 1, Qt.AlignmentFlag.AlignVCenter)
