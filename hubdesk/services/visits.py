@@ -8,8 +8,7 @@ n+1 of each record that changed.
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,8 +17,26 @@ from sqlalchemy.orm import Session
 from hubdesk.core.clock import local_offset_minutes, local_today, to_local, utc_now
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
-from hubdesk.core.vocab import vocabularies
+from hubdesk.core.merge import Clash
 from hubdesk.services.common import Actor, Changes, audit, stamp
+from hubdesk.services.merge import (
+    comparable,
+    form_from_parts,
+    merge_stale_edit,
+    record_form_conflict,
+    visit_form_at,
+)
+from hubdesk.services.visit_form import (
+    MAX_NOTE,
+    POSTCODE_DISTRICT,
+    VISITOR_CODE,
+    AgreementAnswer,
+    SignpostAnswer,
+    TopicAnswer,
+    VisitForm,
+    normalise,
+    validate_visit,
+)
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import (
     Agreement,
@@ -35,78 +52,12 @@ from hubdesk.store.models import (
 )
 from hubdesk.store.outbox import finalise
 
-MAX_NOTE = 500
-VISITOR_CODE = re.compile(r"^[A-Z0-9-]{3,16}$")
-POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 RETENTION = timedelta(days=365)
 
-
-@dataclass
-class TopicAnswer:
-    topic: str
-    furthest_step: str = "ask"
-    intervention_level: str = "very_brief"
-    response: str | None = None
-    action: str | None = None
-
-
-@dataclass
-class SignpostAnswer:
-    service_id: str
-    kind: str = "signpost"
-    topic: str | None = None
-    status: str = "offered"
-
-
-@dataclass
-class AgreementAnswer:
-    purpose: str
-    given: bool
-    method: str = "verbal"
-
-
-@dataclass
-class VisitForm:
-    """Everything the capture form collects; also the shape of an autosaved draft."""
-
-    contact_mode: str = ""
-    referral_source: str | None = None
-    age_band: str = "not_asked"
-    sex: str = "not_asked"
-    first_visit: bool | None = None
-    visitor_code: str = ""
-    postcode_district: str = ""
-    topics: list[TopicAnswer] = field(default_factory=list)
-    signposts: list[SignpostAnswer] = field(default_factory=list)
-    agreements: list[AgreementAnswer] = field(default_factory=list)
-    preferred_name: str = ""
-    contact: str = ""
-    follow_up_due: date | None = None
-    follow_up_method: str = "phone"
-    safeguarding: bool = False
-    note: str = ""
-
-    @property
-    def has_identity(self) -> bool:
-        return bool(self.preferred_name.strip() or self.contact.strip())
-
-    def agreed(self, purpose: str) -> bool:
-        return any(a.purpose == purpose and a.given for a in self.agreements)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["follow_up_due"] = self.follow_up_due.isoformat() if self.follow_up_due else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VisitForm:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["topics"] = [TopicAnswer(**t) for t in known.get("topics", [])]
-        known["signposts"] = [SignpostAnswer(**s) for s in known.get("signposts", [])]
-        known["agreements"] = [AgreementAnswer(**a) for a in known.get("agreements", [])]
-        due = known.get("follow_up_due")
-        known["follow_up_due"] = date.fromisoformat(due) if isinstance(due, str) and due else None
-        return cls(**known)
+__all__ = [  # the form's types live in visit_form; callers know them from here
+    "MAX_NOTE", "POSTCODE_DISTRICT", "VISITOR_CODE", "AgreementAnswer", "SignpostAnswer",
+    "TopicAnswer", "VisitForm", "normalise", "validate_visit",
+]
 
 
 @dataclass(frozen=True)
@@ -125,85 +76,6 @@ class VisitRow:
     safeguarding: bool
     visitor_code: str
     sync_state: str  # pending / sending / sent / rejected / conflict
-
-
-def normalise(form: VisitForm) -> VisitForm:
-    """Trim and upper-case what the volunteer typed (codes, postcode districts)."""
-    form.visitor_code = form.visitor_code.strip().upper()
-    form.postcode_district = form.postcode_district.strip().upper().replace(" ", "")
-    form.preferred_name = " ".join(form.preferred_name.split())
-    form.contact = form.contact.strip()
-    form.note = form.note.strip()
-    return form
-
-
-def validate_visit(form: VisitForm, known_service_ids: set[str] | None = None) -> dict[str, str]:
-    """Field name -> plain-English message; empty when the visit can be saved."""
-    vocab = vocabularies()
-    errors: dict[str, str] = {}
-    if form.contact_mode not in vocab.contact_modes:
-        errors["contact_mode"] = "Choose how the person came to you."
-    if form.contact_mode == "referred_in" and form.referral_source not in vocab.referral_sources:
-        errors["referral_source"] = "Choose who referred the person."
-    if form.referral_source and form.referral_source not in vocab.referral_sources:
-        errors["referral_source"] = "Choose who referred the person."
-    if form.age_band not in vocab.age_bands:
-        errors["age_band"] = "Choose an age band (or Not asked)."
-    if form.sex not in vocab.sexes:
-        errors["sex"] = "Choose an answer for sex (or Not asked)."
-    if form.visitor_code and not VISITOR_CODE.match(form.visitor_code):
-        errors["visitor_code"] = "A visitor code is 3 to 16 letters, numbers or dashes."
-    if form.postcode_district and not POSTCODE_DISTRICT.match(form.postcode_district):
-        errors["postcode_district"] = "Enter only the first half of the postcode, like SG1."
-    seen: set[str] = set()
-    for answer in form.topics:
-        if answer.topic not in vocab.mecc_topics or answer.topic in seen:
-            errors["topics"] = "Each topic can be chosen once."
-        seen.add(answer.topic)
-        if answer.furthest_step not in vocab.mecc_steps:
-            errors[f"topic:{answer.topic}"] = "Choose how far the conversation went."
-        if answer.intervention_level not in vocab.intervention_levels:
-            errors[f"topic:{answer.topic}"] = "Choose how long the conversation was."
-        if answer.response is not None and answer.response not in vocab.responses:
-            errors[f"topic:{answer.topic}"] = "Choose the person's response."
-        if answer.action is not None and answer.action not in vocab.actions:
-            errors[f"topic:{answer.topic}"] = "Choose what was done."
-    for signpost in form.signposts:
-        if signpost.kind not in vocab.signpost_kinds:
-            errors["signposts"] = "Choose information, signpost, warm handover or referral."
-        if signpost.status not in vocab.outcome_statuses:
-            errors["signposts"] = "Choose the signpost's status."
-        if known_service_ids is not None and signpost.service_id not in known_service_ids:
-            errors["signposts"] = "A chosen service is no longer in the directory."
-        if signpost.topic and signpost.topic not in seen:
-            errors["signposts"] = "A signpost names a topic that was not discussed."
-    for agreement in form.agreements:
-        if agreement.purpose not in vocab.agreement_purposes:
-            errors["agreements"] = "Choose what the person agreed to."
-        if agreement.method not in vocab.agreement_methods:
-            errors["agreements"] = "Choose how the person agreed."
-    if len(form.preferred_name) > 80:
-        errors["preferred_name"] = "Keep the name under 80 characters."
-    if len(form.contact) > 120:
-        errors["contact"] = "Keep the contact details under 120 characters."
-    if form.has_identity and not (form.agreed("follow_up") or form.agreed("share_partner")):
-        errors["agreements"] = (
-            "A name or contact details can only be kept when the person agrees: "
-            "record their agreement to follow-up or to sharing, or clear the details."
-        )
-    if form.follow_up_due is not None:
-        if not form.contact.strip():
-            errors["contact"] = "A follow-up needs a phone number or email."
-        if not form.agreed("follow_up"):
-            errors["agreements"] = "A follow-up needs the person's agreement to be contacted."
-        if form.follow_up_method not in vocab.follow_up_methods:
-            errors["follow_up_method"] = "Choose how to follow up."
-    if any(s.kind == "referral" for s in form.signposts) and form.has_identity \
-            and not form.agreed("share_partner"):
-        errors["agreements"] = "A referral that shares details needs the person's agreement to share."
-    if len(form.note) > MAX_NOTE:
-        errors["note"] = f"Keep the note under {MAX_NOTE} characters."
-    return errors
 
 
 def _check(db: Session, form: VisitForm) -> None:
@@ -379,38 +251,10 @@ def get_visit_form(db: Session, visit_id: str) -> VisitForm:
     visit = repo.current_version(db, Visit, visit_id)
     if visit is None or visit.deleted:
         raise NotFoundError("That visit no longer exists.")
-    conversations = {c.topic: c for c in repo.conversations_for(db, [visit_id])}
-    topic_by_conversation = {c.record_id: c.topic for c in conversations.values()}
     person = repo.person(db, visit.person_id) if visit.person_id else None
-    follow_ups = repo.follow_ups_for(db, visit_id)
-    return VisitForm(
-        contact_mode=visit.contact_mode,
-        referral_source=visit.referral_source,
-        age_band=visit.age_band,
-        sex=visit.sex,
-        first_visit=visit.first_visit,
-        visitor_code=visit.visitor_code or "",
-        postcode_district=visit.postcode_district or "",
-        topics=[
-            TopicAnswer(t, conversations[t].furthest_step, conversations[t].intervention_level,
-                        conversations[t].response, conversations[t].action)
-            if t in conversations else TopicAnswer(t)
-            for t in visit.topics
-        ],
-        signposts=[
-            SignpostAnswer(o.service_id, o.kind, topic_by_conversation.get(o.conversation_id or ""),
-                           o.status)
-            for o in repo.outcomes_for(db, [visit_id])
-        ],
-        agreements=[AgreementAnswer(a.purpose, a.given, a.method)
-                    for a in repo.agreements_for(db, visit_id) if not a.deleted],
-        preferred_name=person.preferred_name if person and not person.deleted else "",
-        contact=person.contact if person and not person.deleted else "",
-        follow_up_due=follow_ups[0].due_date if follow_ups else None,
-        follow_up_method=follow_ups[0].method if follow_ups else "phone",
-        safeguarding=visit.safeguarding,
-        note=visit.note,
-    )
+    return form_from_parts(visit, repo.conversations_for(db, [visit_id]),
+                           repo.outcomes_for(db, [visit_id]), repo.agreements_for(db, visit_id),
+                           person, repo.follow_ups_for(db, visit_id))
 
 
 def visit_version(db: Session, visit_id: str) -> int:
@@ -425,25 +269,59 @@ def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm, *,
     """Save an edit as new versions of whatever changed (nothing changes in place).
 
     ``base_version`` is the visit version the form was opened on (required: an edit
-    without it could silently revert newer changes).
+    without it could silently revert newer changes).  When the visit has moved on
+    since, the edit is merged field by field (``services.merge``); a field changed
+    on both sides keeps the current value and both values go to the Conflicts list
+    (``Changes`` then names a ``conflict``).  A purpose left out of
+    ``form.agreements`` counts as not given: one given before is withdrawn.
     """
+    now = utc_now()
     form = normalise(form)
     old = repo.current_version(db, Visit, visit_id)
     if old is None or old.deleted:
         raise NotFoundError("That visit no longer exists.")
+    if not 1 <= base_version <= old.version:
+        raise ValidationError({"visit": "This visit's history does not match the form; "
+                                        "close the form and open the visit again."})
     _check(db, form)
-    before = get_visit_form(db, visit_id)
-    if before.to_dict() == form.to_dict():
+    current = get_visit_form(db, visit_id)
+    clashes: dict[str, Clash] = {}
+    if base_version != old.version:
+        form, clashes = merge_stale_edit(visit_form_at(db, visit_id, base_version), form, current)
+        _check(db, form)
+    if comparable(current) == comparable(form):
         return Changes()
     changes = Changes()
-    person_id = _save_person(db, actor, form, old.person_id, changes)
-    repo.retire_current(db, Visit, visit_id)
+    # the visit's version is stamped first, so every part-record of this edit is made
+    # at or after it (``services.merge`` rebuilds an old form from these times)
     visit = _new_visit(actor, visit_id, old.version + 1, old.version, old.session_id, form,
-                       person_id, old.visited_at)
+                       old.person_id, old.visited_at)
+    visit.created_at = now
+    visit.person_id = _save_person(db, actor, form, old.person_id, changes)
+    repo.retire_current(db, Visit, visit_id)
     db.add(visit)
     finalise(db, visit)
     changes.add("visit", visit_id)
+    conversation_ids = _edit_conversations(db, actor, visit_id, form, changes)
+    _edit_outcomes(db, actor, visit_id, form, conversation_ids, changes)
+    _edit_agreements(db, actor, visit_id, visit.person_id, form, changes, now)
+    if form.safeguarding and not old.safeguarding:
+        _raise_alert(db, actor, visit_id)
+        changes.kinds.add("alert")
+    detail = f"version {visit.version}"
+    if base_version != old.version:
+        detail += f", merged from version {base_version}"
+    if clashes:
+        conflict_id = record_form_conflict(db, visit_id, visit.version, clashes,
+                                           actor.volunteer_id, old.created_by, now)
+        changes.add("conflict", str(conflict_id))
+        detail += f", {len(clashes)} fields kept for a coordinator"
+    audit(db, actor, "edit", "visit", visit_id, detail)
+    return changes
 
+
+def _edit_conversations(db: Session, actor: Actor, visit_id: str, form: VisitForm,
+                        changes: Changes) -> dict[str, str]:
     conversations = {c.topic: c for c in repo.conversations_for(db, [visit_id])}
     wanted = {t.topic: t for t in form.topics}
     conversation_ids = {topic: c.record_id for topic, c in conversations.items()}
@@ -468,7 +346,11 @@ def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm, *,
             finalise(db, conversation)
             conversation_ids[topic] = conversation.record_id
             changes.add("conversation", conversation.record_id)
+    return conversation_ids
 
+
+def _edit_outcomes(db: Session, actor: Actor, visit_id: str, form: VisitForm,
+                   conversation_ids: dict[str, str], changes: Changes) -> None:
     outcomes = {o.service_id: o for o in repo.outcomes_for(db, [visit_id])}
     wanted_signposts = {s.service_id: s for s in form.signposts}
     for service_id, existing_outcome in outcomes.items():
@@ -498,26 +380,32 @@ def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm, *,
             finalise(db, outcome)
             changes.add("outcome", outcome.record_id)
 
-    agreements = {a.purpose: a for a in repo.agreements_for(db, visit_id)}
-    for agreement_answer in form.agreements:
-        existing_agreement = agreements.get(agreement_answer.purpose)
-        if existing_agreement is None:
-            agreement = _new_agreement(actor, uuid7(), 1, None, visit_id, person_id, agreement_answer)
-            db.add(agreement)
-            finalise(db, agreement)
-            changes.add("agreement", agreement.record_id)
-        elif (existing_agreement.given, existing_agreement.method) != (
-                agreement_answer.given, agreement_answer.method):
-            _supersede(db, Agreement, existing_agreement,
-                       _new_agreement(actor, existing_agreement.record_id,
-                                      existing_agreement.version + 1, existing_agreement.version,
-                                      visit_id, person_id, agreement_answer))
-            changes.add("agreement", existing_agreement.record_id)
-    if form.safeguarding and not old.safeguarding:
-        _raise_alert(db, actor, visit_id)
-        changes.kinds.add("alert")
-    audit(db, actor, "edit", "visit", visit_id, f"version {visit.version}")
-    return changes
+
+def _edit_agreements(db: Session, actor: Actor, visit_id: str, person_id: str | None,
+                     form: VisitForm, changes: Changes, now: datetime) -> None:
+    """Diff every purpose: one given before and not given now (unticked, or left out of
+    the form) is withdrawn in a new version saying when and by whom."""
+    answers = {a.purpose: a for a in form.agreements}
+    existing = {a.purpose: a for a in repo.agreements_for(db, visit_id) if not a.deleted}
+    for purpose, agreement in existing.items():
+        answer = answers.get(purpose) or AgreementAnswer(purpose, False, agreement.method)
+        if (agreement.given, agreement.method, agreement.person_id) == (
+                answer.given, answer.method if answer.given else agreement.method, person_id):
+            continue
+        if not answer.given:
+            answer = AgreementAnswer(purpose, False, agreement.method)
+        replacement = _new_agreement(actor, agreement.record_id, agreement.version + 1,
+                                     agreement.version, visit_id, person_id, answer)
+        if agreement.given and not answer.given:
+            replacement.withdrawn_at = now  # who: the version's created_by
+        _supersede(db, Agreement, agreement, replacement)
+        changes.add("agreement", agreement.record_id)
+    for purpose, answer in answers.items():
+        if purpose not in existing:
+            new = _new_agreement(actor, uuid7(), 1, None, visit_id, person_id, answer)
+            db.add(new)
+            finalise(db, new)
+            changes.add("agreement", new.record_id)
 
 
 def _supersede(db: Session, model: type[VersionedMixin], old: VersionedMixin,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
+from hubdesk.store.download_merge import merge_download, merged_away
 from hubdesk.store.models import (
     VERSIONED_KINDS,
     DeviceState,
@@ -204,9 +205,10 @@ def apply_receipt(
             .where(OutboxItem.batch_id == batch_id, OutboxItem.seq.in_(chunk))
             .values(state="sent", sent_at=now, reason=None)
         )
-    erased = _erased_seqs(db, [o.seq for o in held])
+    erased = _erased_seqs(db, [o.seq for o in held]) | _merged_seqs(db, held)
     for outcome in held:
-        # a copy scrubbed by an erasure after it was queued: its refusal needs no one
+        # a copy scrubbed by an erasure after it was queued, or one whose clash with
+        # the server's copy was already merged here: its refusal needs no one
         state = RESOLVED_STATE if outcome.seq in erased else outcome.status
         db.execute(
             update(OutboxItem)
@@ -230,6 +232,18 @@ def _erased_seqs(db: Session, seqs: Sequence[int]) -> set[int]:
         return set()
     rows = db.execute(select(OutboxItem.seq, OutboxItem.payload).where(OutboxItem.seq.in_(seqs)))
     return {seq for seq, payload in rows if is_erased_payload(payload)}
+
+
+def _merged_seqs(db: Session, held: Sequence[ItemOutcome]) -> set[int]:
+    """Which refused ``conflict`` items clash with a server copy already merged here."""
+    found: set[int] = set()
+    for outcome in held:
+        if outcome.status != "conflict":
+            continue
+        item = db.get(OutboxItem, outcome.seq)
+        if item is not None and merged_away(db, item.kind, item.record_id, item.version):
+            found.add(outcome.seq)
+    return found
 
 
 def requeue_lost(db: Session, *, gaps: Sequence[tuple[int, int]] = (),
@@ -451,15 +465,17 @@ def version_from_payload(payload: dict[str, Any]) -> VersionedMixin:
 
 
 def _has_local_work(db: Session, kind: str, record_id: str) -> bool:
-    """Unsent or unresolved local versions, or server versions already held."""
-    local = db.scalar(
+    """Unsent or conflicting local versions of the record."""
+    return bool(db.scalar(
         select(func.count()).select_from(OutboxItem).where(
             OutboxItem.kind == kind, OutboxItem.record_id == record_id,
             OutboxItem.state.in_(("pending", "sending", "rejected", "conflict")),
         )
-    )
-    if local:
-        return True
+    ))
+
+
+def _has_held_version(db: Session, kind: str, record_id: str) -> bool:
+    """A server version (or erasure) of the record is waiting for a coordinator."""
     return bool(db.scalar(
         select(func.count()).select_from(HeldServerVersion).where(
             HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
@@ -487,19 +503,24 @@ def _hold(db: Session, item: Any, reason: str, now: datetime) -> None:
 def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict[str, int]:
     """Apply one page of ``ChangeItem``s as versions with ``origin='server'`` (no outbox).
 
-    A record with unsent or unresolved local work is never touched: the server's
-    version (or tombstone) is held for a coordinator instead.
+    Downloads never overwrite local work: a version of a record with unsent or
+    conflicting local versions is merged with them (``download_merge``, DESIGN §4);
+    an erasure, or anything arriving while a version of the record is held for a
+    coordinator, is held.  The caller's unit of work begins IMMEDIATE, so no save
+    can slip in between these checks and the writes.
     """
-    counts = {"applied": 0, "held": 0, "same": 0}
+    counts = {"applied": 0, "held": 0, "same": 0, "merged": 0}
+    device_id = ensure_device_state(db).device_id if items else ""
     for item in items:
         model = VERSIONED_KINDS[item.kind]
-        if _has_local_work(db, item.kind, item.record_id):
-            _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
-            counts["held"] += 1
-            continue
-        if item.tombstone:
-            _erase(db, item.kind, item.record_id)
-            counts["applied"] += 1
+        local_work = _has_local_work(db, item.kind, item.record_id)
+        if item.tombstone or _has_held_version(db, item.kind, item.record_id):
+            if local_work or _has_held_version(db, item.kind, item.record_id):
+                _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
+                counts["held"] += 1
+            elif item.tombstone:
+                _erase(db, item.kind, item.record_id)
+                counts["applied"] += 1
             continue
         if item.payload is None:
             continue
@@ -507,12 +528,19 @@ def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict
         digest = content_hash(payload)
         existing = db.scalar(select(model).where(
             model.record_id == item.record_id, model.version == item.version))
+        if existing is not None and existing.content_hash == digest:
+            counts["same"] += 1
+            continue
+        if local_work:
+            outcome = merge_download(db, item.kind, payload, digest, device_id, now)
+            if outcome == "unknown":
+                _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
+                outcome = "held"
+            counts[outcome] += 1
+            continue
         if existing is not None:
-            if existing.content_hash == digest:
-                counts["same"] += 1
-            else:
-                _hold(db, item, "The server has a different copy of this version.", now)
-                counts["held"] += 1
+            _hold(db, item, "The server has a different copy of this version.", now)
+            counts["held"] += 1
             continue
         latest = db.scalar(select(func.max(model.version)).where(
             model.record_id == item.record_id))
