@@ -36,7 +36,7 @@ def three_way_merge(base: Mapping[str, Any], ours: Mapping[str, Any],
     """
     merged: dict[str, Any] = dict(theirs)
     clashes: dict[str, Clash] = {}
-    for name in set(base) | set(ours) | set(theirs):
+    for name in dict.fromkeys([*base, *ours, *theirs]):  # a stable order: the fields' own
         before = base.get(name)
         mine = ours.get(name, before)
         other = theirs.get(name, before)

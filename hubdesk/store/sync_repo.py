@@ -27,6 +27,7 @@ from hubdesk.store.models import (
     HeldServerVersion,
     Hub,
     OutboxItem,
+    RecordConflict,
     Service,
     SyncBatch,
     SyncCursor,
@@ -653,9 +654,11 @@ def outbox_counts(db: Session) -> OutboxCounts:
     )
     held = db.scalar(select(func.count()).select_from(HeldServerVersion).where(
         HeldServerVersion.resolved_at.is_(None))) or 0
+    conflicts = db.scalar(select(func.count()).select_from(RecordConflict).where(
+        RecordConflict.resolved_at.is_(None))) or 0
     return OutboxCounts(
         unsent=sum(rows.get(s, 0) for s in UNSENT_STATES),
-        needs_attention=sum(rows.get(s, 0) for s in ATTENTION_STATES) + held,
+        needs_attention=sum(rows.get(s, 0) for s in ATTENTION_STATES) + held + conflicts,
         held_server_versions=held,
         oldest_unsent_at=oldest,
     )
@@ -682,6 +685,13 @@ def attention_outbox_items(db: Session, limit: int = 500) -> list[OutboxItem]:
         select(OutboxItem).where(OutboxItem.state.in_(ATTENTION_STATES))
         .order_by(OutboxItem.seq).limit(limit)
     ))
+
+
+def open_record_conflicts(db: Session, limit: int = 500) -> list[RecordConflict]:
+    """Fields changed in two places, waiting for a coordinator (oldest first)."""
+    return list(db.scalars(
+        select(RecordConflict).where(RecordConflict.resolved_at.is_(None))
+        .order_by(RecordConflict.id).limit(limit)))
 
 
 def held_server_versions(db: Session, limit: int = 500) -> list[HeldServerVersion]:
