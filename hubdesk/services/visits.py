@@ -290,7 +290,15 @@ def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm, *,
         form, clashes = merge_stale_edit(visit_form_at(db, visit_id, base_version), form, current)
         _check(db, form)
     if comparable(current) == comparable(form):
-        return Changes()
+        if not clashes:
+            return Changes()
+        # every change clashed: the visit stays as it is, both answers go to the list
+        conflict_id = record_form_conflict(db, visit_id, old.version, clashes,
+                                           actor.volunteer_id, old.created_by, now)
+        audit(db, actor, "edit", "visit", visit_id,
+              f"no new version, merged from version {base_version}, "
+              f"{len(clashes)} fields kept for a coordinator")
+        return Changes().add("conflict", str(conflict_id))
     changes = Changes()
     # the visit's version is stamped first, so every part-record of this edit is made
     # at or after it (``services.merge`` rebuilds an old form from these times)

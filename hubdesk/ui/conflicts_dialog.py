@@ -14,6 +14,8 @@ Signals:
 
 from __future__ import annotations
 
+import textwrap
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +41,7 @@ from hubdesk.ui.widgets import Heading, HintLabel, em, run_db
 SHORTCUT = "Ctrl+Shift+K"
 NONE_OPEN = "There are no conflicting changes. Nothing needs choosing."
 CHOICES_FIELD = "choices"
+CHOICE_LINE_CHARS = 30  # about a column's width in average characters
 
 
 def conflict_line(row: ConflictInfo) -> str:
@@ -57,6 +60,13 @@ class ConflictListModel(RowListModel[ConflictInfo]):
 
     def row_id(self, row: ConflictInfo) -> str:
         return str(row.id)
+
+
+def choice_text(value: str) -> str:
+    """"Keep <value>", broken into lines (a radio button's text does not wrap by itself,
+    and a long list of signposts must not push the window wider than the screen)."""
+    return textwrap.fill(f"Keep {value}", width=CHOICE_LINE_CHARS, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def _value_label(text: str, name: str) -> QLabel:
@@ -89,9 +99,9 @@ class ConflictsDialog(BaseDialog):
         self.empty_note.hide()
         self.add_widget(self.empty_note)
 
-        self.choices_box = QFrame()
-        self.choices_box.setObjectName("notice")
+        self.choices_box = QFrame()  # plain white: the radio buttons' own background
         box = QVBoxLayout(self.choices_box)
+        box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(em(self, 0.5))
         self.choices_heading = Heading("Choose the answer to keep", level=2)
         box.addWidget(self.choices_heading)
@@ -106,7 +116,7 @@ class ConflictsDialog(BaseDialog):
         self.done_note.hide()
         self.add_widget(self.done_note)
         self.finish_body()
-        self.fit_to_screen(width_em=52)  # two values side by side without cramping
+        self.fit_to_screen(width_em=56)  # two values side by side without cramping
 
         self.groups: dict[str, QButtonGroup] = {}
         self.radios: list[QRadioButton] = []
@@ -178,8 +188,12 @@ class ConflictsDialog(BaseDialog):
         self.ok_button.setEnabled(row is not None and not self.busy)
         if row is None:
             return
-        header_left = _value_label(f"Changed on this laptop by {row.this_laptop_by}", "sideHeading")
-        header_right = _value_label(f"Changed elsewhere by {row.other_by}", "sideHeading")
+        header_left = _value_label(f"On this laptop, by {row.this_laptop_by}", "sideHeading")
+        header_right = _value_label(f"Elsewhere, by {row.other_by}", "sideHeading")
+        for header in (header_left, header_right):
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
         self.grid.addWidget(QLabel(""), 0, 0)
         self.grid.addWidget(header_left, 0, 1)
         self.grid.addWidget(header_right, 0, 2)
@@ -189,8 +203,8 @@ class ConflictsDialog(BaseDialog):
             label.setTextFormat(Qt.TextFormat.PlainText)
             group = QButtonGroup(self.grid_host)
             group.setExclusive(True)
-            mine = QRadioButton(f"Keep {field.this_laptop}")
-            other = QRadioButton(f"Keep {field.other}")
+            mine = QRadioButton(choice_text(field.this_laptop))
+            other = QRadioButton(choice_text(field.other))
             mine.setAccessibleName(f"{field.label}: keep this laptop's answer, {field.this_laptop}")
             other.setAccessibleName(f"{field.label}: keep the other answer, {field.other}")
             for radio, choice in ((mine, KEEP_THIS_LAPTOP), (other, KEEP_OTHER)):

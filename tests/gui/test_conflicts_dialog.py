@@ -66,10 +66,9 @@ def test_a_coordinator_chooses_field_by_field_by_keyboard(
     # both values side by side, one row per answer, in words
     texts = [[dialog.grid.itemAtPosition(r, c).widget().text() for c in range(3)]
              for r in range(3)]
-    assert texts == [["", "Changed on this laptop by Sam Volunteer",
-                      "Changed elsewhere by Pat Coordinator"],
+    assert texts == [["", "On this laptop, by Sam Volunteer", "Elsewhere, by Pat Coordinator"],
                      ["Age band", "Keep 75–84", "Keep 85+"],
-                     ["Sex", "Keep Prefer not to say", "Keep Male"]]
+                     ["Sex", "Keep Prefer not to say", "Keep Male"]]  # short: one line each
     age_mine, age_other, sex_mine, sex_other = dialog.radios
     assert not (age_mine.isChecked() or age_other.isChecked())  # nothing chosen for them
     assert age_mine.accessibleName() == "Age band: keep this laptop's answer, 75–84"

@@ -126,6 +126,26 @@ def test_the_same_field_changed_on_both_sides_keeps_both_for_a_coordinator(
     assert resolved == [f"conflict {conflict.id}: 1 fields, 1 kept from this laptop, version 4"]
 
 
+def test_a_stale_edit_whose_only_change_clashes_still_keeps_it(
+        store: Store, hub: Hub, volunteer: Actor) -> None:
+    visit_id = record(store, hub)
+    stale, base = open_form(store, visit_id)
+    newer, _ = open_form(store, visit_id)
+    newer.age_band = "85_plus"
+    save(store, hub.actor, visit_id, newer, base)
+    stale.age_band = "75_84"  # the one change this laptop made clashes
+    assert save(store, volunteer, visit_id, stale, base) == {"conflict"}
+    assert current(store, visit_id).version == 2  # nothing new to save yet ...
+    with store.unit_of_work() as db:  # ... but the volunteer's answer is not dropped
+        [conflict] = conflicts.list_conflicts(db, hub.actor)
+    assert [(f.this_laptop, f.other) for f in conflict.fields] == [("75–84", "85+")]
+    with store.unit_of_work() as db:
+        conflicts.resolve_conflict(db, hub.actor, conflict.id,
+                                   {"age_band": conflicts.KEEP_THIS_LAPTOP})
+    visit = current(store, visit_id)
+    assert (visit.version, visit.age_band) == (3, "75_84")
+
+
 def identified_form(store: Store) -> VisitForm:
     form = standard_form(store)
     form.preferred_name, form.contact = "Jean", "07700 900123"
