@@ -45,8 +45,7 @@ from hubdesk.services.visit_form import VisitForm
 from hubdesk.store import conflict_repo
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import RecordConflict, Visit, Volunteer
-from hubdesk.store.outbox import finalise, record_payload
-from hubdesk.store.sync_repo import version_from_payload
+from hubdesk.store.outbox import finalise, record_payload, version_from_payload
 
 #: choice values for :func:`resolve_conflict`
 KEEP_THIS_LAPTOP, KEEP_OTHER = "this_laptop", "other"

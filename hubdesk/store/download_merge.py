@@ -23,7 +23,7 @@ from hubdesk.core.clock import local_offset_minutes
 from hubdesk.core.merge import three_way_merge
 from hubdesk.store import conflict_repo
 from hubdesk.store.models import VERSIONED_KINDS, HeldServerVersion, OutboxItem
-from hubdesk.store.outbox import finalise, record_payload
+from hubdesk.store.outbox import finalise, record_payload, version_from_payload
 
 MERGED_REASON = "Merged with this laptop's unsent changes into version {version}."
 
@@ -62,8 +62,6 @@ def merge_download(db: Session, kind: str, payload: dict[str, Any], digest: str,
         "utc_offset_min": local_offset_minutes(now),
         "fields": result.merged,
     }
-    from hubdesk.store.sync_repo import version_from_payload  # one rebuild, shared
-
     row = version_from_payload(new_payload)
     row.origin = "local"
     db.execute(update(model).where(model.record_id == record_id, model.is_current.is_(True))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Text, and_, delete, func, select, type_coerce, update
+from sqlalchemy import Text, and_, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.hashing import content_hash
@@ -32,10 +32,9 @@ from hubdesk.store.models import (
     SyncBatch,
     SyncCursor,
     Venue,
-    VersionedMixin,
     Volunteer,
 )
-from hubdesk.store.outbox import ENVELOPE_COLUMNS, LOCAL_ONLY_COLUMNS
+from hubdesk.store.outbox import version_from_payload
 from hubdesk.store.repositories import get_setting as get_setting  # re-exported for the engine
 from hubdesk.store.repositories import put_setting
 
@@ -439,32 +438,6 @@ def apply_reference_items(db: Session, items: Sequence[Any], now: datetime) -> i
 # -- hub changes (coordinator edits, tombstones) -----------------------------------
 
 
-def version_from_payload(payload: dict[str, Any]) -> VersionedMixin:
-    """Rebuild a local version row from its wire payload (``outbox.record_payload``)."""
-    model = VERSIONED_KINDS[payload["kind"]]
-    columns = model.__table__.columns  # type: ignore[attr-defined]
-    values: dict[str, Any] = {}
-    fields = payload.get("fields", {})
-    for column in columns:
-        name = column.key
-        if name in LOCAL_ONLY_COLUMNS:
-            continue
-        if name in ENVELOPE_COLUMNS:
-            if name not in payload:
-                continue
-            raw = payload[name]
-        elif name in fields:
-            raw = fields[name]
-        else:
-            continue
-        if raw is not None and isinstance(column.type, DateTime) and isinstance(raw, str):
-            raw = datetime.fromisoformat(raw)
-        elif raw is not None and isinstance(column.type, Date) and isinstance(raw, str):
-            raw = date.fromisoformat(raw)
-        values[name] = raw
-    return model(**values)
-
-
 def _has_local_work(db: Session, kind: str, record_id: str) -> bool:
     """Unsent or conflicting local versions of the record."""
     return bool(db.scalar(
@@ -515,13 +488,14 @@ def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict
     for item in items:
         model = VERSIONED_KINDS[item.kind]
         local_work = _has_local_work(db, item.kind, item.record_id)
-        if item.tombstone or _has_held_version(db, item.kind, item.record_id):
-            if local_work or _has_held_version(db, item.kind, item.record_id):
-                _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
-                counts["held"] += 1
-            elif item.tombstone:
-                _erase(db, item.kind, item.record_id)
-                counts["applied"] += 1
+        waiting = _has_held_version(db, item.kind, item.record_id)  # e.g. a held erasure
+        if waiting or (item.tombstone and local_work):
+            _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
+            counts["held"] += 1
+            continue
+        if item.tombstone:
+            _erase(db, item.kind, item.record_id)
+            counts["applied"] += 1
             continue
         if item.payload is None:
             continue
