@@ -29,17 +29,21 @@ MERGED_REASON = "Merged with this laptop's unsent changes into version {version}
 
 
 def merge_download(db: Session, kind: str, payload: dict[str, Any], digest: str,
-                   device_id: str, now: datetime) -> str:
+                   device_id: str, now: datetime, *, compare_all: bool = False) -> str:
     """Merge one downloaded version into this laptop's unsent work on the record.
 
     Returns ``merged``, ``same`` (nothing newer than what this laptop built on) or
-    ``unknown`` (no common ancestor known here: the caller holds the version).
+    ``unknown`` (no common ancestor known here: the caller holds the version).  With
+    ``compare_all`` (a coordinator deals with a held version) an unknown ancestor
+    counts as empty: every answer the two copies disagree on is kept for a choice.
     """
     model = VERSIONED_KINDS[kind]
     record_id = str(payload["record_id"])
     version = int(payload["version"])
     current = conflict_repo.current_row(db, kind, record_id)
     ancestor = conflict_repo.common_ancestor(db, kind, current) if current else None
+    if ancestor is None and compare_all:
+        ancestor = (0, {})
     if current is None or ancestor is None:
         return "unknown"
     ancestor_version, base = ancestor

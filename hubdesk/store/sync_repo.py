@@ -595,6 +595,24 @@ def apply_held_erasure(db: Session, held_id: int, now: datetime) -> int:
     return int(withdrawn)
 
 
+def merge_held_version(db: Session, held_id: int, now: datetime) -> str:
+    """A coordinator deals with a held server version (not an erasure): it is merged
+    with this laptop's copy as a download would be, the answers the two disagree on
+    kept for a choice on the Conflicts screen, and the merged version queued for the
+    server, so laptop and server end with the same record.  The held row stays,
+    resolved.  Returns ``merged``, ``same`` or ``gone`` (nothing to merge with)."""
+    held = db.get(HeldServerVersion, held_id)
+    if held is None or held.tombstone or held.resolved_at is not None or held.payload is None:
+        return "gone"
+    payload = dict(held.payload)
+    outcome = merge_download(db, held.kind, payload, held.content_hash or content_hash(payload),
+                             ensure_device_state(db).device_id, now, compare_all=True)
+    if outcome != "merged":  # (a merge resolves the held row itself)
+        held.resolved_at = now
+        return "same" if outcome == "same" else "gone"
+    return outcome
+
+
 def resolve_held_version(db: Session, held_id: int, now: datetime) -> bool:
     """A coordinator has compared a held server version with this laptop's and acted
     on it; it stays in the table (nothing dropped) but leaves the list."""

@@ -125,7 +125,8 @@ def needs_attention_items(db: Session) -> list[NeedsAttentionItem]:
         else:
             state, reason = "held", held.reason
             todo = ("The server sent a change to a record this laptop also changed. Both are "
-                    "kept: a coordinator should compare them and keep the right one.")
+                    "kept: a coordinator marks it as dealt with to merge them, then chooses "
+                    "any answer they disagree on.")
         items.append(NeedsAttentionItem(
             "server", held.id, held.kind, _KIND_LABELS.get(held.kind, held.kind), held.record_id,
             held.version, state, reason, todo,

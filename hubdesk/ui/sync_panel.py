@@ -194,8 +194,9 @@ def confirm_words(item: NeedsAttentionItem) -> str:
                 "this laptop too, and this laptop's unsent changes to it are not sent. "
                 "This cannot be undone.")
     if item.state == "held":
-        what = ("It leaves the list and the server's change stays set aside. Nothing is "
-                "deleted: the server keeps its copy and this laptop keeps its own.")
+        what = ("The server's copy and this laptop's are merged into a new version that is "
+                "sent at the next sync; any answer they disagree on waits under Go ▸ "
+                "Conflicting changes for you to choose. Nothing is deleted.")
     elif item.state == "conflict":
         what = ("It leaves the list. Nothing is deleted: this laptop keeps its version and "
                 "the server keeps its copy.")
