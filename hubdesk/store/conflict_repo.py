@@ -15,6 +15,7 @@ from hubdesk.store.models import (
     OutboxItem,
     RecordConflict,
     VersionedMixin,
+    Visit,
 )
 from hubdesk.store.outbox import record_payload
 
@@ -38,6 +39,30 @@ def open_conflicts(db: Session, limit: int = 500) -> list[RecordConflict]:
 
 def conflict(db: Session, conflict_id: int) -> RecordConflict | None:
     return db.get(RecordConflict, conflict_id)
+
+
+#: a visit form's answers that identify the person (kept only with their agreement)
+IDENTITY_FIELDS = ("preferred_name", "contact")
+
+
+def scrub_conflicts(db: Session, kind: str, record_id: str, now: datetime) -> None:
+    """An erasure reaches the values kept aside too: the record's conflicts lose their
+    values (and leave the list); a person's erasure takes their name and contact out of
+    the conflicts of the visits that named them."""
+    for row in db.scalars(select(RecordConflict).where(RecordConflict.record_id == record_id)):
+        row.fields = {}
+        row.resolved_at = row.resolved_at or now
+    if kind != "person":
+        return
+    visits = select(Visit.record_id).where(Visit.person_id == record_id)
+    for row in db.scalars(select(RecordConflict).where(RecordConflict.record_id.in_(visits),
+                                                       RecordConflict.level == "form")):
+        kept = {name: values for name, values in row.fields.items()
+                if name not in IDENTITY_FIELDS}
+        if kept != row.fields:
+            row.fields = kept
+            if not kept:
+                row.resolved_at = row.resolved_at or now
 
 
 def version_row(db: Session, kind: str, record_id: str, version: int) -> VersionedMixin | None:

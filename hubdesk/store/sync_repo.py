@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import Text, and_, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
+from hubdesk.store import conflict_repo
 from hubdesk.store.download_merge import merge_download, merged_away
 from hubdesk.store.models import (
     VERSIONED_KINDS,
@@ -544,6 +546,11 @@ def _erase(db: Session, kind: str, record_id: str) -> None:
     for seq, version in queued:
         db.execute(update(OutboxItem).where(OutboxItem.seq == seq)
                    .values(payload=erased_payload(kind, record_id, version)))
+    # and what was kept aside: server copies merged or held, values of conflicts
+    db.execute(update(HeldServerVersion).where(
+        HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
+        HeldServerVersion.tombstone.is_(False)).values(payload=None, content_hash=None))
+    conflict_repo.scrub_conflicts(db, kind, record_id, utc_now())
 
 
 # -- resolving what needs attention ---------------------------------------------------

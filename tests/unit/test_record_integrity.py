@@ -4,14 +4,17 @@ withdrawn, drafts keep their base, input is never rewritten (services, real stor
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import NotFoundError, ValidationError
+from hubdesk.protocol.schemas import ChangeItem
 from hubdesk.services import conflicts, visits, volunteers
 from hubdesk.services.common import Actor, PermissionDenied
 from hubdesk.services.visits import AgreementAnswer, VisitForm
+from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
-from hubdesk.store.models import Agreement, AuditEvent, OutboxItem, Person, Visit
+from hubdesk.store.models import Agreement, AuditEvent, OutboxItem, Person, RecordConflict, Visit
 from tests.conftest import Hub
 from tests.unit.test_visits import standard_form
 
@@ -222,3 +225,28 @@ def test_a_postcode_district_is_kept_as_typed_apart_from_case(store: Store, hub:
     form.postcode_district = " sg12 "
     visit_id = record(store, hub, form)
     assert current(store, visit_id).postcode_district == "SG12"
+
+
+def test_an_erasure_reaches_the_answers_kept_aside(store: Store, hub: Hub) -> None:
+    """Right to erasure: a person's name and contact kept in a conflict go with them."""
+    visit_id = record(store, hub, identified_form(store))
+    stale, base = open_form(store, visit_id)
+    newer, _ = open_form(store, visit_id)
+    newer.contact, newer.age_band = "07700 900111", "85_plus"
+    save(store, hub.actor, visit_id, newer, base)
+    stale.contact, stale.age_band = "07700 900999", "75_84"
+    save(store, hub.actor, visit_id, stale, base)
+    with store.unit_of_work() as db:
+        [conflict] = conflicts.list_conflicts(db, hub.actor)
+    assert [f.name for f in conflict.fields] == ["age_band", "contact"]
+    person_id = current(store, visit_id).person_id
+    assert person_id is not None
+    with store.unit_of_work() as db:
+        db.execute(update(OutboxItem).values(state="sent"))  # as after a sync
+        sync_repo.apply_change_items(db, [ChangeItem(kind="person", record_id=person_id,
+                                                     version=9, tombstone=True)], utc_now())
+    with store.unit_of_work() as db:
+        [left] = conflicts.list_conflicts(db, hub.actor)
+        stored = db.get(RecordConflict, left.id)
+        assert stored is not None and "07700" not in str(stored.fields)
+    assert [f.name for f in left.fields] == ["age_band"]
