@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -30,12 +30,14 @@ class Actor:
         return self.role == "coordinator"
 
 
-ChangeKind = Literal[
+CHANGE_KINDS = frozenset({
     "visit", "conversation", "outcome", "person", "agreement", "follow_up", "alert",
     "session", "hub", "venue", "volunteer", "service", "setting",
     "outbox", "held_version", "conflict", "sync",
-]
-"""What kind of thing a mutation changed (views reload on the kinds they show)."""
+})
+"""What kinds of thing a mutation can say it changed (views reload on the kinds they show).
+Checked when a kind is added (record kinds also arrive as data, from sync), so a typo
+cannot silently stop a view from reloading."""
 
 
 @dataclass
@@ -46,10 +48,17 @@ class Changes:
     announces it once as ``data_changed``, so no caller emits that signal by hand.
     """
 
-    kinds: set[ChangeKind] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
     ids: list[str] = field(default_factory=list)
 
-    def add(self, kind: ChangeKind, record_id: str) -> Changes:
+    def __post_init__(self) -> None:
+        unknown = self.kinds - CHANGE_KINDS
+        if unknown:
+            raise ValueError(f"unknown change kinds: {sorted(unknown)}")
+
+    def add(self, kind: str, record_id: str) -> Changes:
+        if kind not in CHANGE_KINDS:
+            raise ValueError(f"unknown change kind: {kind!r}")
         self.kinds.add(kind)
         self.ids.append(record_id)
         return self
