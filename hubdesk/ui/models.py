@@ -82,7 +82,7 @@ def service_line(row: ServiceRow) -> str:
     marker = STATUS_WORDS.get(row.status, row.status.capitalize()) if row.status != "active" else ""
     parts = [name]
     if row.phone:
-        parts.append(row.phone.replace(" ", "\u00a0"))
+        parts.append(row.phone.replace(" ", "\u00a0").replace("-", "\u2011"))
     line = " · ".join(parts)
     return f"{marker}: {line}" if marker else line
 

@@ -40,7 +40,8 @@ from hubdesk.services import directory, visits
 from hubdesk.services.common import Actor, Changes
 from hubdesk.services.visits import VisitForm
 from hubdesk.ui.capture.drafts import DraftKeeper, RestoredDraft, is_blank
-from hubdesk.ui.capture.layout import CaptureLayout, local_hhmm
+from hubdesk.ui.capture.errors import ErrorDisplay
+from hubdesk.ui.capture.layout import local_hhmm
 from hubdesk.ui.capture.state import CaptureState, EditTarget, Phase, Snapshot
 from hubdesk.ui.capture.topics import TopicRow
 from hubdesk.ui.context import AppContext
@@ -66,7 +67,7 @@ def has_substance(form: VisitForm) -> bool:
                 or form.has_identity or form.follow_up_due is not None)
 
 
-class VisitCaptureForm(CaptureLayout):
+class VisitCaptureForm(ErrorDisplay):
     saved = Signal(str)
     draft_saved = Signal(str)
     draft_restored = Signal(str)
@@ -77,7 +78,6 @@ class VisitCaptureForm(CaptureLayout):
         super().__init__(context, parent)
         self._actor: Actor | None = None
         self._undo: Snapshot | None = None
-        self._errors: dict[str, str] = {}
         self.drafts = DraftKeeper(context, self.state, self._snapshot, self)
         self.drafts.saved.connect(self.draft_saved)
         self.drafts.restored.connect(self._draft_arrived)
@@ -87,7 +87,6 @@ class VisitCaptureForm(CaptureLayout):
         self.undo_button.clicked.connect(self.undo)
         self.ask_add_topic.clicked.connect(self._ask_add_topic)
         self.ask_save_anyway.clicked.connect(lambda: self.save(confirmed=True))
-        self.summary.focus_requested.connect(self._focus_field)
         self.picker.settled.connect(self._picker_settled)
         context.actor_changed.connect(self._on_actor_changed)
         context.session_changed.connect(self._session_changed)
@@ -252,50 +251,6 @@ class VisitCaptureForm(CaptureLayout):
         self.drafts.flush()
 
     save_draft_now = flush_draft  # the main window calls it when closing
-
-    # ---- errors ---------------------------------------------------------------------
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Errors next to each field and summarised at the top (the summary takes focus;
-        what is typed next goes on to the first field with an error)."""
-        self._errors = dict(errors)
-        self.summary.set_errors(errors, self._paint_errors())
-        self.scroll_area.ensureVisible(0, 0)
-
-    def clear_errors(self) -> None:
-        self._errors = {}
-        self._paint_errors()
-        self.summary.clear_errors()
-
-    def _paint_errors(self) -> dict[str, QWidget]:
-        """Mark every field by the current errors (clearing the fixed ones); error key -> field."""
-        errors = self._errors
-        for name, field in self.fields.items():
-            if name not in self.identity.fields:
-                field.set_error(errors.get(name))
-        self.identity.paint_errors(errors)
-        self.picker.set_error(errors.get("signposts"))
-        targets: dict[str, QWidget] = {name: field.field for name, field in self.fields.items()}
-        targets.update(self.topics.paint_errors(errors))
-        targets["signposts"] = self.picker.search
-        targets["agreements"] = next(iter(self.agreement_checks.values()))
-        return targets
-
-    def _recheck_errors(self) -> None:
-        """Errors disappear as they are fixed (the summary keeps its links, not the focus)."""
-        form = visits.normalise(self.collect())
-        remaining = {k: v for k, v in visits.validate_visit(form).items() if k in self._errors}
-        if "session" in self._errors and self.context.actor is not None and (
-                self.state.editing or not self.context.session_id):
-            remaining = {"session": self._errors["session"], **remaining}
-        if remaining != self._errors:
-            self._errors = remaining
-            self.summary.set_errors(remaining, self._paint_errors(), focus=False)
-
-    def _focus_field(self, name: str) -> None:
-        if name in self.identity.fields or name == "agreements":
-            self.identity.open()
-        self.scroll_to(self.fields[name].field if name in self.fields else self.body)
 
     # ---- reacting to input ------------------------------------------------------------
 

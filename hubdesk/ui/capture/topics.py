@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.visits import TopicAnswer
 from hubdesk.ui.capture.widgets import ChipGroup, KeyCombo, make_combo, vocab_pairs
-from hubdesk.ui.signpost_picker import SearchEdit
+from hubdesk.ui.signpost_search import SearchEdit
 from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, em, set_dynamic_property
 
 
