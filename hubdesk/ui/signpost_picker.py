@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -40,7 +38,15 @@ from hubdesk.services.visits import SignpostAnswer
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only, name_without_status
 from hubdesk.ui.signpost_search import ResultsView, SearchEdit, guess_topic, unbroken
-from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, combo_with_terms, em
+from hubdesk.ui.widgets import (
+    ErrorLabel,
+    HintLabel,
+    LabelledField,
+    QuestionBar,
+    combo_select,
+    combo_with_terms,
+    em,
+)
 
 SEARCH_DEBOUNCE_MS = 150
 
@@ -111,21 +117,10 @@ class SignpostPicker(QWidget):
         self.status.setAccessibleName("Signposting status")
         layout.addWidget(self.status)
 
-        self.ask_box = QFrame()
-        self.ask_box.setObjectName("askBox")
-        ask = QHBoxLayout(self.ask_box)
-        ask.setContentsMargins(em(self, 0.5), em(self, 0.3), em(self, 0.5), em(self, 0.3))
-        self.ask_text = QLabel()
-        self.ask_text.setWordWrap(True)
-        self.ask_text.setAccessibleName("Question about the chosen service")
-        ask.addWidget(self.ask_text, 1)
-        self.ask_no = QPushButton("No, choose another")
-        self.ask_no.setAutoDefault(False)
-        self.ask_yes = QPushButton("Add it anyway")
-        self.ask_yes.setAutoDefault(False)
-        ask.addWidget(self.ask_no)
-        ask.addWidget(self.ask_yes)
-        self.ask_box.hide()
+        self.ask_box = QuestionBar("Question about the chosen service")
+        self.ask_text = self.ask_box.text
+        self.ask_no = self.ask_box.add_answer("No, choose another")
+        self.ask_yes = self.ask_box.add_answer("Add it anyway")
         layout.addWidget(self.ask_box)
         self._asking: tuple[str, ServiceRow] | None = None
 
@@ -330,10 +325,8 @@ class SignpostPicker(QWidget):
 
     def _ask_about(self, service_id: str, row: ServiceRow) -> None:
         self._asking = (service_id, row)
-        self.ask_text.setText(f"{name_without_status(row)} is {row.status} at the moment. "
-                              "Add it anyway?")
-        self.ask_box.show()
-        self.ask_no.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.ask_box.ask(f"{name_without_status(row)} is {row.status} at the moment. Add it anyway?",
+                         self.ask_no)
 
     def _end_question(self) -> tuple[str, ServiceRow] | None:
         asked, self._asking = self._asking, None

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -260,6 +262,35 @@ class ErrorSummary(QFrame):
         widget = self._fields.get(name)
         if widget is not None:
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class QuestionBar(QFrame):
+    """A question asked inside the page, not in a modal box: a line of text and its answer
+    buttons (hidden until asked).  Whoever asks puts focus on the safe answer."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("askBox")
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(em(self, 0.5), em(self, 0.3), em(self, 0.5), em(self, 0.3))
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName(accessible_name)
+        self._row.addWidget(self.text, 1)
+        self.hide()
+
+    def add_answer(self, text: str, tooltip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        button.setAutoDefault(False)
+        if tooltip:
+            button.setToolTip(tooltip)
+        self._row.addWidget(button)
+        return button
+
+    def ask(self, question: str, focus: QWidget) -> None:
+        self.text.setText(question)
+        self.show()
+        focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 def can_take_tab_focus(widget: QWidget) -> bool:

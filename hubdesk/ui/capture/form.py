@@ -276,9 +276,7 @@ class VisitCaptureForm(ErrorDisplay):
 
     def _ask(self) -> None:
         self.state.ask()
-        self.ask_text.setText(NO_SUBSTANCE)
-        self.ask_box.show()
-        self.ask_add_topic.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.ask_box.ask(NO_SUBSTANCE, self.ask_add_topic)
 
     def _hide_ask(self) -> None:
         if self.state.phase is Phase.ASKING:

@@ -37,7 +37,15 @@ from hubdesk.ui.capture.topics import TopicSection
 from hubdesk.ui.capture.widgets import FIRST_VISIT_CHOICES, NoteEdit, local_style, make_combo, vocab_pairs
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.signpost_picker import SignpostPicker
-from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, em, set_dynamic_property
+from hubdesk.ui.widgets import (
+    ErrorSummary,
+    Heading,
+    HintLabel,
+    LabelledField,
+    QuestionBar,
+    em,
+    set_dynamic_property,
+)
 
 
 def local_hhmm(at_utc: datetime | None = None) -> str:
@@ -114,23 +122,11 @@ class CaptureLayout(QWidget):
         self.undo_button.hide()
         banner.addWidget(self.undo_button)
         outer.addLayout(banner)
-        self.ask_box = QFrame()
-        self.ask_box.setObjectName("askBox")
-        ask = QHBoxLayout(self.ask_box)
-        ask.setContentsMargins(em(self, 0.5), em(self, 0.3), em(self, 0.5), em(self, 0.3))
-        self.ask_text = QLabel()
-        self.ask_text.setWordWrap(True)
-        self.ask_text.setAccessibleName("Question before saving")
-        ask.addWidget(self.ask_text, 1)
-        self.ask_add_topic = QPushButton("&Add a topic")
-        self.ask_add_topic.setAutoDefault(False)
-        self.ask_add_topic.setToolTip("Go to “Find a topic” (Enter)")
-        ask.addWidget(self.ask_add_topic)
-        self.ask_save_anyway = QPushButton("Save it as it &is")
-        self.ask_save_anyway.setAutoDefault(False)
-        self.ask_save_anyway.setToolTip("Save the visit without topics or signposts (Alt+I)")
-        ask.addWidget(self.ask_save_anyway)
-        self.ask_box.hide()
+        self.ask_box = QuestionBar("Question before saving")
+        self.ask_text = self.ask_box.text
+        self.ask_add_topic = self.ask_box.add_answer("&Add a topic", "Go to “Find a topic” (Enter)")
+        self.ask_save_anyway = self.ask_box.add_answer(
+            "Save it as it &is", "Save the visit without topics or signposts (Alt+I)")
         outer.addWidget(self.ask_box)
 
     def _build_about(self, body: QVBoxLayout) -> None:
