@@ -534,9 +534,9 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(SESSION_PAGE)
         self.session_panel.plus.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
-    def edit_visit(self, visit_id: str) -> None:
+    def edit_visit(self, visit_id: str, seen_version: int | None = None) -> None:
         self.tabs.setCurrentIndex(CAPTURE_PAGE)
-        self.capture.edit_visit(visit_id)
+        self.capture.edit_visit(visit_id, seen_version)
 
     # ---- status bar and alerts -------------------------------------------------------
 

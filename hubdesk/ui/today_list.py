@@ -9,7 +9,8 @@ stays fast with 100k visits in the database.  Typing in the filter is debounced 
 stale answers are dropped.
 
 Signals:
-    edit_requested(str): the volunteer chose a visit to edit (its id).
+    edit_requested(str, int): the volunteer chose a visit to edit (its id, and the version
+        the list showed: the form edits on the version it opens and says if that is newer).
     loaded(int): the table was refilled (number of rows) — tests and the status line use it.
 """
 
@@ -76,7 +77,7 @@ class VisitTable(QTableView):
 
 
 class TodayVisitsView(QWidget):
-    edit_requested = Signal(str)
+    edit_requested = Signal(str, int)
     loaded = Signal(int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -245,4 +246,5 @@ class TodayVisitsView(QWidget):
             return
         visit_id = self.model.data(self.model.index(index.row(), 0), ID_ROLE)
         if visit_id:
-            self.edit_requested.emit(str(visit_id))
+            row = self.model.row_at(index.row())
+            self.edit_requested.emit(str(visit_id), row.version if row is not None else 0)

@@ -160,7 +160,7 @@ def test_newest_first_with_venue_and_volunteer_and_nothing_preselected(
     view.table.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(view.table.hasFocus)
     opened: list[str] = []
-    view.edit_requested.connect(opened.append)
+    view.edit_requested.connect(lambda visit_id, _version: opened.append(visit_id))
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
     assert opened == []
     assert not view.edit_button.isEnabled()
@@ -168,3 +168,22 @@ def test_newest_first_with_venue_and_volunteer_and_nothing_preselected(
     assert view.table.selectionModel().isRowSelected(0, QModelIndex())
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
     assert opened == [view.model.data(view.model.index(0, 0), ID_ROLE)]
+
+
+def test_a_visit_changed_since_the_list_was_drawn_is_edited_on_its_newest_version(
+        qtbot: QtBot, view: TodayVisitsView, store: Store, hub: Hub, hub_context: AppContext) -> None:
+    form = VisitCaptureForm(hub_context)
+    qtbot.addWidget(form)
+    form.show()
+    wait_idle(qtbot, hub_context)
+    view.edit_requested.connect(form.edit_visit)
+    visit_id = str(view.model.data(view.model.index(0, 0), ID_ROLE))
+    with store.unit_of_work() as db:                      # changed elsewhere after the list was drawn
+        newer = visits.get_visit_form(db, visit_id)
+        newer.sex = "male"
+        visits.edit_visit(db, hub.actor, visit_id, newer, base_version=1)
+    view.table.selectRow(0)
+    with qtbot.waitSignal(form.edit_loaded, timeout=5000):
+        qtbot.mouseClick(view.edit_button, Qt.MouseButton.LeftButton)
+    assert form.state.base_version == 2 and form.sex.currentData() == "male"
+    assert "changed since the list was shown" in form.banner.text()

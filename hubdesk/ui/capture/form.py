@@ -124,8 +124,10 @@ class VisitCaptureForm(ErrorDisplay):
             safeguarding=self.safeguarding.isChecked(), note=self.note.toPlainText(),
         )
 
-    def edit_visit(self, visit_id: str) -> None:
-        """Load a saved visit for editing; saving makes its next version on the version shown.
+    def edit_visit(self, visit_id: str, seen_version: int | None = None) -> None:
+        """Load a saved visit for editing; saving makes its next version on the version the
+        form opened (its content and number are read together).  ``seen_version`` is the
+        version a list showed: when the visit has moved on since, the form says so.
 
         An unfinished new visit is kept as its draft and comes back when the edit ends.
         """
@@ -151,6 +153,9 @@ class VisitCaptureForm(ErrorDisplay):
                                   "finish this edit.")
             elif dropped is not None:
                 self._offer_undo("Changes you had not saved to the other visit were put away.", dropped)
+            elif seen_version and version != seen_version:
+                self._show_banner(f"This visit was changed since the list was shown: you are "
+                                  f"changing version {version}, with those changes.")
             else:
                 self._show_banner("")
             self.focus_first()
