@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -52,9 +52,15 @@ class VisitTable(QTableView):
 
     Signals:
         row_chosen(QModelIndex): Enter on the chosen row.
+        resized(): the table changed size (the view refits its columns).
     """
 
     row_chosen = Signal(QModelIndex)
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -143,6 +149,7 @@ class TodayVisitsView(QWidget):
         self.filter.returnPressed.connect(lambda: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
         self.topic.currentIndexChanged.connect(self.reload)
         self.table.row_chosen.connect(self._choose)
+        self.table.resized.connect(self._fit_columns)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._choose)
         context.runner.data_changed.connect(self._data_changed)
@@ -155,19 +162,20 @@ class TodayVisitsView(QWidget):
 
     def _size_columns(self) -> None:
         """Column widths from the font (not ResizeToContents: measuring 500 styled rows on
-        every reload would cost hundreds of milliseconds); row heights fixed likewise."""
-        # typical values set the widths; longer ones are elided (the tooltip has them in full)
-        samples: dict[str, list[str]] = {
-            "Time": ["00:00"],
-            "Venue": ["St Mary's Hall"],
-            "Volunteer": ["Val Volunteer"],
-            "How they came": ["Referred in"],
-            "Age, sex": ["65–74 · Female"],
-            "Signposts": ["0"],
-            "Safeguarding": ["⚠ Yes", "No"],
-            "Version": ["v10"],
-            "Sending": [SYNC_BADGES["sent"]],
+        every reload would cost hundreds of milliseconds); row heights fixed likewise.
+
+        Two sets of widths: roomy (whole typical values) and compact (shorter values are
+        elided, the tooltip has them in full); ``_fit_columns`` picks the one that leaves
+        the topics room without a sideways scroll bar (compact at 150 % on 1366 px)."""
+        vocab = vocabularies()
+        compact: dict[str, list[str]] = {
+            "Time": ["00:00"], "Venue": ["St Mary's Hall"], "Volunteer": ["Val Volunteer"],
+            "How they came": ["Referred in"], "Age, sex": ["65–74 · Female"], "Signposts": ["0"],
+            "Safeguarding": ["⚠ Yes", "No"], "Version": ["v10"], "Sending": [SYNC_BADGES["sent"]],
         }
+        roomy = {**compact, "Venue": ["St Mary's Church Hall"], "Volunteer": ["Pat Coordinator"],
+                 "How they came": [t.label for t in vocab.contact_modes.terms],
+                 "Age, sex": ["Not asked · Not said"], "Sending": list(SYNC_BADGES.values())}
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setMinimumSectionSize(em(self, 2))
@@ -175,17 +183,32 @@ class TodayVisitsView(QWidget):
         bold.setBold(True)
         header_metrics = QFontMetrics(bold)
         metrics = self.fontMetrics()
+
+        def widths(samples: dict[str, list[str]]) -> dict[int, int]:
+            found = {}
+            for column, title in enumerate(VisitTableModel.HEADERS):
+                if title != VisitTableModel.STRETCH:
+                    content = max(metrics.horizontalAdvance(text) for text in samples.get(title, [""]))
+                    found[column] = max(content + em(self, 1.4),
+                                        header_metrics.horizontalAdvance(title) + em(self, 0.9))
+            return found
+
+        self._widths = (widths(roomy), widths(compact))
         for column, title in enumerate(VisitTableModel.HEADERS):
-            if title == VisitTableModel.STRETCH:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-                continue
-            content = max(metrics.horizontalAdvance(text) for text in samples.get(title, [""]))
-            width = max(content + em(self, 1.4), header_metrics.horizontalAdvance(title) + em(self, 0.9))
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.table.setColumnWidth(column, width)
+            mode = (QHeaderView.ResizeMode.Stretch if title == VisitTableModel.STRETCH
+                    else QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(column, mode)
+        self._fit_columns()
         rows = self.table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(metrics.height() + em(self, 0.9))
+
+    def _fit_columns(self) -> None:
+        roomy, compact = self._widths
+        room = self.table.viewport().width() - em(self, 12)  # what the topics need at least
+        chosen = roomy if sum(roomy.values()) <= room else compact
+        for column, width in chosen.items():
+            self.table.setColumnWidth(column, width)
 
     # ---- loading -----------------------------------------------------------------------
 
