@@ -249,3 +249,46 @@ def test_the_postcode_refusal_is_said_next_to_the_field(qtbot: QtBot, form: Visi
     assert "SG1" in field.error.message
     assert form.postcode.text() == "SG2 7"                 # nothing the volunteer typed is lost
     assert _saved_visits(store) == []
+
+
+# ---- defect 9: 150 % text on a 1366x768 laptop ------------------------------------------------
+
+def _in_view(widget: QWidget, viewport: QWidget) -> bool:
+    top = widget.mapTo(viewport, QPoint(0, 0)).y()
+    return widget.isVisible() and top >= 0 and top + widget.height() <= viewport.height()
+
+
+def test_at_150_percent_the_volunteer_sees_what_they_just_added(qtbot: QtBot, hub_context: AppContext,
+                                                                hub: Hub) -> None:
+    window = MainWindow(hub_context)
+    qtbot.addWidget(window)
+    font = window.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    window.setFont(font)                                  # 150 % text for this window
+    window.resize(1366, 698)                              # maximised on the laptop, less the title bar
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=5000):
+        window.unlocked(hub.actor)
+    wait_idle(qtbot, hub_context)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    form = window.capture
+    viewport = form.scroll_area.viewport()
+    form.focus_first()
+    _press(qtbot, "w")
+    _press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), "alcohol")
+    _press(qtbot, Qt.Key.Key_Return)
+    assert form.status.text().startswith("✓ Topic added: Alcohol")
+    row = form.topic_row("alcohol")
+    assert row is not None and _in_view(row.step, viewport)
+    _press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), "drinkline")
+    with qtbot.waitSignal(form.picker.changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Return)
+    assert form.picker.chosen_names() == ["Drinkline"]
+    assert form.status.text().startswith("✓ Signpost added: Drinkline")
+    assert form.status.isVisible()                        # the action bar never scrolls away
+    chosen = form.picker.last_chosen_widget()
+    assert chosen is not None and _in_view(chosen, viewport)
+    assert _in_view(form.picker.search, viewport)         # and where the typing goes is in view

@@ -226,6 +226,7 @@ class CaptureLayout(QWidget):
         self.note.submit.connect(self.save_requested)
         self.topics.changed.connect(self.changed)
         self.topics.topics_changed.connect(self._topics_changed)
+        self.topics.announced.connect(self.status.setText)
         self.identity.changed.connect(self.changed)
         self.picker.changed.connect(self.changed)
         self.picker.changed.connect(self.refresh_tab_order)

@@ -3,6 +3,7 @@
 Signals (of ``TopicSection``):
     changed(): a topic was ticked or unticked, or a row's answer changed.
     topics_changed(list): the chosen topics (in the order they were ticked) changed.
+    announced(str): a topic was ticked or unticked, in words (the form's status line).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def match_topic(text: str, terms: Sequence[tuple[str, str]]) -> str | None:
 class TopicSection(QWidget):
     changed = Signal()
     topics_changed = Signal(list)
+    announced = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +181,10 @@ class TopicSection(QWidget):
         elif not on and code in self._rows:
             self._drop_row(code)
         self._relayout()
+        count = len(self._rows)
+        label = vocabularies().mecc_topics.label(code)
+        self.announced.emit(f"{'✓ Topic added' if on else 'Topic taken off'}: {label} · "
+                            f"{count} topic{'s' if count != 1 else ''} chosen")
         self.changed.emit()
 
     def _drop_row(self, topic: str) -> None:
