@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -451,7 +452,8 @@ class MainWindow(QMainWindow):
     def _dialog_gone(self, dialog: QWidget) -> None:
         if self.dialog is dialog:
             self.dialog = None
-            QTimer.singleShot(0, self._focus_next_action)
+            if shiboken6.isValid(self):  # not when the dialog goes with the window itself
+                QTimer.singleShot(0, self, self._focus_next_action)
 
     def _show_locked(self, locked: bool) -> None:
         self.stack.setCurrentWidget(self.locked_page if locked else self.work_page)
@@ -483,7 +485,7 @@ class MainWindow(QMainWindow):
         if session_id is None:
             self._session_info(None)
         self.refresh_status()
-        QTimer.singleShot(0, self._focus_next_action)
+        QTimer.singleShot(0, self, self._focus_next_action)
 
     def _session_info(self, info: SessionInfo | None) -> None:
         self.session = info
