@@ -368,6 +368,8 @@ class MainWindow(QMainWindow):
     def _focus_next_action(self) -> None:
         """After a dialog or a session change: focus goes where the next action is (the first
         field), unless the volunteer is already somewhere in the page."""
+        if not shiboken6.isValid(self.stack):  # the window went before this ran
+            return
         if self.is_locked or self.dialog is not None or self.tabs.currentIndex() != CAPTURE_PAGE:
             return
         focus = QApplication.focusWidget()
