@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
+from tools.screenshots import ScreenshotKit, run_per_scale  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,10 +32,9 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
 
     from hubdesk.services import directory, sessions, visits
     from hubdesk.ui.conflicts_dialog import ConflictsDialog
-    from hubdesk.ui.main_window import MainWindow
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
-    store, runner, context = kit.store, kit.runner, kit.context
+    store, runner = kit.store, kit.runner
     settle, save = kit.settle, kit.save
 
     actor, val = kit.first_run()
@@ -64,13 +63,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
                     setattr(edited, name, value)
                 visits.edit_visit(db, who, visit_id, edited, base_version=1)
 
-    window = MainWindow(context)
-    window.resize(WINDOW_W, WINDOW_H)
-    window.show()
-    settle()
-    if window.dialog is not None:
-        window.dialog.close()
-    window.unlocked(actor)
+    window = kit.unlocked_window(actor)
     settle()
     window.show_conflicts()
     dialog = window.dialog

@@ -44,7 +44,7 @@ from hubdesk.services.merge import comparable
 from hubdesk.services.visit_form import VisitForm
 from hubdesk.store import conflict_repo
 from hubdesk.store import repositories as repo
-from hubdesk.store.models import RecordConflict, Visit, Volunteer
+from hubdesk.store.models import HubSession, RecordConflict, Venue, Visit, Volunteer
 from hubdesk.store.outbox import finalise, record_payload, version_from_payload
 
 #: choice values for :func:`resolve_conflict`
@@ -192,7 +192,13 @@ def _title(db: Session, conflict: RecordConflict) -> str:
         if visit is not None:
             zone = repo.get_setting(db, "hub_time_zone")
             local = to_hub_time(visit.visited_at, zone if isinstance(zone, str) else None)
-            return f"Visit at {local:%H:%M} on {local:%a} {local.day} {local:%b %Y}"
+            title = f"Visit at {local:%H:%M} on {local:%a} {local.day} {local:%b %Y}"
+            session = repo.current_version(db, HubSession, visit.session_id)
+            venue = db.get(Venue, session.venue_id) if session is not None else None
+            if session is not None:
+                kind = vocabularies().session_types.label(session.session_type)
+                title += f" · {kind}" + (f", {venue.name}" if venue is not None else "")
+            return title
     return KIND_NAMES.get(conflict.kind, conflict.kind.capitalize())
 
 

@@ -156,16 +156,10 @@ class AlertsDialog(BaseDialog):
         current = self.selected
         self.model.set_rows(rows)
         self.loaded = True
-        has_rows = bool(rows)
-        self.fields["alerts"].setVisible(has_rows)
-        self.empty_note.setVisible(not has_rows)
-        self.action_field.setVisible(has_rows)
-        self.ok_button.setVisible(has_rows)
-        if not has_rows:
+        self.show_rows_or_empty(bool(rows), self.empty_note, self.fields["alerts"],
+                                self.action_field)
+        if not rows:
             self._show_selected(None)
-            if self.cancel_button is not None:
-                self.cancel_button.setDefault(True)
-                self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self._fit_list()
         keep = next((i for i, row in enumerate(rows) if current and row.id == current.id), 0)
@@ -186,11 +180,10 @@ class AlertsDialog(BaseDialog):
 
     @property
     def selected(self) -> AlertRow | None:
-        index = self.list.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return self.model.row_of(self.list.currentIndex())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selected(self.model.row_at(current.row()) if current.isValid() else None)
+        self._show_selected(self.model.row_of(current))
 
     def _show_selected(self, row: AlertRow | None) -> None:
         self.details_box.setVisible(row is not None)

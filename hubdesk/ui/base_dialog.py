@@ -123,6 +123,18 @@ class BaseDialog(QDialog):
         if needed > self.height():
             self.resize(self.width(), needed)
 
+    def show_rows_or_empty(self, has_rows: bool, empty_note: QWidget,
+                           *row_widgets: QWidget) -> None:
+        """A review list's two states: its rows (``row_widgets`` and OK shown), or only
+        ``empty_note`` with Close as the default and focused (Enter then closes)."""
+        for widget in row_widgets:
+            widget.setVisible(has_rows)
+        empty_note.setVisible(not has_rows)
+        self.ok_button.setVisible(has_rows)
+        if not has_rows and self.cancel_button is not None:
+            self.cancel_button.setDefault(True)
+            self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # ---- errors -------------------------------------------------------------------
 
     def show_errors(self, errors: Mapping[str, str]) -> None:

@@ -145,15 +145,9 @@ class ConflictsDialog(BaseDialog):
         keep_id = self.selected.id if self.selected else None
         self.model.set_rows(rows)
         self.loaded = True
-        has_rows = bool(rows)
-        self.list_field.setVisible(has_rows)
-        self.empty_note.setVisible(not has_rows)
-        self.ok_button.setVisible(has_rows)
-        if not has_rows:
+        self.show_rows_or_empty(bool(rows), self.empty_note, self.list_field)
+        if not rows:
             self._show(None)
-            if self.cancel_button is not None:
-                self.cancel_button.setDefault(True)
-                self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         keep = next((i for i, row in enumerate(rows) if row.id == keep_id), 0)
         self.list.setFixedHeight(min(len(rows), 3) * max(self.list.sizeHintForRow(0), em(self, 1.4))
@@ -167,11 +161,10 @@ class ConflictsDialog(BaseDialog):
 
     @property
     def selected(self) -> ConflictInfo | None:
-        index = self.list.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return self.model.row_of(self.list.currentIndex())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show(self.model.row_at(current.row()) if current.isValid() else None)
+        self._show(self.model.row_of(current))
 
     # ---- the side-by-side choices ------------------------------------------------------
 

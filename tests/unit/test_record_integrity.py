@@ -102,6 +102,7 @@ def test_the_same_field_changed_on_both_sides_keeps_both_for_a_coordinator(
     with store.unit_of_work() as db:
         [conflict] = conflicts.list_conflicts(db, hub.actor)
     assert conflict.title.startswith("Visit at ")
+    assert conflict.title.endswith(" · Lunch club, St Mary's Hall")
     assert (conflict.this_laptop_by, conflict.other_by) == ("Sam Volunteer", "Pat Coordinator")
     assert [(f.name, f.label, f.this_laptop, f.other) for f in conflict.fields] == [
         ("age_band", "Age band", "75–84", "85+")]
