@@ -166,6 +166,7 @@ class CaptureLayout(QWidget):
     def _build_end(self, body: QVBoxLayout) -> None:
         self.safeguarding = QCheckBox("I have a safeguarding &concern")
         self.safeguarding.setObjectName("safeguarding")
+        self.safeguarding.setAccessibleName("I have a safeguarding concern")
         body.addWidget(self.safeguarding)
         self.safeguarding_note = QLabel(
             "What happens next: tell the coordinator now. When you save, an alert is raised "
