@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.vocab import vocabularies
@@ -33,7 +33,7 @@ from hubdesk.services.common import Changes
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, run_db
+from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, review_list, run_db
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -86,12 +86,7 @@ class AlertsDialog(BaseDialog):
             ok_text="&Mark as dealt with", cancel_text="Close")
         self.context = context
         self.model = AlertListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setWordWrap(True)
-        self.list.setUniformItemSizes(False)
-        self.list.setTabKeyNavigation(False)
+        self.list = review_list(self.model)
         self.list.setSpacing(max(2, em(self, 0.15)))  # breathing room between alerts
         self.list.setFixedHeight(em(self, 4))
         self.add_field("alerts", "&Open alerts (oldest first)", self.list)

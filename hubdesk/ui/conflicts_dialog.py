@@ -18,12 +18,10 @@ import textwrap
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QFrame,
     QGridLayout,
     QLabel,
-    QListView,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -36,7 +34,7 @@ from hubdesk.services.conflicts import KEEP_OTHER, KEEP_THIS_LAPTOP, ConflictInf
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.widgets import Heading, HintLabel, em, run_db
+from hubdesk.ui.widgets import Heading, HintLabel, em, review_list, run_db
 
 SHORTCUT = "Ctrl+Shift+K"
 NONE_OPEN = "There are no conflicting changes. Nothing needs choosing."
@@ -88,11 +86,7 @@ class ConflictsDialog(BaseDialog):
             ok_text="&Keep the chosen answers", cancel_text="Close")
         self.context = context
         self.model = ConflictListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setWordWrap(True)
-        self.list.setTabKeyNavigation(False)
+        self.list = review_list(self.model)
         self.list.setAccessibleName("Records with conflicting changes")
         self.list_field = self.add_field("conflicts", "&Records (oldest first)", self.list)
         self.empty_note = HintLabel(NONE_OPEN)
