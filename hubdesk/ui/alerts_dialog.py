@@ -131,7 +131,9 @@ class AlertsDialog(BaseDialog):
         if self.cancel_button is not None:
             self.setTabOrder(self.ok_button, self.cancel_button)
         self.ok_button.setToolTip("Mark the selected alert as dealt with (Enter)")
-        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        # the selection model is the list's child: the connection ends with the dialog
+        self.list.selectionModel().currentChanged.connect(
+            lambda current, _previous: self._show_selected(self.model.row_of(current)))
         context.runner.data_changed.connect(self._data_changed)
         self._show_selected(None)
         self.loaded = False
@@ -177,9 +179,6 @@ class AlertsDialog(BaseDialog):
     def selected(self) -> AlertRow | None:
         return self.model.row_of(self.list.currentIndex())
 
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selected(self.model.row_of(current))
-
     def _show_selected(self, row: AlertRow | None) -> None:
         self.details_box.setVisible(row is not None)
         self.details.setText(alert_details(row) if row is not None else "")
@@ -200,9 +199,8 @@ class AlertsDialog(BaseDialog):
         if row is None:
             return
         actor = self.context.actor
-        if actor is None or not actor.is_coordinator:
-            self.show_errors({"": "Only a coordinator can mark an alert as dealt with. "
-                                  "Tell the coordinator."})
+        if not self.coordinator_or_say(actor, "Only a coordinator can mark an alert as dealt "
+                                              "with. Tell the coordinator."):
             return
         text = self.action.text()
         errors = alerts.check_action(text)

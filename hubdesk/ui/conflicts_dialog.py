@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import textwrap
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -115,7 +115,9 @@ class ConflictsDialog(BaseDialog):
         self.groups: dict[str, QButtonGroup] = {}
         self.radios: list[QRadioButton] = []
         self.ok_button.setToolTip("Save the chosen answers as a new version (Enter)")
-        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        # the selection model is the list's child: the connection ends with the dialog
+        self.list.selectionModel().currentChanged.connect(
+            lambda current, _previous: self._show(self.model.row_of(current)))
         context.runner.data_changed.connect(self._data_changed)
         self.loaded = False
         self._show(None)
@@ -156,9 +158,6 @@ class ConflictsDialog(BaseDialog):
     @property
     def selected(self) -> ConflictInfo | None:
         return self.model.row_of(self.list.currentIndex())
-
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show(self.model.row_of(current))
 
     # ---- the side-by-side choices ------------------------------------------------------
 
@@ -228,9 +227,8 @@ class ConflictsDialog(BaseDialog):
         if row is None:
             return
         actor = self.context.actor
-        if actor is None or not actor.is_coordinator:
-            self.show_errors({"": "Only a coordinator can settle conflicting changes. "
-                                  "Ask your coordinator."})
+        if not self.coordinator_or_say(actor, "Only a coordinator can settle conflicting "
+                                              "changes. Ask your coordinator."):
             return
         choices = self.choices()
         missing = [f.label for f in row.fields if f.name not in choices]
