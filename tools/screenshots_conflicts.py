@@ -2,13 +2,11 @@
 
     .venv/bin/python tools/screenshots_conflicts.py [--out docs/screenshots]
 
-Runs offscreen on a simulated 1366×768 laptop screen (the screen set-up of
-``tools/screenshots.py``), once at 100 % and once at 150 % font, with a throw-away
-data folder filled through the real services: two visits a volunteer edited while
-the coordinator changed the same answers.  Saves ``conflicts-dialog-<pct>.png``
-(nothing chosen yet), ``conflicts-dialog-error-<pct>.png`` (Enter with nothing
-chosen) and ``conflicts-dialog-done-<pct>.png`` (one settled, the next shown).
-Look at every one of them after a change.
+Two visits are recorded, then edited twice from version 1 (the coordinator first,
+then a volunteer whose form was stale), so their age band, signposts and sex clash.
+Shots, each at 100 % and 150 % text (``ScreenshotKit``): ``conflicts-dialog`` (as
+opened), ``conflicts-dialog-error`` (Enter before choosing) and
+``conflicts-dialog-done`` (one settled, the other next).  Look at them all.
 """
 
 from __future__ import annotations

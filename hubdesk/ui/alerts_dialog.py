@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.vocab import vocabularies
@@ -33,7 +33,7 @@ from hubdesk.services.common import Changes
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, run_db
+from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, review_list, run_db
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -86,12 +86,7 @@ class AlertsDialog(BaseDialog):
             ok_text="&Mark as dealt with", cancel_text="Close")
         self.context = context
         self.model = AlertListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setWordWrap(True)
-        self.list.setUniformItemSizes(False)
-        self.list.setTabKeyNavigation(False)
+        self.list = review_list(self.model)
         self.list.setSpacing(max(2, em(self, 0.15)))  # breathing room between alerts
         self.list.setFixedHeight(em(self, 4))
         self.add_field("alerts", "&Open alerts (oldest first)", self.list)
@@ -136,7 +131,9 @@ class AlertsDialog(BaseDialog):
         if self.cancel_button is not None:
             self.setTabOrder(self.ok_button, self.cancel_button)
         self.ok_button.setToolTip("Mark the selected alert as dealt with (Enter)")
-        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        # the selection model is the list's child: the connection ends with the dialog
+        self.list.selectionModel().currentChanged.connect(
+            lambda current, _previous: self._show_selected(self.model.row_of(current)))
         context.runner.data_changed.connect(self._data_changed)
         self._show_selected(None)
         self.loaded = False
@@ -182,9 +179,6 @@ class AlertsDialog(BaseDialog):
     def selected(self) -> AlertRow | None:
         return self.model.row_of(self.list.currentIndex())
 
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selected(self.model.row_of(current))
-
     def _show_selected(self, row: AlertRow | None) -> None:
         self.details_box.setVisible(row is not None)
         self.details.setText(alert_details(row) if row is not None else "")
@@ -205,9 +199,8 @@ class AlertsDialog(BaseDialog):
         if row is None:
             return
         actor = self.context.actor
-        if actor is None or not actor.is_coordinator:
-            self.show_errors({"": "Only a coordinator can mark an alert as dealt with. "
-                                  "Tell the coordinator."})
+        if not self.coordinator_or_say(actor, "Only a coordinator can mark an alert as dealt "
+                                              "with. Tell the coordinator."):
             return
         text = self.action.text()
         errors = alerts.check_action(text)

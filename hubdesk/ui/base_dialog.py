@@ -9,6 +9,7 @@ Esc means cancel.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeGuard
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubdesk.services.common import Actor
 from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, em, set_dynamic_property
 
 
@@ -145,6 +147,14 @@ class BaseDialog(QDialog):
         self.error_summary.set_errors(errors, known)
         self.scroll_area.ensureVisible(0, 0)
         self.refit()
+
+    def coordinator_or_say(self, actor: Actor | None, refusal: str) -> TypeGuard[Actor]:
+        """True for a coordinator; otherwise ``refusal`` is shown at the top (the
+        service refuses too: this only says it before anything is sent)."""
+        if actor is not None and actor.is_coordinator:
+            return True
+        self.show_errors({"": refusal})
+        return False
 
     def clear_errors(self) -> None:
         for field in self.fields.values():

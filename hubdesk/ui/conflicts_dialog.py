@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import textwrap
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QFrame,
     QGridLayout,
     QLabel,
-    QListView,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -36,7 +34,7 @@ from hubdesk.services.conflicts import KEEP_OTHER, KEEP_THIS_LAPTOP, ConflictInf
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.widgets import Heading, HintLabel, em, run_db
+from hubdesk.ui.widgets import Heading, HintLabel, em, review_list, run_db
 
 SHORTCUT = "Ctrl+Shift+K"
 NONE_OPEN = "There are no conflicting changes. Nothing needs choosing."
@@ -88,11 +86,7 @@ class ConflictsDialog(BaseDialog):
             ok_text="&Keep the chosen answers", cancel_text="Close")
         self.context = context
         self.model = ConflictListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setWordWrap(True)
-        self.list.setTabKeyNavigation(False)
+        self.list = review_list(self.model)
         self.list.setAccessibleName("Records with conflicting changes")
         self.list_field = self.add_field("conflicts", "&Records (oldest first)", self.list)
         self.empty_note = HintLabel(NONE_OPEN)
@@ -121,7 +115,9 @@ class ConflictsDialog(BaseDialog):
         self.groups: dict[str, QButtonGroup] = {}
         self.radios: list[QRadioButton] = []
         self.ok_button.setToolTip("Save the chosen answers as a new version (Enter)")
-        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        # the selection model is the list's child: the connection ends with the dialog
+        self.list.selectionModel().currentChanged.connect(
+            lambda current, _previous: self._show(self.model.row_of(current)))
         context.runner.data_changed.connect(self._data_changed)
         self.loaded = False
         self._show(None)
@@ -162,9 +158,6 @@ class ConflictsDialog(BaseDialog):
     @property
     def selected(self) -> ConflictInfo | None:
         return self.model.row_of(self.list.currentIndex())
-
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show(self.model.row_of(current))
 
     # ---- the side-by-side choices ------------------------------------------------------
 
@@ -234,9 +227,8 @@ class ConflictsDialog(BaseDialog):
         if row is None:
             return
         actor = self.context.actor
-        if actor is None or not actor.is_coordinator:
-            self.show_errors({"": "Only a coordinator can settle conflicting changes. "
-                                  "Ask your coordinator."})
+        if not self.coordinator_or_say(actor, "Only a coordinator can settle conflicting "
+                                              "changes. Ask your coordinator."):
             return
         choices = self.choices()
         missing = [f.label for f in row.fields if f.name not in choices]

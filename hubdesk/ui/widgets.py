@@ -12,15 +12,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -346,6 +348,18 @@ def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
     edit.setMaxLength(max_length)
     edit.setClearButtonEnabled(False)
     return edit
+
+
+def review_list(model: QAbstractItemModel) -> QListView:
+    """A list to pick one row from (open alerts, conflicts): one row at a time, rows
+    wrap instead of being cut, and Tab leaves the list (arrow keys move within it)."""
+    view = QListView()
+    view.setModel(model)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setWordWrap(True)
+    view.setUniformItemSizes(False)
+    view.setTabKeyNavigation(False)
+    return view
 
 
 def run_db(owner: QObject, context: AppContext, work: Callable[[Session], Any],

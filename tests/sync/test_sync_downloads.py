@@ -54,6 +54,15 @@ def test_coordinator_edit_arrives_as_a_server_version(
     check_invariants(server, [laptop, other])
 
 
+def synced_then_edited_on_the_server(server: RunningServer, laptop: Laptop,
+                                     **changes: object) -> str:
+    """A visit recorded and sent; then a coordinator changes it on the server."""
+    visit_id = laptop.record_visit()
+    laptop.sync()
+    admin.edit_record(server.engine, "visit", visit_id, changes)
+    return visit_id
+
+
 def edit_fields(laptop: Laptop, visit_id: str, **values: object) -> None:
     """A volunteer's edit of the current version, as the capture form saves it."""
     with laptop.store.unit_of_work() as db:
@@ -84,9 +93,7 @@ def test_download_merges_with_unsent_local_work_field_by_field(
     server: RunningServer, make_laptop: Callable[[str], Laptop]
 ) -> None:
     laptop = make_laptop("Pat")
-    visit_id = laptop.record_visit()
-    laptop.sync()
-    admin.edit_record(server.engine, "visit", visit_id, {"age_band": "85_plus"})
+    visit_id = synced_then_edited_on_the_server(server, laptop, age_band="85_plus")
     edit_fields(laptop, visit_id, sex="prefer_not")  # version 2 here, not yet sent
     result = laptop.sync()
     assert result.completed and result.pending == 0 and result.needs_attention == 0, result
@@ -115,9 +122,7 @@ def test_same_field_changed_on_both_sides_is_kept_for_a_coordinator_and_resolved
     server: RunningServer, make_laptop: Callable[[str], Laptop]
 ) -> None:
     laptop = make_laptop("Pat")
-    visit_id = laptop.record_visit()
-    laptop.sync()
-    admin.edit_record(server.engine, "visit", visit_id, {"age_band": "85_plus"})
+    visit_id = synced_then_edited_on_the_server(server, laptop, age_band="85_plus")
     edit_fields(laptop, visit_id, age_band="35_49", sex="prefer_not")
     result = laptop.sync()
     assert result.completed and result.pending == 0, result

@@ -36,6 +36,18 @@ def save(store: Store, actor: Actor, visit_id: str, form: VisitForm, base: int) 
         return visits.edit_visit(db, actor, visit_id, form, base_version=base).kinds
 
 
+def opened_then_changed_meanwhile(store: Store, hub: Hub, visit_id: str,
+                                  **changes: object) -> tuple[VisitForm, int]:
+    """A form opened on the current version; then the coordinator saves ``changes``
+    from another copy of it.  Returns the now stale form and its base version."""
+    stale, base = open_form(store, visit_id)
+    newer, _ = open_form(store, visit_id)
+    for name, value in changes.items():
+        setattr(newer, name, value)
+    save(store, hub.actor, visit_id, newer, base)
+    return stale, base
+
+
 def current(store: Store, visit_id: str) -> Visit:
     with store.unit_of_work() as db:
         return db.scalars(select(Visit).where(Visit.record_id == visit_id,
@@ -72,11 +84,11 @@ def test_a_stale_edit_merges_instead_of_reverting_newer_changes(
 
 def test_a_stale_edit_keeps_a_signpost_and_topic_added_meanwhile(store: Store, hub: Hub) -> None:
     visit_id = record(store, hub)
-    stale, base = open_form(store, visit_id)
-    newer, _ = open_form(store, visit_id)
-    newer.topics = newer.topics[:1]  # the coordinator removes a topic ...
-    newer.signposts = []  # ... and the signpost
-    save(store, hub.actor, visit_id, newer, base)
+    with store.unit_of_work() as db:
+        fewer_topics = visits.get_visit_form(db, visit_id).topics[:1]
+    # the coordinator removes a topic and the signpost meanwhile
+    stale, base = opened_then_changed_meanwhile(store, hub, visit_id, topics=fewer_topics,
+                                                signposts=[])
     stale.note = "Came with her neighbour"
     save(store, hub.actor, visit_id, stale, base)
     with store.unit_of_work() as db:
@@ -88,10 +100,7 @@ def test_a_stale_edit_keeps_a_signpost_and_topic_added_meanwhile(store: Store, h
 def test_the_same_field_changed_on_both_sides_keeps_both_for_a_coordinator(
         store: Store, hub: Hub, volunteer: Actor) -> None:
     visit_id = record(store, hub)
-    stale, base = open_form(store, visit_id)
-    newer, _ = open_form(store, visit_id)
-    newer.age_band = "85_plus"
-    save(store, hub.actor, visit_id, newer, base)
+    stale, base = opened_then_changed_meanwhile(store, hub, visit_id, age_band="85_plus")
     stale.age_band, stale.sex = "75_84", "male"
     kinds = save(store, volunteer, visit_id, stale, base)
     assert "conflict" in kinds
@@ -133,10 +142,7 @@ def test_the_same_field_changed_on_both_sides_keeps_both_for_a_coordinator(
 def test_a_stale_edit_whose_only_change_clashes_still_keeps_it(
         store: Store, hub: Hub, volunteer: Actor) -> None:
     visit_id = record(store, hub)
-    stale, base = open_form(store, visit_id)
-    newer, _ = open_form(store, visit_id)
-    newer.age_band = "85_plus"
-    save(store, hub.actor, visit_id, newer, base)
+    stale, base = opened_then_changed_meanwhile(store, hub, visit_id, age_band="85_plus")
     stale.age_band = "75_84"  # the one change this laptop made clashes
     assert save(store, volunteer, visit_id, stale, base) == {"conflict"}
     assert current(store, visit_id).version == 2  # nothing new to save yet ...
@@ -184,10 +190,8 @@ def test_an_unticked_or_left_out_purpose_is_withdrawn_and_identity_cleared(
 
 def test_a_restored_draft_keeps_its_base_and_every_purpose(store: Store, hub: Hub) -> None:
     visit_id = record(store, hub, identified_form(store))
-    form, base = open_form(store, visit_id)
-    newer, _ = open_form(store, visit_id)
-    newer.age_band = "85_plus"
-    save(store, hub.actor, visit_id, newer, base)  # someone saves version 2 meanwhile
+    # someone saves version 2 while this form is open
+    form, base = opened_then_changed_meanwhile(store, hub, visit_id, age_band="85_plus")
     form.agreements = [AgreementAnswer("follow_up", False), AgreementAnswer("share_partner", False)]
     form.preferred_name = form.contact = ""
     with store.unit_of_work() as db:  # the laptop is closed with the edit unfinished
@@ -231,10 +235,8 @@ def test_a_postcode_district_is_kept_as_typed_apart_from_case(store: Store, hub:
 def test_an_erasure_reaches_the_answers_kept_aside(store: Store, hub: Hub) -> None:
     """Right to erasure: a person's name and contact kept in a conflict go with them."""
     visit_id = record(store, hub, identified_form(store))
-    stale, base = open_form(store, visit_id)
-    newer, _ = open_form(store, visit_id)
-    newer.contact, newer.age_band = "07700 900111", "85_plus"
-    save(store, hub.actor, visit_id, newer, base)
+    stale, base = opened_then_changed_meanwhile(store, hub, visit_id, contact="07700 900111",
+                                                age_band="85_plus")
     stale.contact, stale.age_band = "07700 900999", "75_84"
     save(store, hub.actor, visit_id, stale, base)
     with store.unit_of_work() as db:
