@@ -39,6 +39,7 @@ from hubdesk.protocol.schemas import (
 from hubdesk.server import devices, feeds, ingest
 from hubdesk.server.db import DatabaseBusy
 from hubdesk.server.errors import ApiError
+from hubdesk.server.identity import DeviceIdentity
 from hubdesk.server.validation import describe_validation_error
 
 log = logging.getLogger("hubdesk.server")
@@ -117,7 +118,7 @@ def parse_model(body: bytes, model: type[M]) -> M:
                        + describe_validation_error(error)) from error
 
 
-def _ingest_body(engine: Engine, device: ingest.DeviceIdentity, body: bytes) -> bytes:
+def _ingest_body(engine: Engine, device: DeviceIdentity, body: bytes) -> bytes:
     return ingest.ingest_batch_json(engine, device, ingest.parse_json(body))
 
 
@@ -136,7 +137,7 @@ def create_app(engine: Engine) -> FastAPI:
     bearer = HTTPBearer(auto_error=False, description="The laptop's device token")
     auth_dep = [Depends(bearer)]
 
-    async def device_of(request: Request) -> ingest.DeviceIdentity:
+    async def device_of(request: Request) -> DeviceIdentity:
         return await run_in_threadpool(devices.authenticate, engine,
                                        request.headers.get("authorization"))
 

@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_stats(data: dict[str, Any]) -> None:
     print(f"Records: {data['records']} ({data['visits']} visits), "
-          f"versions {data['versions']}, missing sequence numbers {data['gaps']}")
+          f"versions {data['versions']}, missing sequence numbers {data['gaps']}, "
+          f"duplicated versions {data['duplicates']}")
     print("By kind: " + ", ".join(f"{k} {v}" for k, v in data["by_kind"].items()))
     for hub in data["hubs"]:
         print(f"Hub {hub['name']} ({hub['district']}): {hub['records']} records, "
@@ -140,7 +141,8 @@ def serve(engine: Engine, host: str, port: int, log_level: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from hubdesk.server import admin
-    from hubdesk.server.db import default_db_url, open_database
+    from hubdesk.server.bootstrap import open_database
+    from hubdesk.server.db import default_db_url
 
     url = args.db or default_db_url()
     engine = open_database(url)

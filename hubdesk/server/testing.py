@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 
 from hubdesk.server import admin
 from hubdesk.server.app import create_app
-from hubdesk.server.db import open_database
+from hubdesk.server.bootstrap import open_database
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
                "/usr/lib/postgresql/17/bin")

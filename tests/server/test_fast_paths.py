@@ -30,8 +30,9 @@ from sqlalchemy import insert, select
 from hubdesk.core.hashing import canonical_bytes, content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.protocol.schemas import BatchReceipt, UploadItem
-from hubdesk.server import ingest, validation
-from hubdesk.server.db import open_database, write_tx
+from hubdesk.server import ingest, sequence, validation
+from hubdesk.server.bootstrap import open_database
+from hubdesk.server.db import write_tx
 from hubdesk.server.errors import ApiError
 from hubdesk.server.models import HELD, RECORDS
 from hubdesk.server.testing import LiveServer
@@ -419,7 +420,7 @@ def test_progress_in_one_query_equals_the_walk(tmp_path: Path, records: list[int
                     device_id=DEVICE, hub_id=HUB, seq=seq, kind="visit", record_id=uuid7(),
                     version=1, status="rejected", reason="r", content_hash="", payload="{}",
                     batch_id=uuid7(), received_at=datetime(2026, 11, 23)))
-        assert ingest.device_progress(engine, DEVICE) == expected
+        assert sequence.device_progress(engine, DEVICE) == expected
     finally:
         engine.dispose()
 
