@@ -198,3 +198,49 @@ def test_metrics_move_and_ready_follows_the_database(own_cluster: PostgresCluste
         while not server.ready():
             assert time.monotonic() < deadline, "not ready again after the database returned"
             time.sleep(0.5)
+
+
+def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
+                                              tmp_path: Path) -> None:
+    """SIGTERM (as systemd stops the service): the batches being stored are answered
+    200 and kept; nothing half-done is left, nothing answered is lost."""
+    db_url, engine, hub_id = fresh_database(own_cluster)
+    try:
+        answered: list[tuple[float, float, Laptop, dict[str, object]]] = []
+        with ExitStack() as stack:
+            server = stack.enter_context(
+                server_process(db_url, workers=2, stderr=tmp_path / "server.log"))
+            laptops = [Laptop(server.url) for _ in range(4)]
+            stack.callback(lambda: [laptop.close() for laptop in laptops])
+            for laptop in laptops:
+                laptop.enrol(admin.create_enrol_code(engine, hub_id))
+            stopping = threading.Event()
+
+            def push(laptop: Laptop) -> None:
+                while not stopping.is_set():
+                    batch = laptop.batch(laptop.items(500))
+                    sent_at = time.monotonic()
+                    try:
+                        answer = laptop.post(batch)
+                    except httpx.TransportError:
+                        return  # the server had stopped accepting
+                    assert answer.status_code == 200, answer.text[:200]
+                    answered.append((sent_at, time.monotonic(), laptop, batch))
+
+            threads = [threading.Thread(target=push, args=(laptop,)) for laptop in laptops]
+            for thread in threads:
+                thread.start()
+            time.sleep(3)
+            stopped_at = time.monotonic()
+            stopping.set()
+            server.process.send_signal(signal.SIGTERM)
+            assert server.process.wait(timeout=60) == 0
+            for thread in threads:
+                thread.join(timeout=60)
+        # batches sent before the SIGTERM and answered after it: finished in hand
+        assert any(sent < stopped_at < done for sent, done, _laptop, _batch in answered)
+        with engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(RECORDS)).scalar()
+        assert stored == sum(len(batch["items"]) for *_, batch in answered)  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
