@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,7 @@ from hubdesk.server.models import RECORDS
 from hubdesk.server.testing import (
     PostgresCluster,
     PostgresUnavailable,
+    ServerProcess,
     postgres_cluster,
     server_process,
 )
@@ -58,17 +59,25 @@ def metric(values: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: s
     return values.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+@contextmanager
+def two_workers_and_four_laptops(db_url: str, engine: Engine, hub_id: str,
+                                 tmp_path: Path) -> Iterator[tuple[ServerProcess, list[Laptop]]]:
+    with server_process(db_url, workers=2, stderr=tmp_path / "server.log") as server:
+        laptops = [Laptop(server.url) for _ in range(4)]
+        try:
+            for laptop in laptops:
+                laptop.enrol(admin.create_enrol_code(engine, hub_id))
+            yield server, laptops
+        finally:
+            for laptop in laptops:
+                laptop.close()
+
+
 def test_a_worker_killed_mid_batch_loses_nothing_and_the_others_answer(
         own_cluster: PostgresCluster, tmp_path: Path) -> None:
     db_url, engine, hub_id = fresh_database(own_cluster)
     try:
-        with ExitStack() as stack:
-            server = stack.enter_context(
-                server_process(db_url, workers=2, stderr=tmp_path / "server.log"))
-            laptops = [Laptop(server.url) for _ in range(4)]
-            stack.callback(lambda: [laptop.close() for laptop in laptops])
-            for laptop in laptops:
-                laptop.enrol(admin.create_enrol_code(engine, hub_id))
+        with two_workers_and_four_laptops(db_url, engine, hub_id, tmp_path) as (server, laptops):
             stop = threading.Event()
             cut_off = [0]  # requests that died with the killed worker
             answered_after_kill: list[float] = []
@@ -207,13 +216,7 @@ def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
     db_url, engine, hub_id = fresh_database(own_cluster)
     try:
         answered: list[tuple[float, float, Laptop, dict[str, object]]] = []
-        with ExitStack() as stack:
-            server = stack.enter_context(
-                server_process(db_url, workers=2, stderr=tmp_path / "server.log"))
-            laptops = [Laptop(server.url) for _ in range(4)]
-            stack.callback(lambda: [laptop.close() for laptop in laptops])
-            for laptop in laptops:
-                laptop.enrol(admin.create_enrol_code(engine, hub_id))
+        with two_workers_and_four_laptops(db_url, engine, hub_id, tmp_path) as (server, laptops):
             stopping = threading.Event()
 
             def push(laptop: Laptop) -> None:
