@@ -19,6 +19,7 @@ from hubdesk.server.edits import (
     edit_record,
     erase_record,
 )
+from hubdesk.server.errors import AdminError  # what every use case here raises
 from hubdesk.server.hubs import add_venue, add_volunteer, create_hub
 from hubdesk.server.reference import upsert_reference
 from hubdesk.server.stats import stats
@@ -26,6 +27,7 @@ from hubdesk.server.stats import stats
 __all__ = [
     "SERVER_ACTOR_ID",
     "SERVER_DEVICE_ID",
+    "AdminError",
     "ServerEdit",
     "add_venue",
     "add_volunteer",
