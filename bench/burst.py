@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -40,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
+from bench.sync_throughput import machine_summary
 from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import canonical_json, content_hash
 from hubdesk.core.ids import uuid7
@@ -245,8 +245,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = run(args)
-    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
-               f"{platform.release()}, Python {platform.python_version()}")
+    machine = machine_summary()
     results["machine"] = machine
     if args.json:
         print(json.dumps(results, indent=2))
