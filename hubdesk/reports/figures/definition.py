@@ -1,0 +1,373 @@
+"""Every figure of DESIGN §8, by SQL aggregation over a :class:`ReportSources`.
+
+The queries group by a *group key* (everything, each hub or each district), so
+the server's ``by_hub`` costs the same passes as one total. Only aggregated
+counts come back to Python, never rows. Day bounds come from ``core.days``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    Subquery,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
+from sqlalchemy.orm import Session
+
+from hubdesk.core.days import day_bounds_utc, hub_zone
+from hubdesk.core.vocab import vocabularies
+from hubdesk.reports.figures.buckets import bucket_index, day_starts, month_starts
+from hubdesk.reports.figures.sources import ReportSources
+
+Group = Literal["all", "hub", "district"]
+Executor = Connection | Session
+ALL = "all"
+MENTAL_HEALTH_TOPIC = "mental_wellbeing"
+MENTAL_HEALTH_CATEGORIES = ("mental_health",)
+COMMUNITY_PARTNER_KINDS = ("warm_handover", "referral")
+
+#: The keys of one report, in the order DESIGN §8 lists them (the JSON contract),
+#: then the few extra breakdowns the screen and exports show.
+REPORT_KEYS = (
+    "visits", "people_helped", "visitors", "repeat_visitors", "first_visits", "sex",
+    "age_bands", "age_bands_reported", "walk_in_or_self_referral", "referred_in_by_source",
+    "mental_health", "signposts_by_kind", "signposts_by_category", "signposts_by_organisation",
+    "mecc_by_topic", "mecc_by_step", "mecc_by_response", "follow_ups", "sessions_by_type",
+    "activities", "attendance", "attendance_0_17", "volunteers", "volunteer_hours",
+    "safeguarding_flags",
+    # beyond the contract's list: what §8 also names, and the month-by-month line
+    "referred_to_community_partners", "mecc_by_action", "mecc_visits", "visits_by_month",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``first``..``last`` inclusive, in the hub's IANA zone."""
+
+    first: date
+    last: date
+    zone: str | None = None
+
+    def bounds(self) -> tuple[Any, Any]:
+        return day_bounds_utc(self.first, self.last, self.zone)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Optional narrowing: one hub, one district or one venue (None: everything)."""
+
+    hub_id: str | None = None
+    district: str | None = None
+    venue_id: str | None = None
+
+
+def empty_report() -> dict[str, Any]:
+    return {
+        "visits": 0, "people_helped": 0, "visitors": 0, "repeat_visitors": 0, "first_visits": 0,
+        "sex": {}, "age_bands": {}, "age_bands_reported": {}, "walk_in_or_self_referral": 0,
+        "referred_in_by_source": {}, "mental_health": {"count": 0, "percent_of_visits": None},
+        "signposts_by_kind": {}, "signposts_by_category": {}, "signposts_by_organisation": {},
+        "mecc_by_topic": {}, "mecc_by_step": {}, "mecc_by_response": {},
+        "follow_ups": {"due": 0, "done": 0, "overdue": 0, "outcomes_by_status": {}},
+        "sessions_by_type": {}, "activities": 0, "attendance": 0, "attendance_0_17": 0,
+        "volunteers": 0, "volunteer_hours": 0.0, "safeguarding_flags": {"raised": 0},
+        "referred_to_community_partners": 0, "mecc_by_action": {}, "mecc_visits": 0,
+        "visits_by_month": {},
+    }
+
+
+def compute_reports(db: Executor, sources: ReportSources, period: Period,
+                    scope: Scope = Scope(), group: Group = "all") -> dict[str, dict[str, Any]]:
+    """One report per group key (``"all"``, each hub id or each district name).
+
+    With ``group="all"`` the answer is ``{"all": report}`` (an empty report when
+    nothing matches). Visitor codes are counted per hub (a card belongs to its hub).
+    """
+    run = _Run(db, sources, period, scope, group)
+    return run.reports()
+
+
+def count_volunteers(db: Executor, sources: ReportSources, period: Period,
+                     scope: Scope = Scope(), group: Group = "all") -> dict[str, int]:
+    """Distinct volunteers per group key (not additive across groups: computed apart)."""
+    return _Run(db, sources, period, scope, group).volunteers()
+
+
+class _Run:
+    def __init__(self, db: Executor, sources: ReportSources, period: Period, scope: Scope,
+                 group: Group) -> None:
+        self.db = db
+        self.src = sources
+        self.period = period
+        self.zone = hub_zone(period.zone)
+        self.start, self.end = day_bounds_utc(period.first, period.last, self.zone)
+        self.scope = scope
+        self.group = group
+        self.visits = self._scoped(sources.visits, sources.visits.c.visited_at, "sv")
+        self.sessions = self._scoped(sources.sessions, sources.sessions.c.started_at, "ss")
+        self.out: dict[str, dict[str, Any]] = {}
+
+    # -- scoping -----------------------------------------------------------------
+    def _scoped(self, table: FromClause, at: ColumnElement[Any], name: str) -> Subquery:
+        """Rows of ``table`` (visits or sessions) in the period and scope, with ``group_key``."""
+        hubs = self.src.hubs
+        source: FromClause = table
+        needs_hubs = self.group == "district" or self.scope.district is not None
+        if needs_hubs:
+            source = table.outerjoin(hubs, hubs.c.id == table.c.hub_id)
+        key: ColumnElement[Any] = (
+            literal(ALL) if self.group == "all"
+            else table.c.hub_id if self.group == "hub" else hubs.c.district)
+        conditions = [at >= self.start, at < self.end]
+        if self.scope.hub_id is not None:
+            conditions.append(table.c.hub_id == self.scope.hub_id)
+        if self.scope.venue_id is not None:
+            conditions.append(table.c.venue_id == self.scope.venue_id)
+        if self.scope.district is not None:
+            conditions.append(hubs.c.district == self.scope.district)
+        return (select(*table.c, key.label("group_key")).select_from(source)
+                .where(*conditions).subquery(name))
+
+    def _rows(self, statement: Select[Any]) -> Iterable[Any]:
+        return self.db.execute(statement).all()
+
+    def _report(self, key: Any) -> dict[str, Any]:
+        name = str(key) if key is not None else "unknown"
+        if name not in self.out:
+            self.out[name] = empty_report()
+        return self.out[name]
+
+    def _breakdown(self, target: str, statement: Select[Any], nested: str | None = None) -> None:
+        for key, code, count in self._rows(statement):
+            report = self._report(key)
+            place = report[target] if nested is None else report[target][nested]
+            label = code if code is not None else "not_recorded"
+            place[label] = place.get(label, 0) + int(count)
+
+    def _by(self, table: FromClause, column: ColumnElement[Any], join: FromClause | None = None,
+            where: ColumnElement[bool] | None = None) -> Select[Any]:
+        """Counts per (group key, ``column``) over ``table`` (or ``join``, which holds it)."""
+        group_key = table.c.group_key
+        statement = select(group_key, column, func.count()).select_from(
+            table if join is None else join)
+        if where is not None:
+            statement = statement.where(where)
+        return statement.group_by(group_key, column)
+
+    # -- the figures -------------------------------------------------------------
+    def reports(self) -> dict[str, dict[str, Any]]:
+        if self.group == "all":
+            self._report(ALL)
+        self._visit_totals()
+        self._visit_breakdowns()
+        self._repeat_visitors()
+        self._mental_health()
+        self._signposts()
+        self._mecc()
+        self._follow_ups()
+        self._sessions()
+        for key, count in self.volunteers().items():
+            self._report(key)["volunteers"] = count
+        for report in self.out.values():
+            finish_report(report)
+        return self.out
+
+    def _visit_totals(self) -> None:
+        sv = self.visits
+        counted = func.count
+        statement = select(
+            sv.c.group_key, counted(),
+            counted(_when(sv.c.first_visit == true())),
+            counted(sv.c.visitor_code.distinct()),
+            counted(_when(sv.c.visitor_code.is_(None))),
+            counted(_when(and_(sv.c.visitor_code.is_(None), sv.c.contact_mode == "returning"))),
+            counted(_when(or_(sv.c.contact_mode == "walk_in", sv.c.referral_source == "self"))),
+            counted(_when(sv.c.safeguarding == true())),
+        ).group_by(sv.c.group_key)
+        for key, visits, first, codes, uncoded, returning, walk_in, flags in self._rows(statement):
+            report = self._report(key)
+            report["visits"] = int(visits)
+            report["people_helped"] += int(visits)
+            report["first_visits"] = int(first)
+            report["visitors"] = int(codes) + int(uncoded)
+            report["repeat_visitors"] += int(returning)
+            report["walk_in_or_self_referral"] = int(walk_in)
+            report["safeguarding_flags"]["raised"] = int(flags)
+        if self.src.alerts is not None:
+            alerts = self.src.alerts
+            join = sv.join(alerts, alerts.c.visit_id == sv.c.record_id)
+            self._breakdown("safeguarding_flags", self._by(
+                sv, _state_of_alert(alerts.c.acknowledged), join))
+
+    def _visit_breakdowns(self) -> None:
+        sv = self.visits
+        self._breakdown("sex", self._by(sv, sv.c.sex))
+        self._breakdown("age_bands", self._by(sv, sv.c.age_band))
+        self._breakdown("referred_in_by_source", self._by(
+            sv, sv.c.referral_source, where=sv.c.contact_mode == "referred_in"))
+        labels, starts = month_starts(self.period.first, self.period.last, self.zone)
+        month = bucket_index(sv.c.visited_at, starts)
+        for key, index, count in self._rows(self._by(sv, month)):
+            self._report(key)["visits_by_month"][labels[int(index)]] = int(count)
+
+    def _repeat_visitors(self) -> None:
+        sv = self.visits
+        day = bucket_index(sv.c.visited_at, day_starts(self.period.first, self.period.last,
+                                                       self.zone))
+        repeated = (select(sv.c.group_key).where(sv.c.visitor_code.is_not(None))
+                    .group_by(sv.c.group_key, sv.c.visitor_code)
+                    .having(func.min(day) != func.max(day)).subquery("repeated"))
+        statement = select(repeated.c.group_key, func.count()).group_by(repeated.c.group_key)
+        for key, count in self._rows(statement):
+            self._report(key)["repeat_visitors"] += int(count)
+
+    def _mental_health(self) -> None:
+        sv, topics = self.visits, self.src.visit_topics
+        outcomes, categories = self.src.outcomes, self.src.service_categories
+        wanted = (*MENTAL_HEALTH_CATEGORIES, *sorted(vocabularies().crisis_categories))
+        by_topic = (select(sv.c.group_key, sv.c.record_id)
+                    .join(topics, topics.c.visit_id == sv.c.record_id)
+                    .where(topics.c.topic == MENTAL_HEALTH_TOPIC))
+        by_signpost = (select(sv.c.group_key, sv.c.record_id)
+                       .join(outcomes, outcomes.c.visit_id == sv.c.record_id)
+                       .join(categories, categories.c.service_id == outcomes.c.service_id)
+                       .where(categories.c.category.in_(wanted)))
+        needing = union(by_topic, by_signpost).subquery("needing")
+        statement = select(needing.c.group_key, func.count()).group_by(needing.c.group_key)
+        for key, count in self._rows(statement):
+            self._report(key)["mental_health"]["count"] = int(count)
+
+    def _signposts(self) -> None:
+        sv, outcomes = self.visits, self.src.outcomes
+        joined = sv.join(outcomes, outcomes.c.visit_id == sv.c.record_id)
+        self._breakdown("signposts_by_kind", self._by(sv, outcomes.c.kind, joined))
+        self._breakdown("follow_ups", self._by(sv, outcomes.c.status, joined),
+                        nested="outcomes_by_status")
+        categories = self.src.service_categories
+        self._breakdown("signposts_by_category", self._by(sv, categories.c.category, joined.join(
+            categories, categories.c.service_id == outcomes.c.service_id)))
+        services = self.src.services
+        self._breakdown("signposts_by_organisation", self._by(
+            sv, services.c.organisation, joined.join(services, services.c.id == outcomes.c.service_id)))
+
+    def _mecc(self) -> None:
+        sv, talks = self.visits, self.src.conversations
+        joined = sv.join(talks, talks.c.visit_id == sv.c.record_id)
+        self._breakdown("mecc_by_topic", self._by(sv, talks.c.topic, joined))
+        self._breakdown("mecc_by_step", self._by(sv, talks.c.furthest_step, joined))
+        self._breakdown("mecc_by_response", self._by(sv, talks.c.response, joined))
+        self._breakdown("mecc_by_action", self._by(sv, talks.c.action, joined))
+        statement = (select(sv.c.group_key, func.count(talks.c.visit_id.distinct()))
+                     .select_from(joined).group_by(sv.c.group_key))
+        for key, count in self._rows(statement):
+            self._report(key)["mecc_visits"] = int(count)
+
+    def _follow_ups(self) -> None:
+        """Follow-ups due in the period (any visit date) for visits in scope."""
+        period, follow_ups = self.period, self.src.follow_ups
+        visits = self._scoped_any_date(self.src.visits)
+        statement = (
+            select(visits.c.group_key, func.count(),
+                   func.count(_when(follow_ups.c.done == true())),
+                   func.count(_when(and_(follow_ups.c.done == false(),
+                                         follow_ups.c.due_date < period.last))))
+            .select_from(follow_ups.join(visits, visits.c.record_id == follow_ups.c.visit_id))
+            .where(follow_ups.c.due_date >= period.first, follow_ups.c.due_date <= period.last)
+            .group_by(visits.c.group_key))
+        for key, due, done, overdue in self._rows(statement):
+            report = self._report(key)["follow_ups"]
+            report.update(due=int(due), done=int(done), overdue=int(overdue))
+
+    def _scoped_any_date(self, table: FromClause) -> Subquery:
+        hubs = self.src.hubs
+        source: FromClause = table
+        if self.group == "district" or self.scope.district is not None:
+            source = table.outerjoin(hubs, hubs.c.id == table.c.hub_id)
+        key: ColumnElement[Any] = (
+            literal(ALL) if self.group == "all"
+            else table.c.hub_id if self.group == "hub" else hubs.c.district)
+        conditions: list[ColumnElement[bool]] = []
+        if self.scope.hub_id is not None:
+            conditions.append(table.c.hub_id == self.scope.hub_id)
+        if self.scope.venue_id is not None:
+            conditions.append(table.c.venue_id == self.scope.venue_id)
+        if self.scope.district is not None:
+            conditions.append(hubs.c.district == self.scope.district)
+        return (select(table.c.record_id, key.label("group_key")).select_from(source)
+                .where(*conditions).subquery("scoped_visits"))
+
+    def _sessions(self) -> None:
+        ss = self.sessions
+        self._breakdown("sessions_by_type", select(ss.c.group_key, ss.c.session_type, func.count())
+                        .group_by(ss.c.group_key, ss.c.session_type))
+        for key, headcount in self._rows(select(ss.c.group_key, func.sum(ss.c.headcount))
+                                         .group_by(ss.c.group_key)):
+            self._report(key)["people_helped"] += int(headcount or 0)
+        activities = self.src.session_activities
+        statement = (select(ss.c.group_key, func.count(), func.sum(activities.c.attendance),
+                            func.sum(activities.c.attendance_0_17))
+                     .select_from(ss.join(activities, activities.c.session_id == ss.c.record_id))
+                     .group_by(ss.c.group_key))
+        for key, count, attendance, young in self._rows(statement):
+            report = self._report(key)
+            report.update(activities=int(count), attendance=int(attendance or 0),
+                          attendance_0_17=int(young or 0))
+        shifts = self.src.session_shifts
+        statement = (select(ss.c.group_key, func.sum(shifts.c.minutes))
+                     .select_from(ss.join(shifts, shifts.c.session_id == ss.c.record_id))
+                     .group_by(ss.c.group_key))
+        for key, minutes in self._rows(statement):
+            self._report(key)["volunteer_hours"] = round(float(minutes or 0) / 60, 1)
+
+    def volunteers(self) -> dict[str, int]:
+        """Who signed in to a session or recorded a visit, distinct per group."""
+        sv, ss, shifts = self.visits, self.sessions, self.src.session_shifts
+        people = union(
+            select(sv.c.group_key, sv.c.created_by.label("volunteer_id")),
+            select(ss.c.group_key, shifts.c.volunteer_id)
+            .join(shifts, shifts.c.session_id == ss.c.record_id),
+        ).subquery("people")
+        statement = select(people.c.group_key, func.count()).group_by(people.c.group_key)
+        return {str(key) if key is not None else "unknown": int(count)
+                for key, count in self._rows(statement)}
+
+
+def _when(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    """``COUNT(_when(c))`` counts the rows where ``c`` holds (portable FILTER)."""
+    return case((condition, 1))
+
+
+def _state_of_alert(acknowledged: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((acknowledged == true(), "acknowledged"), else_="awaiting")
+
+
+def finish_report(report: dict[str, Any]) -> dict[str, Any]:
+    """Fill the derived figures (rolled-up age bands, partners, shares) from the counts."""
+    rollup = vocabularies().age_band_rollup
+    reported: dict[str, int] = {}
+    for band, count in report["age_bands"].items():
+        label = rollup.get(band, "Not known")
+        reported[label] = reported.get(label, 0) + count
+    report["age_bands_reported"] = reported
+    kinds = report["signposts_by_kind"]
+    report["referred_to_community_partners"] = sum(kinds.get(k, 0) for k in COMMUNITY_PARTNER_KINDS)
+    visits = report["visits"]
+    mental = report["mental_health"]
+    mental["percent_of_visits"] = round(100 * mental["count"] / visits, 1) if visits else None
+    return report
