@@ -43,6 +43,7 @@ from hubdesk.server.models import (
     REFERENCE,
     SETTINGS,
 )
+from hubdesk.server.report_refresh import refresh_report_tables
 
 #: The device id and volunteer id named by versions made on the server itself.
 SERVER_DEVICE_ID = "00000000-0000-0000-0000-000000000000"
@@ -415,6 +416,8 @@ def erase_record(engine: Engine, kind: str, record_id: str) -> int:
         ).first()
         if latest is None:
             raise AdminError(f"no {kind} {record_id} on the server")
+        # the report tables keep the anonymous figures of what is about to be erased
+        refresh_report_tables(conn)
         result = conn.execute(update(RECORDS)
                               .where(RECORDS.c.kind == kind, RECORDS.c.record_id == record_id)
                               .values(payload="{}", erased=True))
