@@ -23,7 +23,7 @@ from hubdesk.reports.figures import (
     merge_reports,
     suppress_small_numbers,
 )
-from hubdesk.reports.figures.definition import empty_report
+from hubdesk.reports.figures.definition import blank_report
 from hubdesk.server.db import read_tx, write_tx
 from hubdesk.server.errors import AdminError
 from hubdesk.server.models import HUBS, SETTINGS
@@ -59,7 +59,7 @@ def _report(conn: Connection, request: ReportRequest) -> dict[str, Any]:
     period = Period(request.first, request.last, _time_zone(conn))
     sources = server_sources()
     per_hub = compute_reports(conn, sources, period, scope, group="hub")
-    by_hub = {name: per_hub.get(hub_id) or empty_report() for hub_id, (name, _) in hubs.items()}
+    by_hub = {name: per_hub.get(hub_id) or blank_report(period) for hub_id, (name, _) in hubs.items()}
     districts: dict[str, list[dict[str, Any]]] = {}
     for hub_id, (_, district) in hubs.items():
         districts.setdefault(district, []).append(by_hub[hubs[hub_id][0]])

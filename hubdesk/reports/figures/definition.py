@@ -92,6 +92,14 @@ def empty_report() -> dict[str, Any]:
     }
 
 
+def blank_report(period: Period) -> dict[str, Any]:
+    """The report of a place with nothing recorded in ``period`` (every month at 0)."""
+    labels, _ = month_starts(period.first, period.last, hub_zone(period.zone))
+    report = empty_report()
+    report["visits_by_month"] = dict.fromkeys(labels, 0)
+    return report
+
+
 def compute_reports(db: Executor, sources: ReportSources, period: Period,
                     scope: Scope = Scope(), group: Group = "all") -> dict[str, dict[str, Any]]:
     """One report per group key (``"all"``, each hub id or each district name).
@@ -184,7 +192,10 @@ class _Run:
         self._sessions()
         for key, count in self.volunteers().items():
             self._report(key)["volunteers"] = count
+        labels, _ = month_starts(self.period.first, self.period.last, self.zone)
         for report in self.out.values():
+            report["visits_by_month"] = {label: report["visits_by_month"].get(label, 0)
+                                         for label in labels}
             finish_report(report)
         return self.out
 
