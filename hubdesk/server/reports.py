@@ -100,6 +100,11 @@ def _hubs_in_scope(conn: Connection, request: ReportRequest) -> dict[str, tuple[
     return hubs
 
 
+def county_time_zone(engine: Engine) -> str:
+    with read_tx(engine) as conn:
+        return _time_zone(conn)
+
+
 def _time_zone(conn: Connection) -> str:
     """The county's zone: the server setting ``hub_time_zone`` or Europe/London."""
     value = conn.execute(select(SETTINGS.c.value)

@@ -82,3 +82,13 @@ def test_only_a_coordinator_sees_reports(store: Store, filled: Hub) -> None:
     volunteer = Actor(filled.actor.volunteer_id, filled.actor.device_id, "Ann", "volunteer")
     with pytest.raises(PermissionDenied), store.unit_of_work() as db:
         laptop_report(db, volunteer, date(2026, 3, 28), date(2026, 3, 30))
+
+
+def test_a_century_long_period_counts_everything_and_lines_up_months_with_data(
+        store: Store, filled: Hub) -> None:
+    figures = _report(store, filled.actor, date(2000, 1, 1), date(2099, 12, 31))
+    assert figures["visits"] == 11  # v1-v12 without the deleted v9
+    assert figures["visits_by_month"] == {
+        "2026-03": 8, "2026-04": 0, "2026-05": 0, "2026-06": 0, "2026-07": 0, "2026-08": 0,
+        "2026-09": 0, "2026-10": 3}
+    assert figures["repeat_visitors"] == 2  # as in March: B2 on two days, v5 returning

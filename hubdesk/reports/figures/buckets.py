@@ -37,6 +37,10 @@ def month_starts(first: date, last: date, zone: ZoneInfo) -> tuple[list[str], li
     return labels, starts
 
 
+def month_labels(first: date, last: date, zone: ZoneInfo) -> list[str]:
+    return month_starts(first, last, zone)[0]
+
+
 def bucket_index(column: ColumnElement[datetime], starts: list[datetime]) -> ColumnElement[int]:
     """Index ``i`` such that ``starts[i] <= column < starts[i+1]`` (the last bucket is
     open-ended: callers filter the range first)."""

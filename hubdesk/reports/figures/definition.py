@@ -30,9 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from hubdesk.core.days import day_bounds_utc, hub_zone
+from hubdesk.core.days import day_bounds_utc, hub_zone, local_day
 from hubdesk.core.vocab import vocabularies
-from hubdesk.reports.figures.buckets import bucket_index, day_starts, month_starts
+from hubdesk.reports.figures.buckets import bucket_index, day_starts, month_labels, month_starts
 from hubdesk.reports.figures.sources import ReportSources
 
 Group = Literal["all", "hub", "district"]
@@ -41,6 +41,8 @@ ALL = "all"
 MENTAL_HEALTH_TOPIC = "mental_wellbeing"
 MENTAL_HEALTH_CATEGORIES = ("mental_health",)
 COMMUNITY_PARTNER_KINDS = ("warm_handover", "referral")
+#: Beyond this, the month-by-month line covers only the months that hold visits.
+LONG_PERIOD_DAYS = 2 * 366
 
 #: The keys of one report, in the order DESIGN §8 lists them (the JSON contract),
 #: then the few extra breakdowns the screen and exports show.
@@ -94,7 +96,8 @@ def empty_report() -> dict[str, Any]:
 
 def blank_report(period: Period) -> dict[str, Any]:
     """The report of a place with nothing recorded in ``period`` (every month at 0)."""
-    labels, _ = month_starts(period.first, period.last, hub_zone(period.zone))
+    long = (period.last - period.first).days > LONG_PERIOD_DAYS
+    labels = [] if long else month_labels(period.first, period.last, hub_zone(period.zone))
     report = empty_report()
     report["visits_by_month"] = dict.fromkeys(labels, 0)
     return report
@@ -130,6 +133,24 @@ class _Run:
         self.visits = self._scoped(sources.visits, sources.visits.c.visited_at, "sv")
         self.sessions = self._scoped(sources.sessions, sources.sessions.c.started_at, "ss")
         self.out: dict[str, dict[str, Any]] = {}
+        self._data_days: tuple[date, date] | None = None
+
+    def data_days(self) -> tuple[date, date]:
+        """The period narrowed to the days that hold visits: day and month buckets are
+        only needed there (a report "since 2000" must not build 10,000 of them)."""
+        if self._data_days is None:
+            sv = self.visits
+            earliest, latest = self.db.execute(
+                select(func.min(sv.c.visited_at), func.max(sv.c.visited_at))).one()
+            if earliest is None:
+                self._data_days = (self.period.first, self.period.first)
+            else:
+                self._data_days = (max(self.period.first, local_day(earliest, self.zone)),
+                                   min(self.period.last, local_day(latest, self.zone)))
+        return self._data_days
+
+    def long_period(self) -> bool:
+        return (self.period.last - self.period.first).days > LONG_PERIOD_DAYS
 
     # -- scoping -----------------------------------------------------------------
     def _scoped(self, table: FromClause, at: ColumnElement[Any], name: str) -> Subquery:
@@ -192,7 +213,8 @@ class _Run:
         self._sessions()
         for key, count in self.volunteers().items():
             self._report(key)["volunteers"] = count
-        labels, _ = month_starts(self.period.first, self.period.last, self.zone)
+        labels = month_labels(*self.data_days(), self.zone) if self.long_period() else \
+            month_labels(self.period.first, self.period.last, self.zone)
         for report in self.out.values():
             report["visits_by_month"] = {label: report["visits_by_month"].get(label, 0)
                                          for label in labels}
@@ -232,15 +254,14 @@ class _Run:
         self._breakdown("age_bands", self._by(sv, sv.c.age_band))
         self._breakdown("referred_in_by_source", self._by(
             sv, sv.c.referral_source, where=sv.c.contact_mode == "referred_in"))
-        labels, starts = month_starts(self.period.first, self.period.last, self.zone)
+        labels, starts = month_starts(*self.data_days(), self.zone)
         month = bucket_index(sv.c.visited_at, starts)
         for key, index, count in self._rows(self._by(sv, month)):
             self._report(key)["visits_by_month"][labels[int(index)]] = int(count)
 
     def _repeat_visitors(self) -> None:
         sv = self.visits
-        day = bucket_index(sv.c.visited_at, day_starts(self.period.first, self.period.last,
-                                                       self.zone))
+        day = bucket_index(sv.c.visited_at, day_starts(*self.data_days(), self.zone))
         repeated = (select(sv.c.group_key).where(sv.c.visitor_code.is_not(None))
                     .group_by(sv.c.group_key, sv.c.visitor_code)
                     .having(func.min(day) != func.max(day)).subquery("repeated"))
