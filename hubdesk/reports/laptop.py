@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import hub_today
 from hubdesk.core.errors import UserFacingError
 from hubdesk.reports.figures import Period, Scope, compute_reports
 from hubdesk.reports.laptop_sources import hub_time_zone, laptop_sources
@@ -26,6 +27,7 @@ class LaptopReport:
     zone: str
     hub_name: str
     venue_name: str | None
+    venue_id: str | None = None
 
     def title(self) -> str:
         where = self.venue_name or self.hub_name or "This laptop"
@@ -52,4 +54,20 @@ def laptop_report(db: Session, actor: Actor, first: date, last: date,
     venue = db.get(Venue, venue_id) if venue_id else None
     audit(db, actor, "view", "report", "", f"report {first}..{last}")
     return LaptopReport(figures, first, last, zone, hub.name if hub else "",
-                        venue.name if venue else None)
+                        venue.name if venue else None, venue_id)
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What the Reports screen offers: the hub's venues and its today."""
+
+    venues: list[tuple[str, str]]  # (id, name)
+    today: date
+    zone: str
+
+
+def report_choices(db: Session, actor: Actor) -> ReportChoices:
+    require_coordinator(actor)
+    zone = hub_time_zone(db)
+    venues = [(venue.id, venue.name) for venue in repo.venues(db)]
+    return ReportChoices(sorted(venues, key=lambda v: v[1].lower()), hub_today(zone), zone)

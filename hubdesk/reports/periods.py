@@ -30,3 +30,25 @@ def period_days(choice: str, today: date) -> tuple[date, date]:
         last = _quarter_start(today) - timedelta(days=1)
         return _quarter_start(last), last
     raise ValueError(f"no fixed days for {choice!r}")
+
+
+def parse_day(text: str) -> date:
+    """A date as people type it in the UK: 28/03/2026, 28/3/26, 28-3-2026, or 2026-03-28.
+
+    Raises ValueError with a message to show next to the field."""
+    import re
+
+    clean = text.strip()
+    if not clean:
+        raise ValueError("Enter a date, for example 28/03/2026.")
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", clean)
+    parts = re.fullmatch(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})", clean)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if parts:
+            year = int(parts[3]) + (2000 if len(parts[3]) == 2 else 0)
+            return date(year, int(parts[2]), int(parts[1]))
+    except ValueError:
+        raise ValueError(f"{clean} is not a real date.") from None
+    raise ValueError("Write the date as day/month/year, for example 28/03/2026.")

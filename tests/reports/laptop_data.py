@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from hubdesk.store.models import VERSIONED_KINDS, Alert, Service
-from tests.reports.dataset import ALERT_VISIT, SERVICES, VOL_A, records
+from hubdesk.store.models import VERSIONED_KINDS, Alert, Service, Venue
+from tests.reports.dataset import ALERT_VISIT, SERVICES, VENUE_1, VENUE_2, VOL_A, records
 
 DEVICE = "0190e000-0000-7000-8000-000000000001"
 
@@ -16,6 +16,9 @@ DEVICE = "0190e000-0000-7000-8000-000000000001"
 def write_dataset(db: Session, hub_id: str) -> None:
     for service in SERVICES:
         db.add(Service(**service, status="active"))
+    db.add(Venue(id=VENUE_1, hub_id=hub_id, name="Queensway high street unit",
+                 venue_type="high_street"))
+    db.add(Venue(id=VENUE_2, hub_id=hub_id, name="Bedwell warm space", venue_type="church_hall"))
     for record in records():
         model = VERSIONED_KINDS[record["kind"]]
         fields = dict(record["fields"])
