@@ -14,6 +14,7 @@ Signals:
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,7 @@ class ReportsDialog(BaseDialog):
                                 *self.save_buttons.values()]
         if self.cancel_button is not None:
             order.append(self.cancel_button)
-        for before, after in zip(order, order[1:], strict=False):
+        for before, after in pairwise(order):
             self.setTabOrder(before, after)
         self.ok_button.setToolTip("Show the figures for this period and venue (Enter)")
         self.period.currentIndexChanged.connect(self._period_chosen)
@@ -140,7 +141,9 @@ class ReportsDialog(BaseDialog):
         self.last.textEdited.connect(self._dates_edited)
         self._set_buttons_enabled(False)
         actor = context.actor
-        run_db(self, context, lambda db: laptop.report_choices(db, actor), self._choices_loaded)
+        if actor is not None:
+            run_db(self, context, lambda db: laptop.report_choices(db, actor),
+                   self._choices_loaded)
 
     # ---- layout -----------------------------------------------------------------------
 
@@ -194,6 +197,8 @@ class ReportsDialog(BaseDialog):
         self.clear_errors()
         venue_id = self.venue.currentData()
         actor = self.context.actor
+        if actor is None:
+            return
         self.set_busy(True)
         self.summary.setText("Counting…")
         run_db(self, self.context,
@@ -238,12 +243,12 @@ class ReportsDialog(BaseDialog):
 
     def export_to(self, fmt: str, target: Path) -> None:
         """Save the report shown as ``fmt`` (off the UI thread)."""
-        report = self.report
-        if report is None:
+        report, actor = self.report, self.context.actor
+        if report is None or actor is None:
             return
         from hubdesk.ui.reports.pdf import write_report_pdf
 
-        actor, exact, venue_id = self.context.actor, self.exact.isChecked(), report.venue_id
+        exact, venue_id = self.exact.isChecked(), report.venue_id
         self._set_buttons_enabled(False)
         self.saved_note.setText(f"Saving {target.name}…")
 
