@@ -52,7 +52,7 @@ class Chart:
     def lines_needed(self) -> int:
         if self.kind == "bars":
             return max(1, len(self.items)) + 1
-        return 7 if self.kind == "line" else 4
+        return 7 if self.kind == "line" else 3
 
 
 def paint_chart(painter: QPainter, area: QRectF, chart: Chart, font: QFont) -> None:
@@ -185,8 +185,10 @@ class ChartView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("white"))
-        if self.hasFocus():
-            painter.setPen(QPen(QColor("#ffdd00"), 3))
-            painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
+        if self.hasFocus():  # the house focus ring: yellow with a black edge (seen on white)
+            painter.setPen(QPen(QColor("#ffdd00"), 4))
+            painter.drawRect(self.rect().adjusted(2, 2, -2, -2))
+            painter.setPen(QPen(QColor("#0b0c0c"), 2))
+            painter.drawRect(self.rect().adjusted(5, 5, -5, -5))
         paint_chart(painter, QRectF(self.rect()).adjusted(6, 4, -6, -4), self.chart, self.font())
         painter.end()

@@ -132,7 +132,7 @@ def _headlines(page: _Page, figures: dict[str, Any], font: QFont) -> None:
     columns = 4
     number_font = _font(17, bold=True)
     number_height = QFontMetricsF(number_font, page.writer).height()
-    label_height = QFontMetricsF(font, page.writer).height() * 1.4
+    label_height = QFontMetricsF(font, page.writer).height() * 2.5  # two lines of words
     width = page.area.width() / columns
     for start in range(0, len(cells), columns):
         page.room(number_height + label_height)

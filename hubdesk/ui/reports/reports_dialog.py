@@ -43,6 +43,8 @@ from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, em, line_edit,
 
 SHORTCUT = "Ctrl+Shift+R"
 ALL_VENUES = "All venues"
+FIELD_HINTS = {"period": "Or type the dates", "first": "Day/month/year",
+               "last": "Day/month/year", "venue": "Or one venue"}
 FORMATS = (("csv", "Save as &CSV…", "CSV files (*.csv)"),
            ("xlsx", "Save as &Excel…", "Excel workbooks (*.xlsx)"),
            ("pdf", "Save as &PDF…", "PDF documents (*.pdf)"))
@@ -75,10 +77,10 @@ class ReportsDialog(BaseDialog):
                                              ("first", "&From", self.first, 2),
                                              ("last", "&To", self.last, 2),
                                              ("venue", "&Venue", self.venue, 3)):
-            hint = "Day/month/year" if widget in (self.first, self.last) else ""
-            labelled = LabelledField(label, widget, hint, name=name)
+            labelled = LabelledField(label, widget, FIELD_HINTS[name], name=name)
             self.fields[name] = labelled
-            row.addWidget(labelled, stretch)
+            # inputs stay in one line when an error is shown above one of them
+            row.addWidget(labelled, stretch, Qt.AlignmentFlag.AlignBottom)
         self.add_widget(choose)
 
         self.covers = Heading("", level=2)
@@ -98,11 +100,12 @@ class ReportsDialog(BaseDialog):
         grid.setHorizontalSpacing(em(self, 1.5))
         grid.setVerticalSpacing(em(self, 1.0))
         self.charts = [ChartView() for _ in range(5)]
-        grid.addWidget(self.charts[0], 0, 0)  # sex split
-        grid.addWidget(self.charts[4], 0, 1)  # month by month
-        grid.addWidget(self.charts[1], 1, 0)  # age bands
-        grid.addWidget(self.charts[2], 1, 1)  # topics
-        grid.addWidget(self.charts[3], 2, 0, 1, 2)  # signposting
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(self.charts[0], 0, 0, top)  # sex split
+        grid.addWidget(self.charts[4], 0, 1, top)  # month by month
+        grid.addWidget(self.charts[1], 1, 0, top)  # age bands
+        grid.addWidget(self.charts[2], 1, 1, top)  # topics
+        grid.addWidget(self.charts[3], 2, 0, 1, 2, top)  # signposting
         self.add_widget(charts)
 
         self.add_widget(Heading("Save the report", level=2))
