@@ -47,7 +47,8 @@ def laptop_report(db: Session, actor: Actor, first: date, last: date,
         raise UserFacingError("The period ends before it starts.",
                               hint="Pick an end date on or after the start date.")
     zone = hub_time_zone(db)
-    figures = compute_reports(db, laptop_sources(), Period(first, last, zone),
+    figures = compute_reports(db, laptop_sources(with_venue=venue_id is not None),
+                              Period(first, last, zone),
                               Scope(venue_id=venue_id))["all"]
     state = repo.device_state(db)
     hub = db.get(Hub, state.hub_id) if state and state.hub_id else None

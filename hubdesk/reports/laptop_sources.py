@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, func, null, select, true
 from sqlalchemy.orm import Session
 
 from hubdesk.core.days import DEFAULT_TIME_ZONE, TIME_ZONE_SETTING
@@ -42,15 +42,22 @@ def _json_items(column: Any) -> Any:
     return func.json_each(column).table_valued("value")
 
 
-def laptop_sources() -> ReportSources:
+def laptop_sources(with_venue: bool = False) -> ReportSources:
+    """The store's tables as report sources. A laptop serves one hub, so a visit's hub
+    is its session's only when narrowing to a venue needs the join (``with_venue``)."""
     sessions = (select(HubSession.record_id, HubSession.hub_id, HubSession.venue_id,
                        HubSession.session_type, HubSession.started_at, HubSession.headcount)
                 .where(*_current(HubSession)).subquery("sessions_now"))
-    visits = (select(Visit.record_id, sessions.c.hub_id, sessions.c.venue_id, Visit.visited_at,
-                     Visit.contact_mode, Visit.referral_source, Visit.age_band, Visit.sex,
-                     Visit.first_visit, Visit.visitor_code, Visit.safeguarding, Visit.created_by)
-              .outerjoin(sessions, sessions.c.record_id == Visit.session_id)
-              .where(*_current(Visit)).subquery("visits_now"))
+    columns = [Visit.record_id, Visit.visited_at, Visit.contact_mode, Visit.referral_source,
+               Visit.age_band, Visit.sex, Visit.first_visit, Visit.visitor_code,
+               Visit.safeguarding, Visit.created_by]
+    if with_venue:
+        visits = (select(*columns, sessions.c.hub_id, sessions.c.venue_id)
+                  .outerjoin(sessions, sessions.c.record_id == Visit.session_id)
+                  .where(*_current(Visit)).subquery("visits_now"))
+    else:
+        visits = (select(*columns, null().label("hub_id"), null().label("venue_id"))
+                  .where(*_current(Visit)).subquery("visits_now"))
     topic = _json_items(Visit.topics)
     visit_topics = (select(Visit.record_id.label("visit_id"), topic.c.value.label("topic"))
                     .join(topic, true()).where(*_current(Visit)).subquery("visit_topics"))

@@ -23,7 +23,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     true,
     union,
@@ -204,7 +203,6 @@ class _Run:
         if self.group == "all":
             self._report(ALL)
         self._visit_totals()
-        self._visit_breakdowns()
         self._repeat_visitors()
         self._mental_health()
         self._signposts()
@@ -222,52 +220,55 @@ class _Run:
         return self.out
 
     def _visit_totals(self) -> None:
+        """One pass over the period's visits, grouped by every coded answer at once; the
+        breakdowns are sums over these few hundred aggregated rows."""
         sv = self.visits
-        counted = func.count
-        statement = select(
-            sv.c.group_key, counted(),
-            counted(_when(sv.c.first_visit == true())),
-            counted(sv.c.visitor_code.distinct()),
-            counted(_when(sv.c.visitor_code.is_(None))),
-            counted(_when(and_(sv.c.visitor_code.is_(None), sv.c.contact_mode == "returning"))),
-            counted(_when(or_(sv.c.contact_mode == "walk_in", sv.c.referral_source == "self"))),
-            counted(_when(sv.c.safeguarding == true())),
-        ).group_by(sv.c.group_key)
-        for key, visits, first, codes, uncoded, returning, walk_in, flags in self._rows(statement):
-            report = self._report(key)
-            report["visits"] = int(visits)
-            report["people_helped"] += int(visits)
-            report["first_visits"] = int(first)
-            report["visitors"] = int(codes) + int(uncoded)
-            report["repeat_visitors"] += int(returning)
-            report["walk_in_or_self_referral"] = int(walk_in)
-            report["safeguarding_flags"]["raised"] = int(flags)
+        labels, starts = month_starts(*self.data_days(), self.zone)
+        dimensions = (sv.c.group_key, sv.c.sex, sv.c.age_band, sv.c.contact_mode,
+                      sv.c.referral_source, sv.c.first_visit, sv.c.safeguarding,
+                      sv.c.visitor_code.is_(None), bucket_index(sv.c.visited_at, starts))
+        statement = select(*dimensions, func.count()).group_by(*dimensions)
+        for (key, sex, age, mode, source, first, flagged, uncoded, month,
+             count) in self._rows(statement):
+            report, n = self._report(key), int(count)
+            report["visits"] += n
+            report["people_helped"] += n
+            _add(report["sex"], sex, n)
+            _add(report["age_bands"], age, n)
+            _add(report["visits_by_month"], labels[int(month)], n)
+            if first:
+                report["first_visits"] += n
+            if mode == "referred_in":
+                _add(report["referred_in_by_source"], source, n)
+            if mode == "walk_in" or source == "self":
+                report["walk_in_or_self_referral"] += n
+            if flagged:
+                report["safeguarding_flags"]["raised"] += n
+            if uncoded:  # each visit without a code is one visitor
+                report["visitors"] += n
+                if mode == "returning":
+                    report["repeat_visitors"] += n
         if self.src.alerts is not None:
             alerts = self.src.alerts
             join = sv.join(alerts, alerts.c.visit_id == sv.c.record_id)
             self._breakdown("safeguarding_flags", self._by(
                 sv, _state_of_alert(alerts.c.acknowledged), join))
 
-    def _visit_breakdowns(self) -> None:
-        sv = self.visits
-        self._breakdown("sex", self._by(sv, sv.c.sex))
-        self._breakdown("age_bands", self._by(sv, sv.c.age_band))
-        self._breakdown("referred_in_by_source", self._by(
-            sv, sv.c.referral_source, where=sv.c.contact_mode == "referred_in"))
-        labels, starts = month_starts(*self.data_days(), self.zone)
-        month = bucket_index(sv.c.visited_at, starts)
-        for key, index, count in self._rows(self._by(sv, month)):
-            self._report(key)["visits_by_month"][labels[int(index)]] = int(count)
-
     def _repeat_visitors(self) -> None:
+        """Visitor codes: each is one visitor; a repeat visitor when seen on two days."""
         sv = self.visits
         day = bucket_index(sv.c.visited_at, day_starts(*self.data_days(), self.zone))
-        repeated = (select(sv.c.group_key).where(sv.c.visitor_code.is_not(None))
-                    .group_by(sv.c.group_key, sv.c.visitor_code)
-                    .having(func.min(day) != func.max(day)).subquery("repeated"))
-        statement = select(repeated.c.group_key, func.count()).group_by(repeated.c.group_key)
-        for key, count in self._rows(statement):
-            self._report(key)["repeat_visitors"] += int(count)
+        codes = (select(sv.c.group_key, func.min(day).label("first_day"),
+                        func.max(day).label("last_day"))
+                 .where(sv.c.visitor_code.is_not(None))
+                 .group_by(sv.c.group_key, sv.c.visitor_code).subquery("codes"))
+        statement = (select(codes.c.group_key, func.count(),
+                            func.count(_when(codes.c.first_day != codes.c.last_day)))
+                     .group_by(codes.c.group_key))
+        for key, visitors, repeated in self._rows(statement):
+            report = self._report(key)
+            report["visitors"] += int(visitors)
+            report["repeat_visitors"] += int(repeated)
 
     def _mental_health(self) -> None:
         sv, topics = self.visits, self.src.visit_topics
@@ -286,25 +287,41 @@ class _Run:
             self._report(key)["mental_health"]["count"] = int(count)
 
     def _signposts(self) -> None:
+        """One pass over the period's signposting, by kind, status and service; categories
+        and organisations come from the (small) services directory."""
         sv, outcomes = self.visits, self.src.outcomes
-        joined = sv.join(outcomes, outcomes.c.visit_id == sv.c.record_id)
-        self._breakdown("signposts_by_kind", self._by(sv, outcomes.c.kind, joined))
-        self._breakdown("follow_ups", self._by(sv, outcomes.c.status, joined),
-                        nested="outcomes_by_status")
-        categories = self.src.service_categories
-        self._breakdown("signposts_by_category", self._by(sv, categories.c.category, joined.join(
-            categories, categories.c.service_id == outcomes.c.service_id)))
+        dimensions = (sv.c.group_key, outcomes.c.kind, outcomes.c.status, outcomes.c.service_id)
+        statement = (select(*dimensions, func.count())
+                     .select_from(sv.join(outcomes, outcomes.c.visit_id == sv.c.record_id))
+                     .group_by(*dimensions))
+        counts = self._rows(statement)
         services = self.src.services
-        self._breakdown("signposts_by_organisation", self._by(
-            sv, services.c.organisation, joined.join(services, services.c.id == outcomes.c.service_id)))
+        organisation = dict(self._rows(select(services.c.id, services.c.organisation)))
+        categories: dict[str, list[str]] = {}
+        cats = self.src.service_categories
+        for service_id, category in self._rows(select(cats.c.service_id, cats.c.category)):
+            categories.setdefault(service_id, []).append(category)
+        for key, kind, status, service_id, count in counts:
+            report, n = self._report(key), int(count)
+            _add(report["signposts_by_kind"], kind, n)
+            _add(report["follow_ups"]["outcomes_by_status"], status, n)
+            for category in categories.get(service_id, []):
+                _add(report["signposts_by_category"], category, n)
+            if service_id in organisation:
+                _add(report["signposts_by_organisation"], organisation[service_id], n)
 
     def _mecc(self) -> None:
         sv, talks = self.visits, self.src.conversations
         joined = sv.join(talks, talks.c.visit_id == sv.c.record_id)
-        self._breakdown("mecc_by_topic", self._by(sv, talks.c.topic, joined))
-        self._breakdown("mecc_by_step", self._by(sv, talks.c.furthest_step, joined))
-        self._breakdown("mecc_by_response", self._by(sv, talks.c.response, joined))
-        self._breakdown("mecc_by_action", self._by(sv, talks.c.action, joined))
+        dimensions = (sv.c.group_key, talks.c.topic, talks.c.furthest_step, talks.c.response,
+                      talks.c.action)
+        statement = select(*dimensions, func.count()).select_from(joined).group_by(*dimensions)
+        for key, topic, step, response, action, count in self._rows(statement):
+            report, n = self._report(key), int(count)
+            _add(report["mecc_by_topic"], topic, n)
+            _add(report["mecc_by_step"], step, n)
+            _add(report["mecc_by_response"], response, n)
+            _add(report["mecc_by_action"], action, n)
         statement = (select(sv.c.group_key, func.count(talks.c.visit_id.distinct()))
                      .select_from(joined).group_by(sv.c.group_key))
         for key, count in self._rows(statement):
@@ -378,6 +395,11 @@ class _Run:
         statement = select(people.c.group_key, func.count()).group_by(people.c.group_key)
         return {str(key) if key is not None else "unknown": int(count)
                 for key, count in self._rows(statement)}
+
+
+def _add(counts: dict[str, int], code: Any, n: int) -> None:
+    label = code if code is not None else "not_recorded"
+    counts[label] = counts.get(label, 0) + n
 
 
 def _when(condition: ColumnElement[bool]) -> ColumnElement[Any]:
