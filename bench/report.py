@@ -133,7 +133,7 @@ def _laptop_rows(db: Any, visits: int, text: Callable[[str], Any]) -> None:
             visited_at, contact_mode, referral_source, age_band, sex, postcode_district,
             first_visit, visitor_code, topics, safeguarding, note, person_id)
         SELECT printf('v-%034d', i), {common}, printf('s-%034d', i / 25),
-            datetime('2026-01-01', '+' || (i * {SPAN_SECONDS} / {visits} + i % 600) || ' seconds')
+            datetime('2026-01-01', '+' || (i * ({SPAN_SECONDS} - 600) / {visits} + i % 600) || ' seconds')
                 || '.000000',  -- stored as SQLAlchemy writes datetimes
             {CONTACT}, {SOURCE}, {AGE}, {SEX}, NULL, i % 3 = 0,
             CASE WHEN i % 3 = 1 THEN printf('SG-%05d', i % {max(10, visits // 6)}) END,
@@ -251,7 +251,7 @@ def _server_rows(conn: Any, visits: int, text: Callable[[str], Any]) -> None:
             contact_mode, referral_source, age_band, sex, first_visit, visitor_code,
             safeguarding, created_by)
         SELECT 'v-' || i, 1, false, s.hub_id, s.record_id,
-               timestamp '2026-01-01' + (i::bigint * {SPAN_SECONDS} / {visits} + i % 600) * interval '1 second',
+               timestamp '2026-01-01' + (i::bigint * ({SPAN_SECONDS} - 600) / {visits} + i % 600) * interval '1 second',
                {CONTACT}, {SOURCE}, {AGE}, {SEX}, i % 3 = 0,
                CASE WHEN i % 3 = 1 THEN 'SG-' || (i % {max(10, visits // 6)}) END,
                i % 200 = 0, 'vol-' || (i % 1200)

@@ -19,9 +19,9 @@ from hubdesk.reports.figures import (
     Period,
     Scope,
     compute_reports,
-    count_volunteers,
     merge_reports,
     suppress_small_numbers,
+    volunteer_pairs,
 )
 from hubdesk.reports.figures.definition import blank_report
 from hubdesk.server.db import read_tx, write_tx
@@ -48,6 +48,11 @@ def county_report(engine: Engine, request: ReportRequest) -> dict[str, Any]:
     with write_tx(engine) as conn:
         refresh_report_tables(conn)
     with read_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # a report is a handful of big aggregations: JIT compiling their CASE
+            # expressions costs seconds and saves nothing; sorts and hashes fit in memory
+            conn.exec_driver_sql("SET LOCAL jit = off")
+            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         return _report(conn, request)
 
 
@@ -63,14 +68,15 @@ def _report(conn: Connection, request: ReportRequest) -> dict[str, Any]:
     districts: dict[str, list[dict[str, Any]]] = {}
     for hub_id, (_, district) in hubs.items():
         districts.setdefault(district, []).append(by_hub[hubs[hub_id][0]])
-    volunteers = count_volunteers(conn, sources, period, scope, group="district")
+    people = volunteer_pairs(conn, sources, period, scope, group="hub")
     by_district = {}
     for district, reports in sorted(districts.items()):
         merged = merge_reports(reports)
-        merged["volunteers"] = volunteers.get(district, 0)
+        merged["volunteers"] = len({volunteer for hub_id, volunteer in people
+                                    if hubs.get(hub_id, ("", ""))[1] == district})
         by_district[district] = merged
     total = merge_reports(by_hub.values())
-    total["volunteers"] = count_volunteers(conn, sources, period, scope, group="all").get("all", 0)
+    total["volunteers"] = len({volunteer for _, volunteer in people})
     report: dict[str, Any] = {
         **total,
         "by_hub": dict(sorted(by_hub.items())),

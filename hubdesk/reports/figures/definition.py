@@ -15,14 +15,17 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Executable,
     FromClause,
     Select,
     Subquery,
     and_,
     case,
+    exists,
     false,
     func,
     literal,
+    or_,
     select,
     true,
     union,
@@ -113,10 +116,11 @@ def compute_reports(db: Executor, sources: ReportSources, period: Period,
     return run.reports()
 
 
-def count_volunteers(db: Executor, sources: ReportSources, period: Period,
-                     scope: Scope = Scope(), group: Group = "all") -> dict[str, int]:
-    """Distinct volunteers per group key (not additive across groups: computed apart)."""
-    return _Run(db, sources, period, scope, group).volunteers()
+def volunteer_pairs(db: Executor, sources: ReportSources, period: Period,
+                    scope: Scope = Scope(), group: Group = "hub") -> list[tuple[str, str]]:
+    """Distinct (group key, volunteer id) pairs; volunteers are not additive across
+    groups, so a caller counts districts and the county from these."""
+    return _Run(db, sources, period, scope, group).volunteer_pairs()
 
 
 class _Run:
@@ -139,9 +143,10 @@ class _Run:
         only needed there (a report "since 2000" must not build 10,000 of them)."""
         if self._data_days is None:
             sv = self.visits
-            earliest, latest = self.db.execute(
-                select(func.min(sv.c.visited_at), func.max(sv.c.visited_at))).one()
-            if earliest is None:
+            # two queries: a lone min() or max() is one index step, both together a scan
+            earliest = self.db.execute(select(func.min(sv.c.visited_at))).scalar()
+            latest = self.db.execute(select(func.max(sv.c.visited_at))).scalar()
+            if earliest is None or latest is None:
                 self._data_days = (self.period.first, self.period.first)
             else:
                 self._data_days = (max(self.period.first, local_day(earliest, self.zone)),
@@ -172,7 +177,7 @@ class _Run:
         return (select(*table.c, key.label("group_key")).select_from(source)
                 .where(*conditions).subquery(name))
 
-    def _rows(self, statement: Select[Any]) -> Iterable[Any]:
+    def _rows(self, statement: Executable) -> Iterable[Any]:
         return self.db.execute(statement).all()
 
     def _report(self, key: Any) -> dict[str, Any]:
@@ -271,18 +276,18 @@ class _Run:
             report["repeat_visitors"] += int(repeated)
 
     def _mental_health(self) -> None:
+        """Visits that raised mental wellbeing or were signposted to a mental-health or
+        crisis service (semi-joins: each visit counts once)."""
         sv, topics = self.visits, self.src.visit_topics
         outcomes, categories = self.src.outcomes, self.src.service_categories
         wanted = (*MENTAL_HEALTH_CATEGORIES, *sorted(vocabularies().crisis_categories))
-        by_topic = (select(sv.c.group_key, sv.c.record_id)
-                    .join(topics, topics.c.visit_id == sv.c.record_id)
-                    .where(topics.c.topic == MENTAL_HEALTH_TOPIC))
-        by_signpost = (select(sv.c.group_key, sv.c.record_id)
-                       .join(outcomes, outcomes.c.visit_id == sv.c.record_id)
-                       .join(categories, categories.c.service_id == outcomes.c.service_id)
-                       .where(categories.c.category.in_(wanted)))
-        needing = union(by_topic, by_signpost).subquery("needing")
-        statement = select(needing.c.group_key, func.count()).group_by(needing.c.group_key)
+        raised = exists().where(topics.c.visit_id == sv.c.record_id,
+                                topics.c.topic == MENTAL_HEALTH_TOPIC)
+        signposted = exists().where(outcomes.c.visit_id == sv.c.record_id,
+                                    categories.c.service_id == outcomes.c.service_id,
+                                    categories.c.category.in_(wanted))
+        statement = (select(sv.c.group_key, func.count()).where(or_(raised, signposted))
+                     .group_by(sv.c.group_key))
         for key, count in self._rows(statement):
             self._report(key)["mental_health"]["count"] = int(count)
 
@@ -322,8 +327,8 @@ class _Run:
             _add(report["mecc_by_step"], step, n)
             _add(report["mecc_by_response"], response, n)
             _add(report["mecc_by_action"], action, n)
-        statement = (select(sv.c.group_key, func.count(talks.c.visit_id.distinct()))
-                     .select_from(joined).group_by(sv.c.group_key))
+        talked = exists().where(talks.c.visit_id == sv.c.record_id)
+        statement = select(sv.c.group_key, func.count()).where(talked).group_by(sv.c.group_key)
         for key, count in self._rows(statement):
             self._report(key)["mecc_visits"] = int(count)
 
@@ -386,15 +391,22 @@ class _Run:
 
     def volunteers(self) -> dict[str, int]:
         """Who signed in to a session or recorded a visit, distinct per group."""
+        found: dict[str, set[str]] = {}
+        for key, volunteer in self.volunteer_pairs():
+            found.setdefault(key, set()).add(volunteer)
+        return {key: len(people) for key, people in found.items()}
+
+    def volunteer_pairs(self) -> list[tuple[str, str]]:
+        """Distinct (group key, volunteer id): a few per hub, so districts and the county
+        can be counted from one query."""
         sv, ss, shifts = self.visits, self.sessions, self.src.session_shifts
         people = union(
             select(sv.c.group_key, sv.c.created_by.label("volunteer_id")),
             select(ss.c.group_key, shifts.c.volunteer_id)
             .join(shifts, shifts.c.session_id == ss.c.record_id),
-        ).subquery("people")
-        statement = select(people.c.group_key, func.count()).group_by(people.c.group_key)
-        return {str(key) if key is not None else "unknown": int(count)
-                for key, count in self._rows(statement)}
+        )
+        return [(str(key) if key is not None else "unknown", str(volunteer))
+                for key, volunteer in self._rows(people)]
 
 
 def _add(counts: dict[str, int], code: Any, n: int) -> None:
