@@ -108,6 +108,7 @@ def laptop(visits: int) -> None:
 
 def _laptop_rows(db: Any, visits: int, text: Callable[[str], Any]) -> None:
     sessions = max(1, visits // 25)
+    start = f"datetime('2026-01-01', '+' || (j * {SPAN_SECONDS} / {sessions}) || ' seconds')"
     common = "1, NULL, 1, 0, 'bench-device', printf('vol-%02d', i % 12), '2026-01-01 00:00:00.000000', 0, " \
              "NULL, NULL, 'local'"
     db.execute(text(f"""
@@ -116,15 +117,13 @@ def _laptop_rows(db: Any, visits: int, text: Callable[[str], Any]) -> None:
             created_by, created_at, utc_offset_min, device_seq, content_hash, origin, hub_id,
             venue_id, session_type, session_date, started_at, ended_at, volunteers_present,
             headcount, activities, warm_space, status, volunteer_shifts)
-        SELECT printf('s-%034d', j), {common.replace('i % 12', 'j % 12')}, 'hub', printf('venue-%d', j % 6),
-            {SESSION_TYPE}, date(datetime('2026-01-01', '+' || (j * {SPAN_SECONDS} / {sessions}) || ' seconds')),
-            datetime('2026-01-01', '+' || (j * {SPAN_SECONDS} / {sessions}) || ' seconds') || '.000000',
-            NULL, '[]',
-            j % 15, json_array(json_object('name', 'Tea', 'attendance', 5 + j % 10,
-                                           'attendance_under_18', j % 4)), j % 7 = 3, 'closed',
+        SELECT printf('s-%034d', j), {common.replace('i % 12', 'j % 12')}, 'hub',
+            printf('venue-%d', j % 6), {SESSION_TYPE}, date({start}), {start} || '.000000', NULL,
+            '[]', j % 15, json_array(json_object('name', 'Tea', 'attendance', 5 + j % 10,
+                                                 'attendance_under_18', j % 4)), j % 7 = 3, 'closed',
             json_array(json_object('volunteer_id', printf('vol-%02d', j % 12),
-                'signed_in_at', strftime('%Y-%m-%dT%H:%M:%S', datetime('2026-01-01', '+' || (j * {SPAN_SECONDS} / {sessions}) || ' seconds')),
-                'signed_out_at', strftime('%Y-%m-%dT%H:%M:%S', datetime('2026-01-01', '+' || (j * {SPAN_SECONDS} / {sessions} + 12600) || ' seconds'))))
+                'signed_in_at', strftime('%Y-%m-%dT%H:%M:%S', {start}),
+                'signed_out_at', strftime('%Y-%m-%dT%H:%M:%S', {start}, '+210 minutes')))
         FROM n"""))
     db.execute(text(f"""
         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {visits - 1})
@@ -236,9 +235,11 @@ def _server_rows(conn: Any, visits: int, text: Callable[[str], Any]) -> None:
     conn.execute(text(f"""
         INSERT INTO report_sessions (record_id, version, deleted, hub_id, venue_id, session_type,
                                      started_at, headcount)
-        SELECT 's-' || j, 1, false, (SELECT id FROM hubs ORDER BY name OFFSET j % {_hubs(conn, text)} LIMIT 1),
+        SELECT 's-' || j, 1, false,
+               (SELECT id FROM hubs ORDER BY name OFFSET j % {_hubs(conn, text)} LIMIT 1),
                'venue-' || (j % 6), {SESSION_TYPE},
-               timestamp '2026-01-01' + (j::bigint * {SPAN_SECONDS} / {sessions}) * interval '1 second', j % 15
+               timestamp '2026-01-01' + (j::bigint * {SPAN_SECONDS} / {sessions}) * interval '1 s',
+               j % 15
         FROM generate_series(0, {sessions - 1}) AS j"""))
     conn.execute(text(f"""
         INSERT INTO report_session_activities (session_id, attendance, attendance_0_17)
@@ -251,7 +252,8 @@ def _server_rows(conn: Any, visits: int, text: Callable[[str], Any]) -> None:
             contact_mode, referral_source, age_band, sex, first_visit, visitor_code,
             safeguarding, created_by)
         SELECT 'v-' || i, 1, false, s.hub_id, s.record_id,
-               timestamp '2026-01-01' + (i::bigint * ({SPAN_SECONDS} - 600) / {visits} + i % 600) * interval '1 second',
+               timestamp '2026-01-01'
+                   + (i::bigint * ({SPAN_SECONDS} - 600) / {visits} + i % 600) * interval '1 s',
                {CONTACT}, {SOURCE}, {AGE}, {SEX}, i % 3 = 0,
                CASE WHEN i % 3 = 1 THEN 'SG-' || (i % {max(10, visits // 6)}) END,
                i % 200 = 0, 'vol-' || (i % 1200)

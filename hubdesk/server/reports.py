@@ -23,7 +23,7 @@ from hubdesk.reports.figures import (
     suppress_small_numbers,
     volunteer_pairs,
 )
-from hubdesk.reports.figures.definition import blank_report
+from hubdesk.reports.figures.shape import blank_report
 from hubdesk.server.db import read_tx, write_tx
 from hubdesk.server.errors import AdminError
 from hubdesk.server.models import HUBS, SETTINGS
@@ -63,12 +63,14 @@ def _report(conn: Connection, request: ReportRequest) -> dict[str, Any]:
                   district=hubs[first_hub][1] if request.district else None)
     period = Period(request.first, request.last, _time_zone(conn))
     sources = server_sources()
-    per_hub = compute_reports(conn, sources, period, scope, group="hub")
+    per_hub = compute_reports(conn, sources, period, scope, group="hub", with_volunteers=False)
+    people = volunteer_pairs(conn, sources, period, scope, group="hub")
+    for hub_id, hub_report in per_hub.items():
+        hub_report["volunteers"] = len({v for key, v in people if key == hub_id})
     by_hub = {name: per_hub.get(hub_id) or blank_report(period) for hub_id, (name, _) in hubs.items()}
     districts: dict[str, list[dict[str, Any]]] = {}
     for hub_id, (_, district) in hubs.items():
         districts.setdefault(district, []).append(by_hub[hubs[hub_id][0]])
-    people = volunteer_pairs(conn, sources, period, scope, group="hub")
     by_district = {}
     for district, reports in sorted(districts.items()):
         merged = merge_reports(reports)

@@ -6,9 +6,10 @@ side supplies a :class:`ReportSources` of selectables holding the *latest
 version of each record*; :func:`compute_reports` aggregates them in SQL.
 """
 
-from hubdesk.reports.figures.definition import Period, Scope, compute_reports, volunteer_pairs
+from hubdesk.reports.figures.definition import compute_reports, volunteer_pairs
 from hubdesk.reports.figures.merge import merge_reports
 from hubdesk.reports.figures.privacy import SMALL_NUMBER, suppress_small_numbers
+from hubdesk.reports.figures.shape import Period, Scope
 from hubdesk.reports.figures.sources import ReportSources
 
 __all__ = [

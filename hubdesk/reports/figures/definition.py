@@ -8,7 +8,6 @@ counts come back to Python, never rows. Day bounds come from ``core.days``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -35,89 +34,36 @@ from sqlalchemy.orm import Session
 from hubdesk.core.days import day_bounds_utc, hub_zone, local_day
 from hubdesk.core.vocab import vocabularies
 from hubdesk.reports.figures.buckets import bucket_index, day_starts, month_labels, month_starts
+from hubdesk.reports.figures.shape import (
+    LONG_PERIOD_DAYS,
+    Period,
+    Scope,
+    empty_report,
+    finish_report,
+)
 from hubdesk.reports.figures.sources import ReportSources
 
 Group = Literal["all", "hub", "district"]
 Executor = Connection | Session
 ALL = "all"
+EVERYWHERE = Scope()
 MENTAL_HEALTH_TOPIC = "mental_wellbeing"
 MENTAL_HEALTH_CATEGORIES = ("mental_health",)
-COMMUNITY_PARTNER_KINDS = ("warm_handover", "referral")
-#: Beyond this, the month-by-month line covers only the months that hold visits.
-LONG_PERIOD_DAYS = 2 * 366
-
-#: The keys of one report, in the order DESIGN §8 lists them (the JSON contract),
-#: then the few extra breakdowns the screen and exports show.
-REPORT_KEYS = (
-    "visits", "people_helped", "visitors", "repeat_visitors", "first_visits", "sex",
-    "age_bands", "age_bands_reported", "walk_in_or_self_referral", "referred_in_by_source",
-    "mental_health", "signposts_by_kind", "signposts_by_category", "signposts_by_organisation",
-    "mecc_by_topic", "mecc_by_step", "mecc_by_response", "follow_ups", "sessions_by_type",
-    "activities", "attendance", "attendance_0_17", "volunteers", "volunteer_hours",
-    "safeguarding_flags",
-    # beyond the contract's list: what §8 also names, and the month-by-month line
-    "referred_to_community_partners", "mecc_by_action", "mecc_visits", "visits_by_month",
-)
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days ``first``..``last`` inclusive, in the hub's IANA zone."""
-
-    first: date
-    last: date
-    zone: str | None = None
-
-    def bounds(self) -> tuple[Any, Any]:
-        return day_bounds_utc(self.first, self.last, self.zone)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Optional narrowing: one hub, one district or one venue (None: everything)."""
-
-    hub_id: str | None = None
-    district: str | None = None
-    venue_id: str | None = None
-
-
-def empty_report() -> dict[str, Any]:
-    return {
-        "visits": 0, "people_helped": 0, "visitors": 0, "repeat_visitors": 0, "first_visits": 0,
-        "sex": {}, "age_bands": {}, "age_bands_reported": {}, "walk_in_or_self_referral": 0,
-        "referred_in_by_source": {}, "mental_health": {"count": 0, "percent_of_visits": None},
-        "signposts_by_kind": {}, "signposts_by_category": {}, "signposts_by_organisation": {},
-        "mecc_by_topic": {}, "mecc_by_step": {}, "mecc_by_response": {},
-        "follow_ups": {"due": 0, "done": 0, "overdue": 0, "outcomes_by_status": {}},
-        "sessions_by_type": {}, "activities": 0, "attendance": 0, "attendance_0_17": 0,
-        "volunteers": 0, "volunteer_hours": 0.0, "safeguarding_flags": {"raised": 0},
-        "referred_to_community_partners": 0, "mecc_by_action": {}, "mecc_visits": 0,
-        "visits_by_month": {},
-    }
-
-
-def blank_report(period: Period) -> dict[str, Any]:
-    """The report of a place with nothing recorded in ``period`` (every month at 0)."""
-    long = (period.last - period.first).days > LONG_PERIOD_DAYS
-    labels = [] if long else month_labels(period.first, period.last, hub_zone(period.zone))
-    report = empty_report()
-    report["visits_by_month"] = dict.fromkeys(labels, 0)
-    return report
-
 
 def compute_reports(db: Executor, sources: ReportSources, period: Period,
-                    scope: Scope = Scope(), group: Group = "all") -> dict[str, dict[str, Any]]:
+                    scope: Scope = EVERYWHERE, group: Group = "all",
+                    with_volunteers: bool = True) -> dict[str, dict[str, Any]]:
     """One report per group key (``"all"``, each hub id or each district name).
 
     With ``group="all"`` the answer is ``{"all": report}`` (an empty report when
     nothing matches). Visitor codes are counted per hub (a card belongs to its hub).
     """
     run = _Run(db, sources, period, scope, group)
-    return run.reports()
+    return run.reports(with_volunteers)
 
 
 def volunteer_pairs(db: Executor, sources: ReportSources, period: Period,
-                    scope: Scope = Scope(), group: Group = "hub") -> list[tuple[str, str]]:
+                    scope: Scope = EVERYWHERE, group: Group = "hub") -> list[tuple[str, str]]:
     """Distinct (group key, volunteer id) pairs; volunteers are not additive across
     groups, so a caller counts districts and the county from these."""
     return _Run(db, sources, period, scope, group).volunteer_pairs()
@@ -204,7 +150,7 @@ class _Run:
         return statement.group_by(group_key, column)
 
     # -- the figures -------------------------------------------------------------
-    def reports(self) -> dict[str, dict[str, Any]]:
+    def reports(self, with_volunteers: bool = True) -> dict[str, dict[str, Any]]:
         if self.group == "all":
             self._report(ALL)
         self._visit_totals()
@@ -214,8 +160,9 @@ class _Run:
         self._mecc()
         self._follow_ups()
         self._sessions()
-        for key, count in self.volunteers().items():
-            self._report(key)["volunteers"] = count
+        if with_volunteers:  # else the caller counts them from ``volunteer_pairs``
+            for key, count in self.volunteers().items():
+                self._report(key)["volunteers"] = count
         labels = month_labels(*self.data_days(), self.zone) if self.long_period() else \
             month_labels(self.period.first, self.period.last, self.zone)
         for report in self.out.values():
@@ -421,19 +368,3 @@ def _when(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 
 def _state_of_alert(acknowledged: ColumnElement[Any]) -> ColumnElement[Any]:
     return case((acknowledged == true(), "acknowledged"), else_="awaiting")
-
-
-def finish_report(report: dict[str, Any]) -> dict[str, Any]:
-    """Fill the derived figures (rolled-up age bands, partners, shares) from the counts."""
-    rollup = vocabularies().age_band_rollup
-    reported: dict[str, int] = {}
-    for band, count in report["age_bands"].items():
-        label = rollup.get(band, "Not known")
-        reported[label] = reported.get(label, 0) + count
-    report["age_bands_reported"] = reported
-    kinds = report["signposts_by_kind"]
-    report["referred_to_community_partners"] = sum(kinds.get(k, 0) for k in COMMUNITY_PARTNER_KINDS)
-    visits = report["visits"]
-    mental = report["mental_health"]
-    mental["percent_of_visits"] = round(100 * mental["count"] / visits, 1) if visits else None
-    return report

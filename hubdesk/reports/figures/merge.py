@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hubdesk.reports.figures.definition import empty_report, finish_report
+from hubdesk.reports.figures.shape import empty_report, finish_report
 
 _DERIVED = {"percent_of_visits"}
 
