@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubdesk.reports.figures.tables import report_lines, section_title
+from hubdesk.reports.figures.tables import figure_text, report_lines, section_title
 from hubdesk.reports.figures.writers import ReportHeading
-
-
-def _figure(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def report_text(report: dict[str, Any], heading: ReportHeading) -> str:
@@ -24,5 +16,5 @@ def report_text(report: dict[str, Any], heading: ReportHeading) -> str:
             section = line.section
             lines += ["", section_title(section)]
         share = f" ({line.percent:.1f} %)" if line.percent is not None else ""
-        lines.append(f"  {line.label}: {_figure(line.value)}{share}")
+        lines.append(f"  {line.label}: {figure_text(line.value)}{share}")
     return "\n".join(lines)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hubdesk.reports.figures.tables import figure_text
 
-def _n(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+_n = figure_text
 
 
 def _people(value: Any, one: str, many: str) -> str:

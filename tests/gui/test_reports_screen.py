@@ -13,24 +13,20 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from hubdesk.services.common import Actor
-from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.reports.reports_dialog import ReportsDialog
 from tests.conftest import Hub
 from tests.gui.conftest import wait_idle
-from tests.reports.laptop_data import write_dataset
+from tests.reports.laptop_data import fill_store
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
 def filled(store: Store, hub: Hub) -> Hub:
-    with store.unit_of_work() as db:
-        state = repo.device_state(db)
-        assert state is not None and state.hub_id
-        write_dataset(db, state.hub_id)
+    fill_store(store)
     return hub
 
 

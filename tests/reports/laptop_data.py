@@ -7,10 +7,20 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from hubdesk.store import repositories as repo
+from hubdesk.store.engine import Store
 from hubdesk.store.models import VERSIONED_KINDS, Alert, Service, Venue
 from tests.reports.dataset import ALERT_VISIT, SERVICES, VENUE_1, VENUE_2, VOL_A, records
 
 DEVICE = "0190e000-0000-7000-8000-000000000001"
+
+
+def fill_store(store: Store) -> None:
+    """The dataset in the store of the ``hub`` fixture (its hub and first-run set-up)."""
+    with store.unit_of_work() as db:
+        state = repo.device_state(db)
+        assert state is not None and state.hub_id
+        write_dataset(db, state.hub_id)
 
 
 def write_dataset(db: Session, hub_id: str) -> None:

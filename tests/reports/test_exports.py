@@ -15,12 +15,11 @@ from hubdesk.reports.export import export_report
 from hubdesk.reports.figures.tables import report_lines, section_title
 from hubdesk.reports.laptop import laptop_report
 from hubdesk.reports.visit_rows import VISIT_COLUMNS, export_visits
-from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import AuditEvent
 from tests.conftest import Hub
 from tests.reports.dataset import rid
-from tests.reports.laptop_data import write_dataset
+from tests.reports.laptop_data import fill_store
 
 FIRST, LAST = date(2026, 3, 28), date(2026, 3, 30)
 HUB_NAME = "Stevenage Healthy Hub"  # the hub fixture's first-run set-up
@@ -28,10 +27,7 @@ HUB_NAME = "Stevenage Healthy Hub"  # the hub fixture's first-run set-up
 
 @pytest.fixture
 def filled(store: Store, hub: Hub) -> Hub:
-    with store.unit_of_work() as db:
-        state = repo.device_state(db)
-        assert state is not None and state.hub_id
-        write_dataset(db, state.hub_id)
+    fill_store(store)
     return hub
 
 

@@ -14,16 +14,12 @@ from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
 from tests.conftest import Hub
 from tests.reports.dataset import EXPECTED_MARCH, VENUE_2
-from tests.reports.laptop_data import write_dataset
+from tests.reports.laptop_data import fill_store
 
 
 @pytest.fixture
 def filled(store: Store, hub: Hub) -> Hub:
-    with store.unit_of_work() as db:
-        state = repo.device_state(db)
-        assert state is not None and state.hub_id
-        # the hub fixture opened a session today: out of every period below
-        write_dataset(db, state.hub_id)
+    fill_store(store)
     return hub
 
 

@@ -103,8 +103,9 @@ class _Run:
         return (self.period.last - self.period.first).days > LONG_PERIOD_DAYS
 
     # -- scoping -----------------------------------------------------------------
-    def _scoped(self, table: FromClause, at: ColumnElement[Any], name: str) -> Subquery:
-        """Rows of ``table`` (visits or sessions) in the period and scope, with ``group_key``."""
+    def _scoped(self, table: FromClause, at: ColumnElement[Any] | None, name: str) -> Subquery:
+        """Rows of ``table`` (visits or sessions) in the scope, with ``group_key``; in the
+        period too unless ``at`` is None (follow-ups count by due date, any visit date)."""
         hubs = self.src.hubs
         source: FromClause = table
         needs_hubs = self.group == "district" or self.scope.district is not None
@@ -113,7 +114,7 @@ class _Run:
         key: ColumnElement[Any] = (
             literal(ALL) if self.group == "all"
             else table.c.hub_id if self.group == "hub" else hubs.c.district)
-        conditions = [at >= self.start, at < self.end]
+        conditions = [] if at is None else [at >= self.start, at < self.end]
         if self.scope.hub_id is not None:
             conditions.append(table.c.hub_id == self.scope.hub_id)
         if self.scope.venue_id is not None:
@@ -282,7 +283,7 @@ class _Run:
     def _follow_ups(self) -> None:
         """Follow-ups due in the period (any visit date) for visits in scope."""
         period, follow_ups = self.period, self.src.follow_ups
-        visits = self._scoped_any_date(self.src.visits)
+        visits = self._scoped(self.src.visits, None, "scoped_visits")
         statement = (
             select(visits.c.group_key, func.count(),
                    func.count(_when(follow_ups.c.done == true())),
@@ -294,24 +295,6 @@ class _Run:
         for key, due, done, overdue in self._rows(statement):
             report = self._report(key)["follow_ups"]
             report.update(due=int(due), done=int(done), overdue=int(overdue))
-
-    def _scoped_any_date(self, table: FromClause) -> Subquery:
-        hubs = self.src.hubs
-        source: FromClause = table
-        if self.group == "district" or self.scope.district is not None:
-            source = table.outerjoin(hubs, hubs.c.id == table.c.hub_id)
-        key: ColumnElement[Any] = (
-            literal(ALL) if self.group == "all"
-            else table.c.hub_id if self.group == "hub" else hubs.c.district)
-        conditions: list[ColumnElement[bool]] = []
-        if self.scope.hub_id is not None:
-            conditions.append(table.c.hub_id == self.scope.hub_id)
-        if self.scope.venue_id is not None:
-            conditions.append(table.c.venue_id == self.scope.venue_id)
-        if self.scope.district is not None:
-            conditions.append(hubs.c.district == self.scope.district)
-        return (select(table.c.record_id, key.label("group_key")).select_from(source)
-                .where(*conditions).subquery("scoped_visits"))
 
     def _sessions(self) -> None:
         ss = self.sessions

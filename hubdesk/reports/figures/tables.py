@@ -83,6 +83,15 @@ class ReportLine:
     percent: float | None = None
 
 
+def figure_text(value: Any) -> str:
+    """A figure as people read it: 1,234 or 8.5 (hours) or "<5"."""
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
 def breakdown(report: dict[str, Any], section: str) -> dict[str, Any]:
     if section == "outcomes_by_status":
         return dict(report["follow_ups"]["outcomes_by_status"])

@@ -17,18 +17,12 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from hubdesk.reports.figures.tables import figure_text
+
 BAR = QColor("#1d70b8")  # GOV.UK blue: 5.2:1 on white
 SECOND = QColor("#0b0c0c")  # near black: the second part of a split bar
 TEXT = QColor("#0b0c0c")
 GRID = QColor("#b1b4b6")
-
-
-def figure_text(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def _amount(value: Any) -> float:

@@ -25,9 +25,9 @@ from PySide6.QtGui import (
 )
 
 from hubdesk.reports.chart_data import chart_specs
-from hubdesk.reports.figures.tables import DEFINITIONS, report_lines
+from hubdesk.reports.figures.tables import DEFINITIONS, figure_text, report_lines
 from hubdesk.reports.figures.writers import ReportHeading
-from hubdesk.ui.reports.charts import BAR, TEXT, Chart, figure_text, paint_chart
+from hubdesk.ui.reports.charts import BAR, TEXT, Chart, paint_chart
 
 RESOLUTION = 150
 HEADLINES = (
