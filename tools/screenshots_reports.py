@@ -8,7 +8,7 @@ volunteer sign-ins, follow-ups). Saves ``reports-top-<pct>.png`` (the choices an
 the figures in words), ``reports-charts-<pct>.png`` (scrolled to the charts),
 ``reports-save-<pct>.png`` (scrolled to the save buttons, after saving a PDF) and
 ``reports-error-<pct>.png`` (a date that is not a date). Also renders the PDF's
-pages as ``reports-pdf-page<N>-<pct>.png`` when pdftoppm is installed.
+pages as ``reports-pdf-page-<N>.png`` when pdftoppm is installed.
 Look at every one of them after a change.
 """
 
@@ -72,8 +72,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     dialog.first.setText("31/02/2026")
     dialog.accept_requested()
     save(dialog, "reports-error")
-    if shutil.which("pdftoppm") and target.exists():
-        stem = out / f"reports-pdf-page-{round(scale * 100)}"
+    if shutil.which("pdftoppm") and target.exists() and scale == 1.0:  # a PDF has no font scale
+        stem = out / "reports-pdf-page"
         subprocess.run(["pdftoppm", "-r", "70", "-png", str(target), str(stem)], check=True)
         print(f"{stem}-N.png (PDF pages)")
     dialog.close()
