@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +15,12 @@ from hubdesk.core.hashing import content_hash
 from hubdesk.server import admin
 from hubdesk.server.reports import ReportRequest, county_report
 from hubdesk.server.testing import LiveServer
+from hubdesk.store.outbox import _wire_value as _wire  # the laptop's wire form of a value
 from tests.reports.dataset import EXPECTED_MARCH, SERVICES, records, rid
 from tests.server.conftest import Laptop
 
 VOL_E = "0190a000-0000-7000-8000-00000000000e"
 MARCH = (date(2026, 3, 28), date(2026, 3, 30))
-
-
-def _wire(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _upload(laptop: Laptop, versions: list[dict[str, Any]]) -> None:
