@@ -1,15 +1,15 @@
 """sessions: volunteer sign-in and sign-out times (volunteer hours, DESIGN §8)
 
-Revision ID: 0004_reports
-Revises: 0003
+Revision ID: 0005_reports
+Revises: 0004_records
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_reports"
-down_revision: str | Sequence[str] | None = "0003"
+revision: str = "0005_reports"
+down_revision: str | Sequence[str] | None = "0004_records"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
