@@ -59,12 +59,27 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="counts: visits, unsent, needs attention, last sync")
     status.add_argument("--json", action="store_true", help="print one JSON object")
 
-    export = commands.add_parser("export", help="export visits for a date range")
-    export.add_argument("--from", dest="date_from", required=True, type=_iso_date, metavar="D")
-    export.add_argument("--to", dest="date_to", required=True, type=_iso_date, metavar="D")
+    report = commands.add_parser("report", help="the hub's impact figures for a date range")
+    _period_arguments(report)
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+
+    export = commands.add_parser("export", help="save the impact report as CSV, XLSX or PDF")
+    _period_arguments(export)
     export.add_argument("--format", required=True, choices=["csv", "xlsx", "pdf"])
     export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--exact", action="store_true",
+                        help="show counts under 5 exactly (only for the hub's own use)")
+
+    visits = commands.add_parser("export-visits",
+                                 help="one anonymous row per visit (the data behind the report)")
+    _period_arguments(visits)
+    visits.add_argument("--out", required=True, metavar="FILE.csv")
     return parser
+
+
+def _period_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--from", dest="date_from", required=True, type=_iso_date, metavar="D")
+    command.add_argument("--to", dest="date_to", required=True, type=_iso_date, metavar="D")
 
 
 def _iso_date(text: str) -> date:
@@ -135,8 +150,13 @@ def _run_command(args: argparse.Namespace, paths: object) -> int:
             from hubdesk.sync.commands import sync_command
 
             return sync_command(store, paths, args.json)
-        if args.command == "export":
-            return _export(store, args)
+        if args.command in ("report", "export", "export-visits"):
+            from hubdesk.cli_reports import run_report_command
+
+            if args.date_to < args.date_from:
+                print("hubdesk: --to is before --from", file=sys.stderr)
+                return 2
+            return run_report_command(store, args, _unlock(store, args))
         if args.command == "export-batch":
             from pathlib import Path
 
@@ -222,21 +242,6 @@ def _demo(store: object, args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     print(f"Made {result.visits:,} demo visits in {result.sessions:,} sessions over "
           f"{result.days} days ({result.records:,} records) in {time.perf_counter() - started:.1f} s.")
-    return 0
-
-
-def _export(store: object, args: argparse.Namespace) -> int:
-    from hubdesk.reports.export import export_visits
-    from hubdesk.store.engine import Store
-
-    assert isinstance(store, Store)
-    if args.date_to < args.date_from:
-        print("hubdesk: --to is before --from", file=sys.stderr)
-        return 2
-    actor = _unlock(store, args)
-    with store.unit_of_work() as db:
-        written = export_visits(db, actor, args.date_from, args.date_to, args.format, args.out)
-    print(f"Exported {written:,} visits to {args.out}")
     return 0
 
 

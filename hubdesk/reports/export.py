@@ -1,69 +1,75 @@
-"""Exports of visit records: anonymous rows only (no names, contacts or notes)."""
+"""Exports of the §8 report from this laptop (CSV, XLSX; PDF through a Qt writer).
+
+An export leaves the hub, so counts from 1 to 4 are shown as "<5" unless the
+coordinator asks for exact figures for the hub's own use. Every export writes an
+audit event (what and when, never personal data) in the same transaction.
+"""
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hubdesk.core.clock import to_local
 from hubdesk.core.errors import UserFacingError
-from hubdesk.core.vocab import vocabularies
+from hubdesk.reports.figures import suppress_small_numbers
+from hubdesk.reports.figures.writers import ReportHeading, write_csv, write_xlsx
+from hubdesk.reports.laptop import LaptopReport, laptop_report
 from hubdesk.services.common import Actor, audit
-from hubdesk.store import repositories as repo
-from hubdesk.store.models import HubSession, Venue
 
-COLUMNS = [
-    "visit_id", "version", "date", "time", "session_type", "venue", "contact_mode", "referral_source",
-    "age_band", "age_band_reported", "sex", "postcode_district", "first_visit", "topics", "signposts",
-]
+REPORT_FORMATS = ("csv", "xlsx", "pdf")
+PdfWriter = Callable[[dict[str, Any], ReportHeading, Path], None]
 
 
-def export_visits(db: Session, actor: Actor, date_from: date, date_to: date, fmt: str, out: str) -> int:
-    """Write current visits dated ``date_from``..``date_to`` (local days, inclusive)."""
-    if fmt != "csv":
-        raise UserFacingError(
-            f"Export to {fmt.upper()} is not available yet.", hint="Use --format csv for now."
-        )
+@dataclass(frozen=True)
+class ReportExport:
+    path: Path
+    fmt: str
+    report: LaptopReport
+
+
+def heading_for(report: LaptopReport, small_numbers_hidden: bool) -> ReportHeading:
+    return ReportHeading(title="Hub impact report", area=report.venue_name or report.hub_name
+                         or "This hub", first=report.first, last=report.last, zone=report.zone,
+                         small_numbers_hidden=small_numbers_hidden)
+
+
+def check_target(out: str | Path, fmt: str) -> Path:
+    """The file to write, or a plain message saying why it cannot be."""
+    if fmt not in REPORT_FORMATS:
+        raise UserFacingError(f"HubDesk cannot write {fmt!r} files.",
+                              hint="Choose CSV, XLSX or PDF.")
     target = Path(out)
     if not target.parent.exists():
         raise UserFacingError(f"The folder {target.parent} does not exist.")
-    vocab = vocabularies()
-    start, _ = repo.day_bounds(date_from, 0)
-    _, end = repo.day_bounds(date_to, 0)
-    visits = repo.visits_between(db, start, end, limit=10_000_000)
-    signposts: dict[str, int] = {}
-    for outcome in repo.outcomes_for(db, [v.record_id for v in visits]):
-        signposts[outcome.visit_id] = signposts.get(outcome.visit_id, 0) + 1
-    session_cache: dict[str, tuple[str, str]] = {}
-    rollup = vocab.age_band_rollup
-    written = 0
+    if target.is_dir():
+        raise UserFacingError(f"{target} is a folder: give a file name.")
+    return target
+
+
+def export_report(db: Session, actor: Actor, first: date, last: date, fmt: str, out: str | Path,
+                  *, venue_id: str | None = None, exact: bool = False,
+                  pdf_writer: PdfWriter | None = None) -> ReportExport:
+    """Write the report for ``first``..``last`` as ``fmt`` (coordinators only)."""
+    target = check_target(out, fmt)
+    report = laptop_report(db, actor, first, last, venue_id)
+    figures = report.figures if exact else suppress_small_numbers(report.figures)
+    heading = heading_for(report, not exact)
     try:
-        with target.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for visit in sorted(visits, key=lambda v: v.visited_at):
-                local = to_local(visit.visited_at, visit.utc_offset_min)
-                if not date_from <= local.date() <= date_to:
-                    continue
-                if visit.session_id not in session_cache:
-                    session = repo.current_version(db, HubSession, visit.session_id)
-                    venue = db.get(Venue, session.venue_id) if session else None
-                    session_cache[visit.session_id] = (
-                        session.session_type if session else "", venue.name if venue else "")
-                session_type, venue_name = session_cache[visit.session_id]
-                writer.writerow([
-                    visit.record_id, visit.version, local.date().isoformat(), local.strftime("%H:%M"),
-                    session_type, venue_name, visit.contact_mode, visit.referral_source or "",
-                    visit.age_band, rollup.get(visit.age_band, ""), visit.sex,
-                    visit.postcode_district or "",
-                    "" if visit.first_visit is None else ("yes" if visit.first_visit else "no"),
-                    ";".join(visit.topics), signposts.get(visit.record_id, 0),
-                ])
-                written += 1
+        if fmt == "csv":
+            write_csv(figures, heading, target)
+        elif fmt == "xlsx":
+            write_xlsx(figures, heading, target)
+        else:
+            if pdf_writer is None:
+                raise UserFacingError("PDF reports are drawn by the app; this command cannot.")
+            pdf_writer(figures, heading, target)
     except OSError as error:
         raise UserFacingError(f"Could not write {target}: {error.strerror or error}") from error
-    audit(db, actor, "export", "visit", "", f"{written} visits, {date_from}..{date_to}, {fmt}")
-    return written
+    audit(db, actor, "export", "report", "",
+          f"report {first}..{last}, {fmt}{', exact' if exact else ''}")
+    return ReportExport(target, fmt, report)

@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     erase = commands.add_parser("erase-record", help="erase a record and tell its hub")
     erase.add_argument("kind")
     erase.add_argument("record_id")
+
+    from hubdesk.server.report_command import add_report_parser
+
+    add_report_parser(commands)
     return parser
 
 
@@ -149,6 +153,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "serve":
             return serve(engine, url, args)
+        if args.command == "report":
+            from hubdesk.server.report_command import run_report
+
+            return run_report(engine, args)
         if args.command == "create-hub":
             print(admin.create_hub(engine, args.name, args.district, args.tier))
         elif args.command == "enrol-code":

@@ -18,6 +18,7 @@ from hubdesk.server.db import write_tx
 from hubdesk.server.errors import AdminError
 from hubdesk.server.models import CHANGES, HELD, RECORDS
 from hubdesk.server.reference import lock_for_feed
+from hubdesk.server.report_refresh import refresh_report_tables
 
 #: The device id and volunteer id named by versions made on the server itself.
 SERVER_DEVICE_ID = "00000000-0000-0000-0000-000000000000"
@@ -99,6 +100,8 @@ def erase_record(engine: Engine, kind: str, record_id: str) -> int:
         ).first()
         if latest is None:
             raise AdminError(f"no {kind} {record_id} on the server")
+        # the report tables keep the anonymous figures of what is about to be erased
+        refresh_report_tables(conn)
         result = conn.execute(update(RECORDS)
                               .where(RECORDS.c.kind == kind, RECORDS.c.record_id == record_id)
                               .values(payload="{}", erased=True))

@@ -203,3 +203,6 @@ HELD = _table(HeldItem)
 BATCHES = _table(BatchRow)
 REFERENCE = _table(ReferenceRow)
 CHANGES = _table(HubChange)
+
+# the report tables share this MetaData (migrations and their check see them)
+from hubdesk.server import report_tables  # noqa: E402,F401

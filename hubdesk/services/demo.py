@@ -17,7 +17,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import insert
@@ -59,6 +59,16 @@ SESSION_TYPE_BY_VENUE = {
     "council_office": "drop_in", "high_street": "drop_in", "leisure_centre": "pop_up",
     "foodbank": "foodbank", "library": "pop_up", "church_hall": "lunch_club",
 }
+# every few sessions, a venue hosts something else (so every session type is exercised)
+SPECIAL_SESSIONS = ((5, "warm_space"), (7, "group_activity"), (11, "outreach"))
+ACTIVITIES = {
+    "lunch_club": [("Chair exercise", 6, 20, 0, 0)],
+    "warm_space": [("Homework club", 4, 12, 3, 10), ("Hot drinks and games", 5, 18, 0, 4)],
+    "group_activity": [("Family cook-along", 6, 16, 2, 8), ("Walking group", 5, 14, 0, 2)],
+    "pop_up": [("Blood pressure checks", 5, 25, 0, 0)],
+}
+RESULTS = {"engaged": "Went along and found it useful", "not_engaged": "Decided not to go",
+           "unknown": "Could not reach them after three tries"}
 VOLUNTEER_NAMES = ["Ann Baker", "Raj Patel", "Sue Morgan", "Tom Okafor", "Grace Liu", "Bill Evans"]
 FIRST_NAMES = ["Jean", "Mo", "Sandra", "Dev", "Eileen", "Kofi", "Linda", "Paul", "Amira", "Terry"]
 POSTCODES = ["SG1", "SG2", "SG3", "SG4", "SG5", "SG6", "AL1", "LU1"]
@@ -166,6 +176,7 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
             services_by_category.setdefault(category, []).append(service.id)
 
     per_session = 25
+    codes = max(20, visits // 4)  # visitor cards in circulation: many people come back
     session_count = max(days, math.ceil(visits / per_session)) if visits else days
     today = local_today()
     offset = local_offset_minutes()
@@ -175,7 +186,7 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
     for index in range(session_count):
         day = today - timedelta(days=(session_count - 1 - index) * days // session_count)
         venue = venues[index % len(venues)]
-        session_type = SESSION_TYPE_BY_VENUE.get(venue.venue_type, "drop_in")
+        session_type = _session_type(index, venue.venue_type)
         start_local = datetime.combine(day, time(10 if session_type != "lunch_club" else 12))
         start = start_local - timedelta(minutes=offset)
         remaining_sessions = session_count - index
@@ -191,13 +202,9 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
         session.ended_at = None if session_is_today else start + timedelta(hours=3)
         session.volunteers_present = [s.volunteer_id for s in staff]
         session.headcount = rng.randint(0, 15)
-        session.activities = (
-            [{"name": "Chair exercise", "attendance": rng.randint(6, 20), "attendance_under_18": 0}]
-            if session_type == "lunch_club" else
-            [{"name": "Family cook-along", "attendance": rng.randint(4, 12),
-              "attendance_under_18": rng.randint(0, 6)}] if rng.random() < 0.2 else []
-        )
-        session.warm_space = session_type in ("lunch_club", "foodbank") and day.month in (11, 12, 1, 2, 3)
+        session.activities = _activities(rng, session_type)
+        session.volunteer_shifts = _shifts(rng, staff, start, session.ended_at)
+        session.warm_space = session_type == "warm_space"
         session.status = "open" if session_is_today else "closed"
         if session_is_today:  # an open session is working state, not yet finalised
             writer.rows.setdefault(HubSession, []).append(
@@ -206,7 +213,8 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
             writer.add(session, session.ended_at or start)
         sessions_made += 1
         for _ in range(count):
-            _demo_visit(writer, rng, staff, session, session_type, start, offset, services_by_category)
+            _demo_visit(writer, rng, staff, session, session_type, start, offset,
+                        services_by_category, codes, today)
             made += 1
         if progress is not None:
             progress(made, visits)
@@ -217,7 +225,7 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
 
 def _demo_visit(writer: _Writer, rng: random.Random, staff: list[Actor], session: HubSession,
                 session_type: str, start: datetime, offset: int,
-                services_by_category: dict[str, list[str]]) -> None:
+                services_by_category: dict[str, list[str]], codes: int, today: date) -> None:
     volunteer = rng.choice(staff)
     at = start + timedelta(minutes=rng.randint(0, 175), seconds=rng.randint(0, 59))
     visit = _envelope(Visit(), volunteer, at, offset)
@@ -238,7 +246,8 @@ def _demo_visit(writer: _Writer, rng: random.Random, staff: list[Actor], session
     visit.sex = _pick(rng, {"female": 55, "male": 42, "prefer_not": 1, "not_asked": 2})
     visit.postcode_district = rng.choice(POSTCODES) if rng.random() < 0.6 else None
     visit.first_visit = visit.contact_mode != "returning" and rng.random() < 0.6
-    visit.visitor_code = f"SG-{rng.randint(1000, 9999)}" if rng.random() < 0.3 else None
+    carries_code = rng.random() < (0.8 if visit.contact_mode == "returning" else 0.3)
+    visit.visitor_code = f"SG-{rng.randrange(codes):04d}" if carries_code else None
     topic_weights = {
         "mental_wellbeing": 35 if visit.contact_mode in ("walk_in", "pre_booked") else 20,
         "money": 30, "loneliness": 40 if lunch else 12, "physical_activity": 18, "healthy_weight": 15,
@@ -292,6 +301,11 @@ def _demo_visit(writer: _Writer, rng: random.Random, staff: list[Actor], session
                                        "referral": 15})
             outcome.agreement_recorded = wants_follow_up
             outcome.status = _pick(rng, {"offered": 40, "accepted": 35, "sent": 15, "declined": 10})
+            due = at.date() + timedelta(days=14)
+            # a follow-up that fell due was mostly made: the outcome then gets a newer version
+            followed_up = wants_follow_up and due < today and rng.random() < 0.8
+            status = _pick(rng, {"engaged": 55, "not_engaged": 25, "unknown": 20})
+            outcome.is_current = not followed_up
             writer.add(outcome, at)
             if wants_follow_up:
                 agreement = _envelope(Agreement(), volunteer, at, offset)
@@ -306,13 +320,67 @@ def _demo_visit(writer: _Writer, rng: random.Random, staff: list[Actor], session
                 follow_up = _envelope(FollowUp(), volunteer, at, offset)
                 follow_up.outcome_id = outcome.record_id
                 follow_up.visit_id = visit.record_id
-                follow_up.due_date = at.date() + timedelta(days=14)
+                follow_up.due_date = due
                 follow_up.method = "phone"
                 follow_up.assigned_to = None
-                follow_up.result = None
-                follow_up.attempts = 0
-                follow_up.done = False
+                follow_up.result = RESULTS[status] if followed_up else None
+                follow_up.attempts = (
+                    (3 if status == "unknown" else rng.randint(1, 2)) if followed_up else 0)
+                follow_up.done = followed_up
                 writer.add(follow_up, at)
+                if followed_up:
+                    _add_new_version(writer, outcome, status, at + timedelta(days=14))
+
+
+def _session_type(index: int, venue_type: str) -> str:
+    for every, session_type in SPECIAL_SESSIONS:
+        if index % every == every - 1:
+            return session_type
+    return SESSION_TYPE_BY_VENUE.get(venue_type, "drop_in")
+
+
+def _activities(rng: random.Random, session_type: str) -> list[dict[str, Any]]:
+    chosen = ACTIVITIES.get(session_type, [])
+    if session_type in ("pop_up", "drop_in") and rng.random() < 0.7:
+        chosen = []
+    made = []
+    for name, low, high, young_low, young_high in chosen:
+        attendance = rng.randint(low, high)
+        made.append({"name": name, "attendance": attendance,
+                     "attendance_under_18": min(attendance, rng.randint(young_low, young_high))})
+    return made
+
+
+def _shifts(rng: random.Random, staff: list[Actor], start: datetime,
+            end: datetime | None) -> list[dict[str, Any]]:
+    """Each volunteer signs in a little before the session opens and out after it ends
+    (no sign-out yet while the session is still open)."""
+    shifts: list[dict[str, Any]] = []
+    for person in staff:
+        shift: dict[str, Any] = {
+            "volunteer_id": person.volunteer_id,
+            "signed_in_at": (start - timedelta(minutes=rng.choice([0, 10, 15, 30])))
+            .isoformat(timespec="seconds")}
+        if end is not None:
+            shift["signed_out_at"] = (end + timedelta(minutes=rng.choice([0, 15, 20, 30])))\
+                .isoformat(timespec="seconds")
+        shifts.append(shift)
+    return shifts
+
+
+def _add_new_version(writer: _Writer, outcome: SignpostingOutcome, status: str,
+                     at: datetime) -> None:
+    """The outcome's next version after the follow-up (versions are never changed in place)."""
+    newer = SignpostingOutcome()
+    for column in SignpostingOutcome.__table__.columns:
+        if column.key != "row_id":
+            setattr(newer, column.key, getattr(outcome, column.key))
+    newer.version = outcome.version + 1
+    newer.base_version = outcome.version
+    newer.status = status
+    newer.created_at = at
+    newer.is_current = True
+    writer.add(newer, at)
 
 
 def demo_is_sensible(visits: int, days: int) -> str | None:

@@ -125,6 +125,10 @@ class HubSession(VersionedMixin, Base):
     activities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     warm_space: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open / closed
+    # who signed in and out, for volunteer hours: [{"volunteer_id": str, "signed_in_at":
+    # ISO naive UTC, "signed_out_at": ISO naive UTC (absent while still signed in)}]
+    volunteer_shifts: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]")
     __table_args__ = (
         UniqueConstraint("record_id", "version"),
         Index("ix_sessions_current_date", "is_current", "session_date"),

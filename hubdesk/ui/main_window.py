@@ -318,6 +318,8 @@ class MainWindow(QMainWindow):
         self.conflicts_action = self._action(
             "go", "&Conflicting changes…", "Ctrl+Shift+K", self.show_conflicts,
             "Choose which answer to keep where a record was changed in two places")
+        self.reports_action = self._action("go", "Impact &report…", "Ctrl+Shift+R",
+                                           self.show_reports, "The hub's figures for a period")
         self.shortcuts_action = self._action("help", "&Keyboard shortcuts", "F1",
                                              self.show_shortcuts)
         self.data_folder_action = QAction("Where is my &data?", self)
@@ -328,7 +330,7 @@ class MainWindow(QMainWindow):
         self._work_actions = [self.open_session_action, self.close_session_action,
                               self.headcount_action, self.headcount_undo_action, self.record_action,
                               self.today_action, self.session_page_action, self.switch_action,
-                              self.alerts_action, self.conflicts_action]
+                              self.alerts_action, self.conflicts_action, self.reports_action]
 
     def _connect_pages(self) -> None:
         self.today.edit_requested.connect(self.edit_visit)
@@ -594,6 +596,18 @@ class MainWindow(QMainWindow):
             self.dialog.raise_()
             return
         self._open_dialog(ConflictsDialog(self.context, self))
+
+    def show_reports(self) -> None:
+        """Coordinators only: the hub's impact figures (Reports screen)."""
+        from hubdesk.ui.reports.reports_dialog import ReportsDialog
+
+        actor = self.context.actor
+        if self.is_locked or actor is None:
+            return
+        if not actor.is_coordinator:
+            self.statusBar().showMessage("Reports are for coordinators.", 10_000)
+            return
+        self._open_dialog(ReportsDialog(self.context, self))
 
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False

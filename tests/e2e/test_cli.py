@@ -43,27 +43,59 @@ def test_demo_is_reproducible_with_a_seed(tmp_path: Path) -> None:
     for name in ("a", "b"):
         assert hubdesk(tmp_path / name, "demo", "--visits", "120", "--seed", "9").returncode == 0
         out = tmp_path / f"{name}.csv"
-        result = hubdesk(tmp_path / name, "export", "--from", "2000-01-01", "--to", "2100-01-01",
-                         "--format", "csv", "--out", str(out))
+        result = hubdesk(tmp_path / name, "export-visits", "--from", "2000-01-01",
+                         "--to", "2100-01-01", "--out", str(out))
         assert result.returncode == 0, result.stderr
     rows = []
     for name in ("a", "b"):
         with (tmp_path / f"{name}.csv").open(newline="") as handle:
-            rows.append([row[2:] for row in csv.reader(handle)])  # ids are new each run
-    strip_time = [[r[:1] + r[2:] for r in table] for table in rows]  # times of day move with the clock
-    assert strip_time[0] == strip_time[1]
+            rows.append([row[1:] for row in csv.reader(handle)])  # ids are new each run
+    assert rows[0] == rows[1]
     assert len(rows[0]) == 121
 
 
-def test_export_has_no_identity_or_notes(tmp_path: Path) -> None:
+def test_export_visits_has_no_identity_or_notes(tmp_path: Path) -> None:
     assert hubdesk(tmp_path, "demo", "--visits", "400", "--seed", "2").returncode == 0
     out = tmp_path / "visits.csv"
-    assert hubdesk(tmp_path, "export", "--from", "2000-01-01", "--to", "2100-01-01",
-                   "--format", "csv", "--out", str(out)).returncode == 0
+    assert hubdesk(tmp_path, "export-visits", "--from", "2000-01-01", "--to", "2100-01-01",
+                   "--out", str(out)).returncode == 0
     text = out.read_text()
     assert "07700" not in text  # demo follow-ups carry phone numbers: never exported
-    header = set(text.splitlines()[0].split(","))
-    assert not header & {"note", "contact", "preferred_name", "person_id", "visitor_code"}
+    header = text.splitlines()[0].split(",")
+    # DESIGN §8's columns; a visitor code is the non-identifying code on a card
+    assert header == ["visit_id", "date", "venue", "session_type", "contact_mode",
+                      "referral_source", "age_band", "sex", "first_visit", "visitor_code",
+                      "topics", "signposts"]
+
+
+def test_report_json_has_the_contract_keys_and_export_writes_every_format(tmp_path: Path) -> None:
+    assert hubdesk(tmp_path, "demo", "--visits", "300", "--seed", "3", "--days", "20").returncode == 0
+    result = hubdesk(tmp_path, "report", "--from", "2000-01-01", "--to", "2100-01-01", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    contract = {"visits", "people_helped", "visitors", "repeat_visitors", "first_visits", "sex",
+                "age_bands", "age_bands_reported", "walk_in_or_self_referral",
+                "referred_in_by_source", "mental_health", "signposts_by_kind",
+                "signposts_by_category", "signposts_by_organisation", "mecc_by_topic",
+                "mecc_by_step", "mecc_by_response", "follow_ups", "sessions_by_type",
+                "activities", "attendance", "attendance_0_17", "volunteers", "volunteer_hours",
+                "safeguarding_flags"}
+    assert contract <= set(figures)
+    assert figures["visits"] == 300
+    text = hubdesk(tmp_path, "report", "--from", "2000-01-01", "--to", "2100-01-01")
+    assert "Visits (conversations recorded): 300" in text.stdout
+    env_free = {**os.environ}
+    env_free.pop("QT_QPA_PLATFORM", None)  # the command sets offscreen itself
+    for fmt in ("csv", "xlsx", "pdf"):
+        out = tmp_path / f"report.{fmt}"
+        made = subprocess.run(
+            [sys.executable, "-m", "hubdesk", "--data-dir", str(tmp_path), "export", "--from",
+             "2000-01-01", "--to", "2100-01-01", "--format", fmt, "--out", str(out)],
+            capture_output=True, text=True, timeout=120, check=False,
+            env={**env_free, "HUBDESK_PIN": "1234"})
+        assert made.returncode == 0, made.stderr
+        assert out.stat().st_size > 1000
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_bad_usage_exits_2_and_failures_exit_1_with_one_line(tmp_path: Path) -> None:
@@ -73,6 +105,9 @@ def test_bad_usage_exits_2_and_failures_exit_1_with_one_line(tmp_path: Path) -> 
     wrong = hubdesk(tmp_path, "demo", "--visits", "5", pin="9999")
     assert wrong.returncode == 1
     assert wrong.stderr.strip().count("\n") == 0 and "PIN" in wrong.stderr
-    unknown_format = hubdesk(tmp_path, "export", "--from", "2026-01-01", "--to", "2026-01-02",
-                             "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"))
-    assert unknown_format.returncode == 1 and "not available yet" in unknown_format.stderr
+    no_folder = hubdesk(tmp_path, "export", "--from", "2026-01-01", "--to", "2026-01-02",
+                        "--format", "xlsx", "--out", str(tmp_path / "missing" / "x.xlsx"))
+    assert no_folder.returncode == 1 and "does not exist" in no_folder.stderr
+    assert no_folder.stderr.strip().count("\n") == 0
+    backwards = hubdesk(tmp_path, "report", "--from", "2026-01-02", "--to", "2026-01-01")
+    assert backwards.returncode == 2

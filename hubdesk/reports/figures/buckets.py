@@ -1,0 +1,58 @@
+"""Local-day and month buckets as plain SQL, from the one day function.
+
+A record's day is its civil date in the hub's zone (``hubdesk.core.days``). SQL
+dialects disagree on time zones, so instead of converting in SQL we compare the
+stored UTC time with the UTC start of each local day (computed by
+``core.days``): a nested CASE (a binary search, depth log2 of the number of
+days) gives the index of the day or month a time falls in. Works the same on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, case, literal
+
+from hubdesk.core.days import day_start_utc
+
+
+def day_starts(first: date, last: date, zone: ZoneInfo) -> list[datetime]:
+    """UTC starts of local days first..last+1 (the last one closes the range)."""
+    count = (last - first).days + 2
+    return [day_start_utc(first + timedelta(days=n), zone) for n in range(count)]
+
+
+def month_starts(first: date, last: date, zone: ZoneInfo) -> tuple[list[str], list[datetime]]:
+    """Labels (``YYYY-MM``) of the months touching first..last, and the UTC start of
+    each month's first day within the range (clamped to ``first``)."""
+    labels: list[str] = []
+    starts: list[datetime] = []
+    cursor = first
+    while cursor <= last:
+        labels.append(f"{cursor.year:04d}-{cursor.month:02d}")
+        starts.append(day_start_utc(cursor, zone))
+        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+    return labels, starts
+
+
+def month_labels(first: date, last: date, zone: ZoneInfo) -> list[str]:
+    return month_starts(first, last, zone)[0]
+
+
+def bucket_index(column: ColumnElement[datetime], starts: list[datetime]) -> ColumnElement[int]:
+    """Index ``i`` such that ``starts[i] <= column < starts[i+1]`` (the last bucket is
+    open-ended: callers filter the range first)."""
+    return _bisect(column, starts, 0, len(starts))
+
+
+def _bisect(column: ColumnElement[datetime], starts: list[datetime], low: int,
+            high: int) -> ColumnElement[int]:
+    if high - low <= 1:
+        return literal(low)
+    middle = (low + high) // 2
+    return case(
+        (column < starts[middle], _bisect(column, starts, low, middle)),
+        else_=_bisect(column, starts, middle, high),
+    )
