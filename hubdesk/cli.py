@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 failure with a one-line reason on stderr, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from hubdesk import __version__
 
@@ -86,12 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hubdesk.core.logging_setup import configure_logging
     from hubdesk.core.paths import resolve_paths
 
+    paths = resolve_paths(args.data_dir)
     try:
-        paths = resolve_paths(args.data_dir).ensure()
+        paths.ensure()
+        log_file = configure_logging(paths.logs, verbose=args.verbose)
     except OSError as error:
-        print(f"hubdesk: cannot use the data folder: {error.strerror or error}", file=sys.stderr)
+        message = data_folder_problem(paths.data_dir, error)
+        print(f"hubdesk: {message}", file=sys.stderr)
+        if args.command is None and not args.no_err_windows:
+            from hubdesk.ui.app import show_startup_failure
+
+            show_startup_failure(message)
         return 1
-    log_file = configure_logging(paths.logs, verbose=args.verbose)
     if args.command is None:
         from hubdesk.ui.app import run_gui
         from hubdesk.ui.context import LaunchOptions
@@ -110,6 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hubdesk: stopped", file=sys.stderr)
         return 1
+
+
+def data_folder_problem(data_dir: Path, error: OSError) -> str:
+    """One plain line for a data folder that cannot be used (classified by errno)."""
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"The data folder {data_dir} is read-only, so nothing can be saved. "
+                "Ask IT to let this user write to it.")
+    return f"Cannot use the data folder {data_dir}: {error.strerror or error}."
 
 
 def _run_command(args: argparse.Namespace, paths: object) -> int:
@@ -138,8 +154,6 @@ def _run_command(args: argparse.Namespace, paths: object) -> int:
         if args.command == "export":
             return _export(store, args)
         if args.command == "export-batch":
-            from pathlib import Path
-
             from hubdesk.sync.batchfile import export_batch_command
 
             return export_batch_command(store, paths, Path(args.out) if args.out else None)
