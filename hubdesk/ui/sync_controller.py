@@ -436,14 +436,20 @@ class SyncController(QObject):
         became_reachable = reach == ONLINE and self.reach != ONLINE
         self._set_reach(reach)
         if reach == ONLINE and self._can_auto_sync():
-            snapshot = self.snapshot
-            assert snapshot is not None
-            now = datetime.now(UTC)
-            pull_due = (self._last_pull is None
-                        or (now - self._last_pull).total_seconds() >= self.pull_interval)
-            if became_reachable or snapshot.status.unsent or pull_due:
-                self._start_run(auto=True)
+            # Decide on counts read from now on: ``self.snapshot`` may predate a run that
+            # just ended (its fresh counts still queued behind other database work), and
+            # its "3 waiting" would start a second run that has nothing to send.
+            self.refresh(lambda snapshot: self._auto_run_if_due(snapshot, became_reachable))
         self._schedule_probe(self._next_probe_delay())
+
+    def _auto_run_if_due(self, snapshot: SyncSnapshot, became_reachable: bool) -> None:
+        if self.reach != ONLINE or not self._can_auto_sync():
+            return
+        now = datetime.now(UTC)
+        pull_due = (self._last_pull is None
+                    or (now - self._last_pull).total_seconds() >= self.pull_interval)
+        if became_reachable or snapshot.status.unsent or pull_due:
+            self._start_run(auto=True)
 
     def _set_reach(self, reach: str) -> None:
         if reach == ONLINE:
