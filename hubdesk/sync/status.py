@@ -7,10 +7,12 @@ Plain functions over a DB session (no Qt, no network), re-exported by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import day_bounds_utc
+from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.store import sync_repo
 
 _KIND_LABELS = {
@@ -145,15 +147,9 @@ class EndOfDayReceipt:
                 f"{self.duplicated} duplicated")
 
 
-def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time()).astimezone().astimezone(UTC).replace(tzinfo=None)
-    end_local = datetime.combine(day + timedelta(days=1), time()).astimezone()
-    return start, end_local.astimezone(UTC).replace(tzinfo=None)
-
-
 def end_of_day_receipt(db: Session, day: date) -> EndOfDayReceipt:
     """"37 recorded on this laptop today, 37 received by the server, 0 missing, 0 duplicated"."""
-    start, end = _local_day_bounds(day)
+    start, end = day_bounds_utc(day, zone=hub_time_zone(db))
     states = sync_repo.outbox_states_between(db, start, end)
     recorded = sum(states.values())
     received = states.get("sent", 0)
