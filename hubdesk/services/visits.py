@@ -21,6 +21,7 @@ from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.common import Actor, Changes, audit, stamp
+from hubdesk.services.session_resume import require_today
 from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import (
@@ -224,6 +225,7 @@ def record_visit(db: Session, actor: Actor, session_id: str, form: VisitForm,
         raise ValidationError({"session": "Open a session before recording visits."})
     if session.status != "open":
         raise ValidationError({"session": "This session is closed; open a new one."})
+    require_today(db, session)  # a session left open from an earlier day takes no visits
     _check(db, form)
     visit_id = uuid7()
     changes = Changes().add("visit", visit_id)  # primary_id is the visit's
