@@ -196,15 +196,18 @@ def _unlock(store: object, args: argparse.Namespace):  # type: ignore[no-untyped
 def _status(store: object, as_json: bool) -> int:
     from hubdesk.services.status import status_counts
     from hubdesk.store.engine import Store
+    from hubdesk.sync.status import sync_status
+    from hubdesk.sync.status_text import status_line
 
     assert isinstance(store, Store)
     with store.unit_of_work() as db:
         counts = status_counts(db)
+        words = status_line(sync_status(db))  # the status bar's words
     if as_json:
         print(json.dumps(counts.to_json()))
     else:
         last = counts.last_sync.strftime("%Y-%m-%d %H:%M UTC") if counts.last_sync else "never"
-        print(f"Visits: {counts.visits}\nWaiting to send: {counts.unsent}\n"
+        print(f"{words}\nVisits: {counts.visits}\nWaiting to send: {counts.unsent}\n"
               f"Need attention: {counts.needs_attention}\nLast sync: {last}\n"
               f"Server: {counts.server_url or 'not enrolled'}")
     return 0

@@ -97,7 +97,7 @@ def _storage_failure(message: str, no_err_windows: bool) -> None:
 
 
 def _install_sync(window: object, context: object) -> None:
-    from hubdesk.ui.sync_controller import install_sync
+    from hubdesk.ui.sync_menu import install_sync
 
     window.sync_controller = install_sync(window, context)  # type: ignore[arg-type, attr-defined]
 

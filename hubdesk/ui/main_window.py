@@ -29,6 +29,7 @@ from hubdesk.services.common import Actor, Changes
 from hubdesk.services.session_resume import OpenOnUnlock, open_on_unlock, resumed_text
 from hubdesk.services.sessions import SessionInfo
 from hubdesk.services.status import StatusCounts, status_counts
+from hubdesk.sync.status_text import laptop_line
 from hubdesk.ui.capture_form import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
@@ -41,20 +42,8 @@ CAPTURE_PAGE, TODAY_PAGE, SESSION_PAGE = 0, 1, 2
 
 
 def status_text(counts: StatusCounts) -> str:
-    """The status bar's words for the sync state (the one place to change them).
-
-    "All saved on this laptop · 12 waiting to send"; "· 3 need attention" when any
-    record was refused.  The sync engineer's states ("All sent · 17:42") plug in here.
-    """
-    parts = ["All saved on this laptop"]
-    if counts.unsent:
-        parts.append(f"{counts.unsent} waiting to send")
-    else:
-        parts.append("nothing waiting to send")
-    if counts.needs_attention:
-        noun = "needs" if counts.needs_attention == 1 else "need"
-        parts.append(f"{counts.needs_attention} {noun} attention")
-    return " · ".join(parts)
+    """The window's own status line, until ``install_sync`` puts the sync words there."""
+    return laptop_line(counts.unsent, counts.needs_attention)
 
 
 def alerts_text(count: int) -> str:

@@ -30,17 +30,13 @@ from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import sync_repo
 from hubdesk.store.models import AuditEvent, OutboxItem
 from hubdesk.sync.engine import Backoff, SyncResult
+from hubdesk.sync.status_text import OFFLINE, REVOKED_TEXT
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.models import ID_ROLE
-from hubdesk.ui.sync_controller import (
-    OFFLINE,
-    REVOKED_TEXT,
-    SyncController,
-    install_sync,
-    open_sync_panel,
-)
+from hubdesk.ui.sync_controller import SyncController
+from hubdesk.ui.sync_menu import install_sync, open_sync_panel
 from hubdesk.ui.sync_panel import SyncPanel
 from hubdesk.ui.tasks import TaskRunner
 from tests.conftest import Hub
