@@ -149,12 +149,23 @@ class LeftOpenDialog(BaseDialog):
         self.ended_at = line_edit("13:30", max_length=8)
         self.ended_at.setText(_suggested_end(info.opened_at))
         self.ended_at.selectAll()  # typing replaces the suggestion
+        self.ended_at.setMaximumWidth(em(self, 8))  # five characters, not the dialog's width
         after = f", after {info.opened_at:%H:%M}" if info.opened_at else ""
         self.add_field("ended_at", "When did it end?", self.ended_at,
                        hint=f"On {info.session_date:%A %d %B}{after}. Type the time as 13:30.")
         self.finish_body()
         self.fit_to_screen(36)
+        self._fit_wrapped_intro()
         self.ended_at.setFocus()
+
+    def _fit_wrapped_intro(self) -> None:
+        """The base sizes the long intro as if it wrapped narrow (a size hint knows no
+        width): take off what it does not need at this dialog's width."""
+        margins = self.layout().contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        spare = self.intro.sizeHint().height() - self.intro.heightForWidth(width)
+        if spare > 0:
+            self.resize(self.width(), max(self.height() - spare, em(self, 12)))
 
     def accept_requested(self) -> None:
         actor = self.context.actor
