@@ -161,8 +161,9 @@ class LeftOpenDialog(BaseDialog):
     def _fit_wrapped_intro(self) -> None:
         """The base sizes the long intro as if it wrapped narrow (a size hint knows no
         width): take off what it does not need at this dialog's width."""
-        margins = self.layout().contentsMargins()
-        width = self.width() - margins.left() - margins.right()
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else None
+        width = self.width() - (margins.left() + margins.right() if margins else 0)
         spare = self.intro.sizeHint().height() - self.intro.heightForWidth(width)
         if spare > 0:
             self.resize(self.width(), max(self.height() - spare, em(self, 12)))
