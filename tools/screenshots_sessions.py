@@ -49,26 +49,29 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     window.show()
     settle()
 
-    def unlock_as(actor: object) -> None:
+    def unlock_and_save(actor: object, name: str, dialog_type: type | None = None) -> None:
+        """Lock, unlock as ``actor``, save the dialog unlock opened (or the window)."""
+        window.lock()
         if window.dialog is not None:
             window.dialog.close()
         settle()
         window.unlocked(actor)  # type: ignore[arg-type]
         settle()
+        if dialog_type is None:
+            save(window, name)
+            return
+        assert isinstance(window.dialog, dialog_type)
+        save(window.dialog, name)
+        window.dialog.close()
+        settle()
 
     # one session open today: resumed, and said
-    unlock_as(coordinator)
-    save(window, "unlock-resumed")
+    unlock_and_save(coordinator, "unlock-resumed")
 
     # two open today: which one?
     with store.unit_of_work() as db:
         warm = sessions.open_session(db, coordinator, venue_id, "warm_space").primary_id
-    window.lock()
-    unlock_as(volunteer)
-    assert isinstance(window.dialog, ChooseSessionDialog)
-    save(window.dialog, "unlock-choose-session")
-    window.dialog.close()
-    settle()
+    unlock_and_save(volunteer, "unlock-choose-session", ChooseSessionDialog)
 
     # the lunch club left open since three days ago
     with store.unit_of_work() as db:
@@ -79,15 +82,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
         opened = datetime.combine(day, time(10, 2), tzinfo=ZoneInfo("Europe/London"))
         row.session_date = day
         row.started_at = opened.astimezone(UTC).replace(tzinfo=None)
-    window.lock()
-    unlock_as(coordinator)
-    assert isinstance(window.dialog, LeftOpenDialog)
-    save(window.dialog, "unlock-left-open")
-    window.dialog.close()
-    settle()
-    window.lock()
-    unlock_as(volunteer)
-    save(window, "unlock-left-open-volunteer")
+    unlock_and_save(coordinator, "unlock-left-open", LeftOpenDialog)
+    unlock_and_save(volunteer, "unlock-left-open-volunteer")
 
     window.close()
     kit.close()

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout, QWidget
 
-from hubdesk.core.errors import ValidationError
 from hubdesk.services.session_resume import (
     OpenOnUnlock,
     close_left_open_session,
@@ -119,11 +118,7 @@ class ChooseSessionDialog(BaseDialog):
         self.done_ok()
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
-        if isinstance(error, ValidationError):
-            self.show_errors({"session": " ".join(error.field_errors.values())})
-            return
-        self.context.errors.report(error)
+        self.show_failure(error, self.context.errors.report)
 
 
 class LeftOpenDialog(BaseDialog):
@@ -189,11 +184,7 @@ class LeftOpenDialog(BaseDialog):
         self.done_ok()
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
-        if isinstance(error, ValidationError):
-            self.show_errors(error.field_errors)
-            return
-        self.context.errors.report(error)
+        self.show_failure(error, self.context.errors.report)
 
 
 def _suggested_end(opened_at: datetime | None) -> str:
