@@ -146,10 +146,6 @@ def open_session(db: Session, actor: Actor, venue_id: str, session_type: str,
     return Changes().add("session", row.record_id)
 
 
-def open_session_list(db: Session) -> list[SessionInfo]:
-    return [_info(db, row) for row in repo.open_sessions(db)]
-
-
 def session_info(db: Session, session_id: str) -> SessionInfo:
     return _info(db, _current(db, session_id))
 
