@@ -408,6 +408,9 @@ class MainWindow(QMainWindow):
         self.show_capture()
         self.refresh_status()
         self.ready.emit()
+        previous = getattr(self, "unlock_flow", None)
+        if previous is not None:
+            previous.deleteLater()  # an earlier unlock's flow (its dialogs are gone)
         self.unlock_flow = UnlockSessionsFlow(self.context, found, self, self._open_dialog,
                                               self.say, self._resumed_by_choice)
         self.unlock_flow.start()
