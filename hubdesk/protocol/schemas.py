@@ -14,6 +14,9 @@ Endpoints (all JSON, ``Authorization: Bearer <device token>`` except enrol):
 * ``POST /v1/heartbeat``                 Heartbeat -> HeartbeatAck
 * ``GET  /v1/health``                    -> {"status": "ok", "service": "hubdesk-server"} (no auth;
   lets the client tell the real server from a captive portal)
+* ``GET  /v1/ready``                     -> 200 when the database answers and its schema is
+  current, else 503 (for load balancers; no auth)
+* ``GET  /metrics``                      -> Prometheus text (operations; no auth, keep it internal)
 * errors: ErrorBody with a 4xx/5xx status; 429/503 may carry ``Retry-After``.
 """
 
@@ -28,6 +31,18 @@ PROTOCOL_VERSION = 1
 MAX_BATCH_ITEMS = 1000
 MAX_PAGE_ITEMS = 1000
 MAX_SEQ = 2**53 - 1
+#: the bounds of a record version; the server's validation fast path reads these too
+MAX_VERSION = 1_000_000
+MAX_UTC_OFFSET_MIN = 24 * 60
+MAX_CREATED_AT_CHARS = 40
+MAX_FIELDS = 60
+MAX_FIELD_NAME_CHARS = 40
+MAX_FIELD_TEXT_CHARS = 4000
+MAX_FIELD_INT = 2**53  # integers in fields lie in -MAX_FIELD_INT..MAX_FIELD_INT
+MAX_FIELD_LIST_ITEMS = 50
+MAX_FIELD_LIST_TEXT_CHARS = 200
+MAX_REASON_CHARS = 200
+MAX_RECEIPT_GAPS = 100
 
 RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person")
 RecordKind = Literal["session", "visit", "conversation", "outcome", "follow_up", "agreement", "person"]
@@ -46,17 +61,18 @@ Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Cursor = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_\-=.]*$")]
 Seq = Annotated[int, Field(ge=1, le=MAX_SEQ)]
-VersionNumber = Annotated[int, Field(ge=1, le=1_000_000)]
+VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 # JSON scalars and small lists only: payload fields never nest deeper than that
 FieldValue = (
     None
     | bool
-    | Annotated[int, Field(ge=-(2**53), le=2**53)]
+    | Annotated[int, Field(ge=-MAX_FIELD_INT, le=MAX_FIELD_INT)]
     | Annotated[float, Field(allow_inf_nan=False)]
-    | Annotated[str, StringConstraints(max_length=4000)]
-    | Annotated[list[Annotated[str, StringConstraints(max_length=200)]], Field(max_length=50)]
-    | Annotated[list[dict[str, Annotated[str, StringConstraints(max_length=200)] | int]],
-                Field(max_length=50)]
+    | Annotated[str, StringConstraints(max_length=MAX_FIELD_TEXT_CHARS)]
+    | Annotated[list[Annotated[str, StringConstraints(max_length=MAX_FIELD_LIST_TEXT_CHARS)]],
+                Field(max_length=MAX_FIELD_LIST_ITEMS)]
+    | Annotated[list[dict[str, Annotated[str, StringConstraints(
+        max_length=MAX_FIELD_LIST_TEXT_CHARS)] | int]], Field(max_length=MAX_FIELD_LIST_ITEMS)]
 )
 
 
@@ -74,10 +90,11 @@ class RecordPayload(Strict):
     deleted: bool = False
     device_id: Uuid
     created_by: Uuid
-    created_at: Annotated[str, StringConstraints(max_length=40)]
-    utc_offset_min: Annotated[int, Field(ge=-24 * 60, le=24 * 60)]
-    fields: Annotated[dict[Annotated[str, StringConstraints(max_length=40)], FieldValue],
-                      Field(max_length=60)]
+    created_at: Annotated[str, StringConstraints(max_length=MAX_CREATED_AT_CHARS)]
+    utc_offset_min: Annotated[int, Field(ge=-MAX_UTC_OFFSET_MIN, le=MAX_UTC_OFFSET_MIN)]
+    fields: Annotated[dict[Annotated[str, StringConstraints(max_length=MAX_FIELD_NAME_CHARS)],
+                           FieldValue],
+                      Field(max_length=MAX_FIELDS)]
 
 
 class UploadItem(Strict):
@@ -98,7 +115,7 @@ class ItemResult(Strict):
     record_id: Uuid
     version: VersionNumber
     status: ItemStatus
-    reason: ShortText | None = None
+    reason: Annotated[str, StringConstraints(max_length=MAX_REASON_CHARS)] | None = None
 
 
 class SeqRange(Strict):
@@ -122,7 +139,7 @@ class BatchReceipt(Strict):
     results: Annotated[list[ItemResult], Field(max_length=MAX_BATCH_ITEMS)]
     counts: ReceiptCounts
     high_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)]  # contiguous 1..high_seq held
-    gaps: Annotated[list[SeqRange], Field(max_length=100)]
+    gaps: Annotated[list[SeqRange], Field(max_length=MAX_RECEIPT_GAPS)]
     server_time: datetime
 
 
@@ -195,7 +212,7 @@ class HeartbeatAck(Strict):
     server_time: datetime
     high_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None  # contiguous 1..high_seq held
     max_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None  # the highest held
-    gaps: Annotated[list[SeqRange], Field(max_length=100)] = []
+    gaps: Annotated[list[SeqRange], Field(max_length=MAX_RECEIPT_GAPS)] = []
 
 
 class ErrorBody(Strict):

@@ -4,16 +4,13 @@ File format (JSON)::
 
     {"format": "hubdesk-batch", "batch": <UploadBatch>, "signature": "<hex>"}
 
-``signature = HMAC-SHA256(key = device token (UTF-8), message = canonical_json(batch)
-(UTF-8))`` as hex, with ``hubdesk.core.hashing.canonical_json`` (sorted keys, no
-spaces, ``ensure_ascii=False``).  Instead of a signature, ``"device_token_hash":
-sha256(device token) hex`` is accepted too (weaker: it proves only that the file
-came from a holder of the token's hash).
+The signature is defined once, in ``hubdesk.protocol.signing``.  Instead of a
+signature, ``"device_token_hash": sha256(device token) hex`` is accepted too (weaker:
+it proves only that the file came from a holder of the token's hash).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from pathlib import Path
@@ -21,19 +18,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from hubdesk.core.hashing import canonical_json
 from hubdesk.protocol.schemas import BatchReceipt
+from hubdesk.protocol.signing import BATCH_FILE_FORMAT, signature_matches
 from hubdesk.server import devices, ingest
 from hubdesk.server.errors import AdminError, ApiError
 from hubdesk.server.validation import UUID_RE
-
-FILE_FORMAT = "hubdesk-batch"
-
-
-def sign_batch(batch: dict[str, Any], token: str) -> str:
-    """The signature a laptop puts in a batch file (documented for the client)."""
-    message = canonical_json(batch).encode("utf-8")
-    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def import_batch_file(engine: Engine, path: Path) -> BatchReceipt:
@@ -46,7 +35,7 @@ def import_batch_file(engine: Engine, path: Path) -> BatchReceipt:
         raise AdminError(f"{path.name} is not valid JSON") from error
     if not isinstance(document, dict) or not isinstance(document.get("batch"), dict):
         raise AdminError(f"{path.name} is not a HubDesk batch file (no 'batch' object)")
-    if document.get("format", FILE_FORMAT) != FILE_FORMAT:
+    if document.get("format", BATCH_FILE_FORMAT) != BATCH_FILE_FORMAT:
         raise AdminError(f"{path.name} is not a HubDesk batch file")
     batch: dict[str, Any] = document["batch"]
     device_id = batch.get("device_id")
@@ -57,10 +46,10 @@ def import_batch_file(engine: Engine, path: Path) -> BatchReceipt:
     token_digest = document.get("device_token_hash")
     if isinstance(signature, str):
         try:
-            expected = sign_batch(batch, token)
+            matches = signature_matches(batch, token, signature)
         except UnicodeEncodeError as error:
             raise AdminError("the batch contains text that is not valid Unicode") from error
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not matches:
             raise AdminError("the batch file's signature does not match its laptop; "
                              "it may have been altered")
     elif isinstance(token_digest, str):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubdesk.core.errors import UserFacingError
 from hubdesk.server.errors import AdminError, ApiError
+from hubdesk.server.logs import LOG_FORMATS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -43,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     serve.add_argument("--log-level", default="warning",
                        choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--log-format", default="text", choices=LOG_FORMATS,
+                       help="json: one JSON object a line, for a log collector")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (uvicorn's process manager; use PostgreSQL)")
+    serve.add_argument("--pool-size", type=int, default=None,
+                       help="PostgreSQL connections per worker (default 8, and as many "
+                            "again in a burst)")
+    serve.add_argument("--graceful-timeout", type=int, default=30,
+                       help="seconds a stopping worker may take to finish requests in hand")
 
     hub = commands.add_parser("create-hub", help="create a hub; prints its id")
     hub.add_argument("--name", required=True)
@@ -92,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_stats(data: dict[str, Any]) -> None:
     print(f"Records: {data['records']} ({data['visits']} visits), "
-          f"versions {data['versions']}, missing sequence numbers {data['gaps']}")
+          f"versions {data['versions']}, missing sequence numbers {data['gaps']}, "
+          f"duplicated versions {data['duplicates']}")
     print("By kind: " + ", ".join(f"{k} {v}" for k, v in data["by_kind"].items()))
     for hub in data["hubs"]:
         print(f"Hub {hub['name']} ({hub['district']}): {hub['records']} records, "
@@ -118,35 +129,26 @@ def _parse_sets(pairs: list[str]) -> dict[str, Any]:
     return changes
 
 
-def serve(engine: Engine, host: str, port: int, log_level: str) -> int:
-    import uvicorn
+def serve(engine: Engine, url: str, args: argparse.Namespace) -> int:
+    from hubdesk.server.serving import serve_workers
 
-    from hubdesk.server.app import create_app
-
-    class AnnouncingServer(uvicorn.Server):
-        async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets=sockets)
-            for server in self.servers:
-                for sock in server.sockets:
-                    bound_host, bound_port = sock.getsockname()[:2]
-                    print(f"hubdesk-server listening on http://{bound_host}:{bound_port}",
-                          flush=True)
-
-    config = uvicorn.Config(create_app(engine), host=host, port=port, log_level=log_level,
-                            access_log=False, server_header=False)
-    AnnouncingServer(config).run()
-    return 0
+    return serve_workers(engine, url, args.host, args.port, workers=args.workers,
+                         pool_size=args.pool_size, log_level=args.log_level,
+                         log_format=args.log_format, graceful_timeout=args.graceful_timeout)
 
 
 def run(args: argparse.Namespace) -> int:
     from hubdesk.server import admin
-    from hubdesk.server.db import default_db_url, open_database
+    from hubdesk.server.bootstrap import open_database
+    from hubdesk.server.db import default_db_url
 
     url = args.db or default_db_url()
-    engine = open_database(url)
+    if args.command == "serve" and not 1 <= args.workers <= 64:
+        raise AdminError("--workers must be between 1 and 64")
+    engine = open_database(url, pool_size=getattr(args, "pool_size", None))
     try:
         if args.command == "serve":
-            return serve(engine, args.host, args.port, args.log_level)
+            return serve(engine, url, args)
         if args.command == "create-hub":
             print(admin.create_hub(engine, args.name, args.district, args.tier))
         elif args.command == "enrol-code":

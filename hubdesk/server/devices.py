@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
@@ -25,11 +25,14 @@ from hubdesk.protocol.schemas import (
     HubInfo,
     SeqRange,
 )
-from hubdesk.server.admin import clean_text, code_hash, token_secret
+from hubdesk.protocol.text import clean_text
+from hubdesk.server.codes import code_hash
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import AdminError, ApiError
-from hubdesk.server.ingest import DeviceIdentity, device_holdings
+from hubdesk.server.identity import DeviceIdentity
 from hubdesk.server.models import CODES, DEVICES, HUBS
+from hubdesk.server.seed import token_secret
+from hubdesk.server.sequence import device_holdings
 
 TOKEN_PREFIX = "hd1_"
 
@@ -179,7 +182,10 @@ def heartbeat(engine: Engine, device: DeviceIdentity, beat: Heartbeat) -> Heartb
                         gaps=[SeqRange(first=first, last=last) for first, last in gaps])
 
 
-def hub_of(engine: Engine, device: DeviceIdentity) -> HubInfo:
-    with read_tx(engine) as conn:
-        hub = conn.execute(select(HUBS).where(HUBS.c.id == device.hub_id)).one()
-    return HubInfo(id=hub.id, name=hub.name, district=hub.district, tier=hub.tier)
+def revoke_device(engine: Engine, device_id: str) -> None:
+    """Revoke a device: its token stops working at once (403 device_revoked)."""
+    with write_tx(engine) as conn:
+        result = conn.execute(update(DEVICES).where(DEVICES.c.id == device_id)
+                              .values(revoked_at=func.coalesce(DEVICES.c.revoked_at, utc_now())))
+        if result.rowcount == 0:
+            raise AdminError(f"no device with id {device_id!r}")

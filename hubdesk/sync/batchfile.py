@@ -6,9 +6,8 @@ and rules as an upload).  The batch is stored locally as ``sending`` first, so
 the next normal sync asks the server for its receipt (``GET /v1/batches/{id}``)
 and settles it - or sends the very same batch if the file never arrived.
 
-File format: ``{"format": "hubdesk-batch", "batch": <UploadBatch JSON>, "signature": <hex>}`` where the
-signature is HMAC-SHA256 of the canonical JSON of ``batch``
-(``hubdesk.core.hashing.canonical_json``, UTF-8) keyed by the device token.
+File format: ``{"format": "hubdesk-batch", "batch": <UploadBatch JSON>, "signature": <hex>}``;
+the signature is defined once, in ``hubdesk.protocol.signing``.
 """
 
 from __future__ import annotations
@@ -24,10 +23,11 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import AppPaths
 from hubdesk.protocol.schemas import MAX_BATCH_ITEMS
+from hubdesk.protocol.signing import BATCH_FILE_FORMAT, sign_batch
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.sync.errors import NotEnrolled
-from hubdesk.sync.wire import batch_document, batch_signature
+from hubdesk.sync.wire import batch_document
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
             sync_repo.store_batch(db, batch_id, [i.seq for i in items], utc_now())
     batch = batch_document(batch_id, device_id, items)
     document: dict[str, Any] = {
-        "format": "hubdesk-batch", "batch": batch, "signature": batch_signature(batch, token),
+        "format": BATCH_FILE_FORMAT, "batch": batch, "signature": sign_batch(batch, token),
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".part")

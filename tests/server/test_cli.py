@@ -16,7 +16,7 @@ import pytest
 
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
-from hubdesk.server.batchfile import sign_batch
+from hubdesk.protocol.signing import sign_batch
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "services_sample.json"

@@ -1,0 +1,24 @@
+"""The server's composition root for a database: engine, migrations, seed data.
+
+``db`` knows engines and transactions; ``seed`` knows what a database must hold;
+this module puts them together, so neither imports the other's callers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from hubdesk.server.db import make_engine, migrate
+from hubdesk.server.seed import ensure_seed
+
+
+def open_database(url: str, *, pool_size: int | None = None) -> Engine:
+    """Engine + migrations + seed data (secret, vocabularies)."""
+    engine = make_engine(url, pool_size=pool_size)
+    try:
+        migrate(engine)
+        ensure_seed(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
