@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 failure with a one-line reason on stderr, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from hubdesk import __version__
 
@@ -101,12 +103,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hubdesk.core.logging_setup import configure_logging
     from hubdesk.core.paths import resolve_paths
 
+    paths = resolve_paths(args.data_dir)
     try:
-        paths = resolve_paths(args.data_dir).ensure()
+        paths.ensure()
+        log_file = configure_logging(paths.logs, verbose=args.verbose)
     except OSError as error:
-        print(f"hubdesk: cannot use the data folder: {error.strerror or error}", file=sys.stderr)
+        message = data_folder_problem(paths.data_dir, error)
+        print(f"hubdesk: {message}", file=sys.stderr)
+        if args.command is None and not args.no_err_windows:
+            from hubdesk.ui.app import show_startup_failure
+
+            show_startup_failure(message)
         return 1
-    log_file = configure_logging(paths.logs, verbose=args.verbose)
     if args.command is None:
         from hubdesk.ui.app import run_gui
         from hubdesk.ui.context import LaunchOptions
@@ -125,6 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hubdesk: stopped", file=sys.stderr)
         return 1
+
+
+def data_folder_problem(data_dir: Path, error: OSError) -> str:
+    """One plain line for a data folder that cannot be used (classified by errno)."""
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"The data folder {data_dir} is read-only, so nothing can be saved. "
+                "Ask IT to let this user write to it.")
+    return f"Cannot use the data folder {data_dir}: {error.strerror or error}."
 
 
 def _run_command(args: argparse.Namespace, paths: object) -> int:
@@ -158,8 +174,6 @@ def _run_command(args: argparse.Namespace, paths: object) -> int:
                 return 2
             return run_report_command(store, args, _unlock(store, args))
         if args.command == "export-batch":
-            from pathlib import Path
-
             from hubdesk.sync.batchfile import export_batch_command
 
             return export_batch_command(store, paths, Path(args.out) if args.out else None)
@@ -202,15 +216,18 @@ def _unlock(store: object, args: argparse.Namespace):  # type: ignore[no-untyped
 def _status(store: object, as_json: bool) -> int:
     from hubdesk.services.status import status_counts
     from hubdesk.store.engine import Store
+    from hubdesk.sync.status import sync_status
+    from hubdesk.sync.status_text import status_line
 
     assert isinstance(store, Store)
     with store.unit_of_work() as db:
         counts = status_counts(db)
+        words = status_line(sync_status(db))  # the status bar's words
     if as_json:
         print(json.dumps(counts.to_json()))
     else:
         last = counts.last_sync.strftime("%Y-%m-%d %H:%M UTC") if counts.last_sync else "never"
-        print(f"Visits: {counts.visits}\nWaiting to send: {counts.unsent}\n"
+        print(f"{words}\nVisits: {counts.visits}\nWaiting to send: {counts.unsent}\n"
               f"Need attention: {counts.needs_attention}\nLast sync: {last}\n"
               f"Server: {counts.server_url or 'not enrolled'}")
     return 0

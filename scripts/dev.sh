@@ -7,7 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
 what=${1:-}
-case "$what" in run|test|setup) ;; *) echo "usage: bash scripts/dev.sh run|test|setup" >&2; exit 2;; esac
+case "$what" in run|test|setup|which-python) ;; *) echo "usage: bash scripts/dev.sh run|test|setup" >&2; exit 2;; esac
+
+# Debian's own Python (3.11.2 on Debian 12) when it is there, so CI runs on what a new
+# user has; $PYTHON overrides.  A .venv made from another Python is made again.
+choose_python() {
+  if [ -n "${PYTHON:-}" ]; then python=$PYTHON
+  elif [ -x /usr/bin/python3 ]; then python=/usr/bin/python3
+  else python=python3
+  fi
+}
+choose_python
+if [ "$what" = which-python ]; then echo "$python"; exit 0; fi
 
 # --- system packages ---------------------------------------------------------
 qt_runtime="libglib2.0-0 libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0 fonts-dejavu-core"
@@ -33,9 +44,14 @@ if [ -n "$missing" ]; then
 fi
 
 # --- Python environment --------------------------------------------------------
-python=${PYTHON:-python3}
+choose_python  # again: the packages above may have just installed /usr/bin/python3
+wanted_version=$("$python" -c 'import sys; print(sys.version.split()[0])')
+if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c 'import sys; print(sys.version.split()[0])')" != "$wanted_version" ]; then
+  echo "== .venv was made with another Python; making it again with $python ($wanted_version)"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-  echo "== creating .venv"
+  echo "== creating .venv with $python ($wanted_version)"
   "$python" -m venv .venv
 fi
 if [ ! -x .venv/bin/uv ]; then
@@ -71,7 +87,7 @@ echo "== mypy";           .venv/bin/mypy
 echo "== import-linter";  .venv/bin/lint-imports
 echo "== core, store, services, reports, sync without PySide6"
 .venv/bin/python scripts/check_no_qt.py
-echo "== pytest"
+echo "== pytest on Python $(.venv/bin/python -c 'import sys; print(sys.version.split()[0])') ($python)"
 workers=${HUBDESK_TEST_WORKERS:-2}
 # --dist load: a worker that crashes fails its one test and is replaced (xdist's
 # loadgroup/loadscope schedulers can hang for good after a crash, pytest-xdist#1323).

@@ -92,7 +92,7 @@ def _attention_items(kit: ScreenshotKit) -> tuple[Actor, Actor]:
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    from hubdesk.ui.sync_controller import install_sync, open_sync_panel
+    from hubdesk.ui.sync_menu import install_sync, open_sync_panel
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
     runner, context = kit.runner, kit.context

@@ -62,11 +62,12 @@ def _wait(condition: Callable[[], bool], context: AppContext, ms: int = 15_000) 
 
 
 def main(argv: list[str]) -> int:
+    from hubdesk.sync.status_text import REVOKED_TEXT
     from hubdesk.ui.app import make_application
     from hubdesk.ui.enrol_dialog import EnrolDialog
     from hubdesk.ui.errors import ErrorReporter
     from hubdesk.ui.main_window import MainWindow
-    from hubdesk.ui.sync_controller import REVOKED_TEXT, install_sync, open_sync_panel
+    from hubdesk.ui.sync_menu import install_sync, open_sync_panel
     from hubdesk.ui.tasks import TaskRunner
 
     out_dir = Path(argv[0]) if argv else ROOT / "docs" / "screenshots"

@@ -13,10 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hubdesk.core.clock import local_offset_minutes, to_local, utc_now
+from hubdesk.core.clock import utc_now
+from hubdesk.core.days import to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.common import Actor, Changes, PermissionDenied, audit
+from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.store import repositories as repo
 
 MAX_ACTION = 300
@@ -48,6 +50,7 @@ def list_open_alerts(db: Session, actor: Actor | None = None) -> list[AlertRow]:
     coordinator = bool(actor and actor.is_coordinator)
     session_types = vocabularies().session_types
     rows = []
+    zone = hub_time_zone(db)
     for row in repo.open_alert_rows(db, with_note=coordinator):
         venue = row.venue_name or ""
         kind = session_types.label(row.session_type) if row.session_type else ""
@@ -55,7 +58,7 @@ def list_open_alerts(db: Session, actor: Actor | None = None) -> list[AlertRow]:
         rows.append(AlertRow(
             id=row.id,
             visit_id=row.visit_id,
-            raised_at=to_local(row.raised_at, local_offset_minutes(row.raised_at)),
+            raised_at=to_hub_time(row.raised_at, zone).replace(tzinfo=None),
             raised_by=row.display_name or "Unknown volunteer",
             session_title=title,
             venue=venue,

@@ -7,17 +7,19 @@ it finalises version 1 for upload; any later correction is a new version.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from hubdesk.core.clock import local_offset_minutes, local_today, utc_now
+from hubdesk.core.clock import utc_now
+from hubdesk.core.days import hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.common import Actor, Changes, audit, stamp
+from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.store import repositories as repo
-from hubdesk.store.models import HubSession, Venue, Visit
+from hubdesk.store.models import HubSession, Venue, Visit, Volunteer
 from hubdesk.store.outbox import finalise
 
 MAX_ATTENDANCE = 10_000
@@ -42,11 +44,23 @@ class SessionInfo:
     headcount: int
     activities: tuple[tuple[str, int, int], ...]
     warm_space: bool
+    opened_at: datetime | None = None  # the hub's local time it was opened (naive)
+    opened_by: str = ""  # the display name of the volunteer who opened it
 
     @property
     def title(self) -> str:
         kind = vocabularies().session_types.label(self.session_type)
         return f"{kind}, {self.venue_name}"
+
+    @property
+    def opened_text(self) -> str:
+        """"opened 10:02 by Pat" (or less, when either is unknown)."""
+        parts = ["opened"]
+        if self.opened_at is not None:
+            parts.append(f"{self.opened_at:%H:%M}")
+        if self.opened_by:
+            parts.append(f"by {self.opened_by}")
+        return " ".join(parts) if len(parts) > 1 else ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ def list_venues(db: Session) -> list[VenueInfo]:
 
 def _info(db: Session, row: HubSession) -> SessionInfo:
     venue = db.get(Venue, row.venue_id)
+    opener = db.get(Volunteer, row.created_by) if row.created_by else None
     return SessionInfo(
         id=row.record_id,
         venue_id=row.venue_id,
@@ -90,6 +105,8 @@ def _info(db: Session, row: HubSession) -> SessionInfo:
             for a in row.activities
         ),
         warm_space=row.warm_space,
+        opened_at=to_hub_time(row.started_at, hub_time_zone(db)).replace(tzinfo=None),
+        opened_by=opener.display_name if opener is not None else "",
     )
 
 
@@ -116,7 +133,7 @@ def open_session(db: Session, actor: Actor, venue_id: str, session_type: str,
     row.hub_id = venue.hub_id
     row.venue_id = venue_id
     row.session_type = session_type
-    row.session_date = local_today()
+    row.session_date = hub_today(hub_time_zone(db))
     row.started_at = now
     row.volunteers_present = [actor.volunteer_id]
     row.headcount = 0
@@ -127,10 +144,6 @@ def open_session(db: Session, actor: Actor, venue_id: str, session_type: str,
     db.flush()
     audit(db, actor, "create", "session", row.record_id)
     return Changes().add("session", row.record_id)
-
-
-def open_session_list(db: Session) -> list[SessionInfo]:
-    return [_info(db, row) for row in repo.open_sessions(db)]
 
 
 def session_info(db: Session, session_id: str) -> SessionInfo:
@@ -199,13 +212,31 @@ def session_summary(db: Session, session_id: str) -> SessionSummary:
     )
 
 
-
 def close_session(db: Session, actor: Actor, session_id: str) -> SessionSummary:
-    """Close and finalise the session (queued for upload); returns its summary."""
+    """Close today's session now and finalise it (queued for upload); returns its summary.
+
+    A session left open from an earlier day is closed with its real end time instead
+    (``services.session_resume.close_left_open_session``)."""
     row = _require_open(db, session_id)
+    if row.session_date < hub_today(hub_time_zone(db)):
+        raise ValidationError({"session": (
+            f"This session was opened on {row.session_date:%A %d %B}: "
+            "close it with the time it really ended.")})
+    return finish_session(db, actor, row, utc_now())
+
+
+def finish_session(db: Session, actor: Actor, row: HubSession, ended_at: datetime,
+                   ) -> SessionSummary:
+    """Mark ``row`` closed at ``ended_at`` (naive UTC), finalise it and audit the close."""
     row.status = "closed"
-    row.ended_at = utc_now()
-    row.utc_offset_min = local_offset_minutes(row.started_at)
+    row.ended_at = ended_at
+    row.utc_offset_min = _offset_minutes(db, row.started_at)
     finalise(db, row)
-    audit(db, actor, "edit", "session", session_id, "closed")
-    return session_summary(db, session_id)
+    audit(db, actor, "edit", "session", row.record_id, "closed")
+    return session_summary(db, row.record_id)
+
+
+def _offset_minutes(db: Session, at_utc: datetime) -> int:
+    """The hub's UTC offset at ``at_utc``, stored with the record (DESIGN §7)."""
+    offset = to_hub_time(at_utc, hub_time_zone(db)).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hubdesk.core.clock import local_offset_minutes, local_today, to_local, utc_now
+from hubdesk.core.clock import local_today, utc_now
+from hubdesk.core.days import day_bounds_utc, hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.merge import Clash
@@ -27,6 +28,8 @@ from hubdesk.services.merge import (
     record_form_conflict,
     visit_form_at,
 )
+from hubdesk.services.session_resume import require_today
+from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.services.visit_form import (
     MAX_NOTE,
     POSTCODE_DISTRICT,
@@ -91,6 +94,7 @@ def record_visit(db: Session, actor: Actor, session_id: str, form: VisitForm,
         raise ValidationError({"session": "Open a session before recording visits."})
     if session.status != "open":
         raise ValidationError({"session": "This session is closed; open a new one."})
+    require_today(db, session)  # a session left open from an earlier day takes no visits
     _check(db, form)
     visit_id = uuid7()
     changes = Changes().add("visit", visit_id)  # primary_id is the visit's
@@ -267,9 +271,12 @@ def edit_visit(db: Session, actor: Actor, visit_id: str, form: VisitForm, *,
 
 def list_visits(db: Session, day: date | None = None, *, text: str = "", topic: str | None = None,
                 session_id: str | None = None, limit: int = 500) -> list[VisitRow]:
-    """Visits of a local calendar day (today by default), newest first."""
-    offset = local_offset_minutes()
-    start, end = repo.day_bounds(day or local_today(), offset)
+    """Visits of one of the hub's days (today by default), newest first.
+
+    The day and each row's local time are the hub's (``services.time_zone``), whatever
+    the laptop's clock zone or the offset in force when the visit was recorded."""
+    zone = hub_time_zone(db)
+    start, end = day_bounds_utc(day or hub_today(zone), zone=zone)
     rows = repo.visit_list_rows(db, start, end, text=text, topic=topic, session_id=session_id,
                                 limit=limit)
     ids = [row.record_id for row in rows]
@@ -280,7 +287,7 @@ def list_visits(db: Session, day: date | None = None, *, text: str = "", topic: 
             id=row.record_id,
             version=row.version,
             session_id=row.session_id,
-            local_time=to_local(row.visited_at, row.utc_offset_min),
+            local_time=to_hub_time(row.visited_at, zone).replace(tzinfo=None),
             contact_mode=row.contact_mode,
             age_band=row.age_band,
             sex=row.sex,

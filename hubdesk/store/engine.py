@@ -8,6 +8,7 @@ key, the same file is opened through SQLCipher (encrypted at rest).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from hubdesk.core.errors import StorageError
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger("hubdesk.store")
 
@@ -83,10 +85,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def head_revision() -> str:
     """Alembic's head, read from the migration scripts (slow: imports Alembic)."""
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(_plain_config())
-    head = script.get_current_head()
+    head = _script_directory().get_current_head()
     assert head is not None
     return head
 
@@ -111,30 +110,51 @@ def current_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine, database: Path, backups: Path | None = None) -> bool:
     """Upgrade the schema to head; copy the file aside first when it has data.
 
-    Returns True when a migration ran.
+    Returns True when a migration ran.  A database this HubDesk cannot use (made by a
+    newer HubDesk, read-only, locked, damaged) raises :class:`StorageError` before
+    anything is written or copied.
     """
     try:
         current = current_revision(engine)
     except DatabaseError as error:
-        raise StorageError(
-            "The HubDesk database cannot be opened.",
-            hint="It may be damaged or locked with a different key. Ask your coordinator.",
-        ) from error
+        raise storage_error(error, "The HubDesk database cannot be opened.",
+                            database) from error
     if current == SCHEMA_HEAD:
         return False
     from alembic import command
 
-    head = head_revision()
+    script = _script_directory()
+    head = script.get_current_head()
     if current == head:
         return False
+    if current is not None and current not in _known_revisions(script):
+        raise StorageError(
+            "This data folder was made by a newer version of HubDesk "
+            f"(database version {current}); this HubDesk knows up to {head}.",
+            hint="Install the newer HubDesk on this laptop; nothing has been changed.",
+        )
     if current is not None and database.exists() and backups is not None:
         backups.mkdir(parents=True, exist_ok=True)
         stamp = utc_now().strftime("%Y%m%dT%H%M%S")
         target = backups / f"hubdesk-before-{head}-{stamp}.sqlite3"
-        _backup_file(engine, target)
+        try:
+            _backup_file(engine, target)
+        except BaseException:
+            target.unlink(missing_ok=True)  # never leave half a copy behind
+            raise
         log.info("copied database aside before upgrade from %s to %s", current, head)
     command.upgrade(alembic_config(engine), "head")
     return True
+
+
+def _script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_plain_config())
+
+
+def _known_revisions(script: ScriptDirectory) -> set[str]:
+    return {revision.revision for revision in script.walk_revisions()}
 
 
 def _backup_file(engine: Engine, target: Path) -> None:
@@ -170,12 +190,10 @@ class Store:
         engine = make_engine(database, key=key)
         try:
             migrate(engine, database, backups)
-        except OperationalError as error:
+        except DatabaseError as error:
             engine.dispose()
-            raise StorageError(
-                "The HubDesk database could not be prepared.",
-                hint=_operational_hint(error),
-            ) from error
+            raise storage_error(error, "The HubDesk database could not be prepared.",
+                                database) from error
         except BaseException:
             engine.dispose()
             raise
@@ -190,8 +208,7 @@ class Store:
             session.commit()
         except OperationalError as error:
             session.rollback()
-            raise StorageError("Could not save to the HubDesk database.",
-                               hint=_operational_hint(error)) from error
+            raise storage_error(error, "Could not save to the HubDesk database.") from error
         except BaseException:
             session.rollback()
             raise
@@ -213,12 +230,47 @@ class Store:
         self.engine.dispose()
 
 
-def _operational_hint(error: OperationalError) -> str:
-    text = str(error.orig).lower() if error.orig else ""
-    if "disk" in text and "full" in text:
-        return "The laptop's disk is full. Free some space, then try again."
-    if "locked" in text or "busy" in text:
-        return "Another HubDesk window may be using it. Close it and try again."
-    if "readonly" in text or "read-only" in text:
-        return "The data folder is read-only. Ask IT to check its permissions."
-    return "Try again; if it keeps happening, ask your coordinator."
+# SQLite's primary result codes (https://sqlite.org/rescode.html); the extended code's
+# low byte is the primary one.
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
+SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
+
+
+def sqlite_code(error: DatabaseError) -> int | None:
+    """The primary SQLite result code behind ``error`` (None when the driver gives none)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def storage_error(error: DatabaseError, what_failed: str, database: Path | None = None,
+                  ) -> StorageError:
+    """Say what is wrong with the database in words a volunteer can act on.
+
+    Classified by SQLite's result code, never by the message's text.  The app and the
+    command line show the result as it is (one line).
+    """
+    code = sqlite_code(error)
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return StorageError(
+            "The HubDesk database is in use by another program (perhaps another HubDesk "
+            "window).", hint="Close it, then try again. Nothing has been changed.")
+    cannot_write = code == SQLITE_CANTOPEN and database is not None and not _writable(database)
+    if code in (SQLITE_READONLY, SQLITE_PERM) or cannot_write:
+        return StorageError(
+            "The HubDesk data folder is read-only, so nothing can be saved.",
+            hint="Ask IT to let this user write to it. Nothing has been changed.")
+    if code == SQLITE_FULL:
+        return StorageError(what_failed,
+                            hint="The laptop's disk is full. Free some space, then try again.")
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return StorageError(
+            "The HubDesk database cannot be read: it is damaged or locked with a different key.",
+            hint="Ask your coordinator.")
+    return StorageError(what_failed,
+                        hint="Try again; if it keeps happening, ask your coordinator.")
+
+
+def _writable(database: Path) -> bool:
+    """SQLite needs to write the file and, for its journal, the folder beside it."""
+    folder_ok = os.access(database.parent, os.W_OK)
+    return folder_ok and (not database.exists() or os.access(database, os.W_OK))

@@ -18,6 +18,7 @@ from hubdesk.store.engine import Store
 from hubdesk.sync.engine import SyncEngine, sync_status
 from hubdesk.sync.enrolment import enrol_laptop
 from hubdesk.sync.errors import NotEnrolled
+from hubdesk.sync.status_text import command_line_result
 from hubdesk.sync.transport import HttpTransport
 
 
@@ -90,8 +91,7 @@ def sync_command(store: Store, paths: AppPaths, as_json: bool) -> int:
     if as_json:
         print(json.dumps(_json(status, extra)))
     else:
-        line = f"Sent {result.sent}; {status.unsent} waiting; {status.needs_attention} need attention."
-        print(line)
+        print(command_line_result(result, status))
     if result.error:
         return _fail(result.error)
     if status.unsent:

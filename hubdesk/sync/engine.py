@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import random
-import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -90,9 +88,9 @@ __all__ = [
 log = logging.getLogger("hubdesk.sync")
 _T = TypeVar("_T")
 
-CRASH_ENV = "HUBDESK_SYNC_CRASH_AT"
-#: the steps a test may crash the client at (``HUBDESK_SYNC_CRASH_AT=step`` or ``step:n``)
-CRASH_STEPS = ("batch_stored", "posted", "receipt_applied", "page_applied", "recovered")
+#: the durable steps of one run, reported to ``SyncEngine.on_step`` as each is reached
+#: (the crash tests kill the process there: tests/sync/crashing_client.py)
+SYNC_STEPS = ("batch_stored", "posted", "receipt_applied", "page_applied", "recovered")
 MIN_BATCH, MAX_BATCH, START_BATCH = 1, MAX_BATCH_ITEMS, 200
 _BATCH_SIZE_KEY = "sync.batch_size"
 _HEARTBEAT_KEY = "sync.last_heartbeat_at"
@@ -171,14 +169,6 @@ class Backoff:
         return delay
 
 
-def _crash_plan() -> tuple[str, int] | None:
-    raw = os.environ.get(CRASH_ENV, "")
-    if not raw:
-        return None
-    step, _, count = raw.partition(":")
-    return step, int(count or "1")
-
-
 class SyncEngine:
     """Push the outbox and pull downloads for one laptop.  See the module docstring."""
 
@@ -210,8 +200,9 @@ class SyncEngine:
         self._open_batch_ids: list[str] = []
         self.app_version = app_version
         self.clock = clock
-        self._crash = _crash_plan()
-        self._crash_hits: dict[str, int] = {}
+        #: called with each of ``SYNC_STEPS`` once that step's work is durable; the
+        #: app leaves it unset
+        self.on_step: Callable[[str], None] | None = None
         self._progress: Callable[[SyncProgress], None] | None = None
         self._cancel: Callable[[], bool] | None = None
         self._device_id = ""
@@ -288,7 +279,7 @@ class SyncEngine:
                 self._apply_receipt(batch_id, items, receipt)
             else:  # the server never got it: send the SAME batch (same id, same bytes)
                 self._deliver(batch_id, items, self._batch_body(batch_id, items))
-            self._crash_point("recovered")
+            self._step_done("recovered")
 
     def _push(self) -> None:
         """Send every pending item, one stored batch at a time, pipelined: while batch n
@@ -334,7 +325,7 @@ class SyncEngine:
             if not items:
                 return None
             sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
-        self._crash_point("batch_stored")
+        self._step_done("batch_stored")
         return batch_id, items, self._batch_body(batch_id, items)
 
     def _settle_flying(self, flying: _Flying) -> None:
@@ -377,7 +368,7 @@ class SyncEngine:
                 attempt = self._wait_or_raise(stall, attempt)
                 settled = self._retrying(lambda: self.api.get_receipt(batch_id))
                 if settled is not None:
-                    self._crash_point("posted")
+                    self._step_done("posted")
                     self._apply_receipt(batch_id, items, settled)
                     return False
                 if len(items) > self.batch_size:
@@ -389,7 +380,7 @@ class SyncEngine:
                     raise
                 attempt = self._wait_or_raise(failure, attempt)
                 continue
-            self._crash_point("posted")
+            self._step_done("posted")
             try:
                 self._apply_receipt(batch_id, items, receipt)
             except BadResponse as failure:
@@ -424,7 +415,7 @@ class SyncEngine:
         for key in ("sent", "rejected", "conflict"):
             self._counts[key] += counts[key]
         self._settled += len(outcomes)
-        self._crash_point("receipt_applied")
+        self._step_done("receipt_applied")
         self._report("sending", f"{self._counts['sent']} sent")
 
     def _pull(self) -> int:
@@ -450,7 +441,7 @@ class SyncEngine:
                         merged += sync_repo.apply_change_items(db, page.items, now)["merged"]
                     sync_repo.set_cursor(db, stream, page.next_cursor, now)
                 self._counts["downloaded"] += len(page.items)
-                self._crash_point("page_applied")
+                self._step_done("page_applied")
                 self._report("receiving", f"{self._counts['downloaded']} updates received")
                 if not page.has_more:
                     break
@@ -545,14 +536,9 @@ class SyncEngine:
         if self._progress is not None:
             self._progress(SyncProgress(phase, self._settled, self._total, message))
 
-    def _crash_point(self, step: str) -> None:
-        """Test hook: ``HUBDESK_SYNC_CRASH_AT=step[:n]`` kills the process at that step."""
-        if self._crash is None or self._crash[0] != step:
-            return
-        hits = self._crash_hits.get(step, 0) + 1
-        self._crash_hits[step] = hits
-        if hits >= self._crash[1]:
-            os.kill(os.getpid(), signal.SIGKILL)
+    def _step_done(self, step: str) -> None:
+        if self.on_step is not None:
+            self.on_step(step)
 
     def _finish(self, *, completed: bool, cancelled: bool, error: SyncError | None) -> SyncResult:
         now = self.clock()

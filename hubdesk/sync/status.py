@@ -1,17 +1,19 @@
 """What the status bar, the "needs attention" list and the end-of-day receipt show.
 
 Plain functions over a DB session (no Qt, no network), re-exported by
-``hubdesk.sync.engine``.
+``hubdesk.sync.engine``; ``hubdesk.sync.status_text`` puts them into words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import DEFAULT_TIME_ZONE, day_bounds_utc
 from hubdesk.services.conflicts import FIELD_LABELS
+from hubdesk.services.time_zone import hub_time_zone, hub_time_zone_name
 from hubdesk.store import sync_repo
 
 #: ``NeedsAttentionItem.source`` of a field conflict kept for a coordinator
@@ -38,35 +40,7 @@ class SyncStatus:
     enrolled: bool
     last_error: str | None
     unsent_visits: int = 0  # distinct visits among ``unsent`` (which counts versions)
-
-    def summary(self, now: datetime | None = None) -> str:
-        """"All sent · 17:42" / "12 waiting (oldest 2 h)" / "3 need attention"."""
-        parts: list[str] = []
-        if self.revoked:
-            return "This laptop has been disconnected from the server"
-        if self.unsent:
-            text = f"{self.unsent} waiting"
-            if self.oldest_unsent_at is not None:
-                text += f" (oldest {_age(self.oldest_unsent_at, now)})"
-            parts.append(text)
-        if self.needs_attention:
-            verb = "needs" if self.needs_attention == 1 else "need"
-            parts.append(f"{self.needs_attention} {verb} attention")
-        if not parts:
-            if self.last_sync_at is None:
-                return "Not synced yet"
-            local = self.last_sync_at.replace(tzinfo=UTC).astimezone()
-            return f"All sent · {local:%H:%M}"
-        return " · ".join(parts)
-
-
-def _age(since: datetime, now: datetime | None) -> str:
-    seconds = max(0.0, ((now or datetime.now(UTC).replace(tzinfo=None)) - since).total_seconds())
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} days"
+    zone: str = DEFAULT_TIME_ZONE  # the hub's IANA zone: times are shown in it
 
 
 def sync_status(db: Session) -> SyncStatus:
@@ -81,7 +55,34 @@ def sync_status(db: Session) -> SyncStatus:
         enrolled=bool(state and state.device_token),
         last_error=state.last_sync_error if state else None,
         unsent_visits=sync_repo.unsent_visit_count(db) if counts.unsent else 0,
+        zone=hub_time_zone_name(db),
     )
+
+
+@dataclass(frozen=True)
+class SyncSnapshot:
+    """What the status line and the sync panel show, read in one transaction."""
+
+    status: SyncStatus
+    server_url: str | None
+    hub_name: str | None
+
+
+def read_snapshot(db: Session) -> SyncSnapshot:
+    state = sync_repo.device_state(db)
+    return SyncSnapshot(
+        status=sync_status(db),
+        server_url=state.server_url if state is not None else None,
+        hub_name=sync_repo.hub_name(db, state.hub_id) if state is not None else None,
+    )
+
+
+def server_connection(db: Session) -> tuple[str, str | None]:
+    """The server's address and this laptop's token ("" and None before enrolment)."""
+    state = sync_repo.device_state(db)
+    if state is None:
+        return "", None
+    return state.server_url or "", state.device_token
 
 
 @dataclass(frozen=True)
@@ -160,15 +161,9 @@ class EndOfDayReceipt:
                 f"{self.duplicated} duplicated")
 
 
-def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time()).astimezone().astimezone(UTC).replace(tzinfo=None)
-    end_local = datetime.combine(day + timedelta(days=1), time()).astimezone()
-    return start, end_local.astimezone(UTC).replace(tzinfo=None)
-
-
 def end_of_day_receipt(db: Session, day: date) -> EndOfDayReceipt:
     """"37 recorded on this laptop today, 37 received by the server, 0 missing, 0 duplicated"."""
-    start, end = _local_day_bounds(day)
+    start, end = day_bounds_utc(day, zone=hub_time_zone(db))
     states = sync_repo.outbox_states_between(db, start, end)
     recorded = sum(states.values())
     received = states.get("sent", 0)

@@ -81,17 +81,23 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def _storage_failure(message: str, no_err_windows: bool) -> None:
-    print(f"hubdesk: {message}", file=sys.stderr)
-    if no_err_windows:
-        return
-    from PySide6.QtWidgets import QMessageBox
+def show_startup_failure(message: str) -> None:
+    """A plain message box for data HubDesk cannot use (the reason is already on stderr)."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
+    if QApplication.instance() is None:
+        make_application()
     QMessageBox.critical(None, "HubDesk cannot open its data", message)
 
 
+def _storage_failure(message: str, no_err_windows: bool) -> None:
+    print(f"hubdesk: {message}", file=sys.stderr)
+    if not no_err_windows:
+        show_startup_failure(message)
+
+
 def _install_sync(window: object, context: object) -> None:
-    from hubdesk.ui.sync_controller import install_sync
+    from hubdesk.ui.sync_menu import install_sync
 
     window.sync_controller = install_sync(window, context)  # type: ignore[arg-type, attr-defined]
 
@@ -118,7 +124,7 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
     try:
         store = Store.open(paths.database, backups=paths.backups)
     except StorageError as error:
-        log.error("could not open the database: %s", type(error).__name__)
+        log.info("could not open the database: %s", type(error).__name__)  # said on stderr below
         _storage_failure(str(error), options.no_err_windows)
         return 1
 

@@ -8,7 +8,7 @@ Esc means cancel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeGuard
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubdesk.core.errors import ValidationError
 from hubdesk.services.common import Actor
 from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, em, set_dynamic_property
 
@@ -147,6 +148,15 @@ class BaseDialog(QDialog):
         self.error_summary.set_errors(errors, known)
         self.scroll_area.ensureVisible(0, 0)
         self.refit()
+
+    def show_failure(self, error: BaseException, report: Callable[[BaseException], None]) -> None:
+        """A save that failed: refused input is shown by its fields; anything else goes to
+        ``report`` (the app's error reporter).  The dialog is usable again either way."""
+        self.set_busy(False)
+        if isinstance(error, ValidationError):
+            self.show_errors(error.field_errors)
+            return
+        report(error)
 
     def coordinator_or_say(self, actor: Actor | None, refusal: str) -> TypeGuard[Actor]:
         """True for a coordinator; otherwise ``refusal`` is shown at the top (the

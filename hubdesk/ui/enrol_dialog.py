@@ -11,14 +11,15 @@ Signals:
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.sync.enrolment import BAD_CODE, EnrolResult, check_enrol_form, enrol_laptop
 from hubdesk.sync.errors import EnrolRefused, SyncError
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.sync_controller import SyncController
 from hubdesk.ui.widgets import line_edit
 
 
@@ -85,3 +86,19 @@ class EnrolDialog(BaseDialog):
             self.show_errors({"": str(error)})
         else:
             self.context.errors.report(error)
+
+
+def open_enrol_dialog(window: QWidget, controller: SyncController) -> QWidget | None:
+    """"Connect to the hub's server…": coordinators only."""
+    actor = controller.context.actor
+    if actor is None or not actor.is_coordinator:
+        controller.context.errors.report(
+            UserFacingError("Only a coordinator can connect this laptop to a server."))
+        return None
+    dialog = EnrolDialog(controller.context, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.enrolled.connect(lambda _text: controller.enrolled_now())
+    if isinstance(window, QMainWindow):
+        dialog.enrolled.connect(lambda text: window.statusBar().showMessage(text, 15_000))
+    dialog.open()
+    return dialog

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -27,12 +26,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from hubdesk.services import sessions
 from hubdesk.services.common import Actor, Changes
+from hubdesk.services.session_resume import OpenOnUnlock, open_on_unlock, resumed_text
 from hubdesk.services.sessions import SessionInfo
 from hubdesk.services.status import StatusCounts, status_counts
+from hubdesk.sync.status_text import laptop_line
 from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
@@ -46,20 +45,8 @@ MAXIMISE_UP_TO_WIDTH = 1440
 
 
 def status_text(counts: StatusCounts) -> str:
-    """The status bar's words for the sync state (the one place to change them).
-
-    "All saved on this laptop · 12 waiting to send"; "· 3 need attention" when any
-    record was refused.  The sync engineer's states ("All sent · 17:42") plug in here.
-    """
-    parts = ["All saved on this laptop"]
-    if counts.unsent:
-        parts.append(f"{counts.unsent} waiting to send")
-    else:
-        parts.append("nothing waiting to send")
-    if counts.needs_attention:
-        noun = "needs" if counts.needs_attention == 1 else "need"
-        parts.append(f"{counts.needs_attention} {noun} attention")
-    return " · ".join(parts)
+    """The window's own status line, until ``install_sync`` puts the sync words there."""
+    return laptop_line(counts.unsent, counts.needs_attention)
 
 
 def alerts_text(count: int) -> str:
@@ -70,21 +57,6 @@ CONFLICTS_COORDINATOR_ONLY = ("Only a coordinator can settle changes made in two
                              "Ask your coordinator.")
 TELL_COORDINATOR = ("Tell the coordinator about the safeguarding alerts. "
                     "Only a coordinator can review them and say what was done.")
-
-
-@dataclass(frozen=True)
-class _Restored:
-    session: SessionInfo | None
-
-
-def _restore_session(db: Session, actor: Actor) -> _Restored:
-    """After unlock: find the open session (the latest), and note this volunteer is present."""
-    open_sessions = sessions.open_session_list(db)
-    if not open_sessions:
-        return _Restored(None)
-    chosen = open_sessions[-1]
-    sessions.join_session(db, actor, chosen.id)
-    return _Restored(chosen)
 
 
 class PageTabs(QWidget):
@@ -176,6 +148,7 @@ class MainWindow(QMainWindow):
         work.setContentsMargins(0, 0, 0, 0)
         work.setSpacing(0)
         work.addWidget(self._build_header())
+        work.addWidget(self._build_notice())
 
         beside = QWidget()
         beside_layout = QHBoxLayout(beside)
@@ -272,6 +245,34 @@ class MainWindow(QMainWindow):
         self.switch_button.clicked.connect(self.lock)
         layout.addWidget(self.switch_button)
         return header
+
+    def _build_notice(self) -> QWidget:
+        """One or two lines about what unlock did ("Resumed: …"); hidden when empty."""
+        self.notice = QFrame()
+        self.notice.setObjectName("notice")
+        layout = QVBoxLayout(self.notice)
+        layout.setContentsMargins(em(self, 1.0), em(self, 0.4), em(self, 1.0), em(self, 0.4))
+        self.notice_text = QLabel()
+        self.notice_text.setObjectName("noticeText")
+        self.notice_text.setWordWrap(True)
+        self.notice_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_text.setAccessibleName("Notice")
+        layout.addWidget(self.notice_text)
+        self.notice.hide()
+        return self.notice
+
+    def say(self, line: str) -> None:
+        """Add a line to the notice under the header (it stays until the next lock)."""
+        if not line:
+            return
+        lines = [text for text in self.notice_text.text().split("\n") if text]
+        self.notice_text.setText("\n".join([*lines, line]))
+        self.notice_text.setAccessibleDescription(self.notice_text.text())
+        self.notice.show()
+
+    def clear_notice(self) -> None:
+        self.notice_text.setText("")
+        self.notice.hide()
 
     def _action(self, menu_name: str, text: str, shortcut: str | QKeySequence.StandardKey,
                 slot: Callable[[], object], tip: str = "") -> QAction:
@@ -434,18 +435,41 @@ class MainWindow(QMainWindow):
 
     def unlocked(self, actor: Actor) -> None:
         self.context.set_actor(actor)
-        run_db(self, self.context, lambda db: _restore_session(db, actor), self._restored)
+        run_db(self, self.context, lambda db: open_on_unlock(db, actor), self._restored)
 
-    def _restored(self, restored: _Restored) -> None:
-        if restored.session is not None:
-            self.context.set_session(restored.session.id)
+    def _restored(self, found: OpenOnUnlock) -> None:
+        """Resume the one session open today and say so; ask about the rest (never chosen
+        silently: ``ui/session_resume.py``)."""
+        from hubdesk.ui.session_resume import UnlockSessionsFlow, left_open_notice
+
+        self.context.set_session(found.resumed.id if found.resumed is not None else None)
         self._show_locked(False)
-        self._session_info(restored.session)  # the title is right as soon as `ready` is emitted
+        self._session_info(found.resumed)  # the title is right as soon as `ready` is emitted
+        self.clear_notice()
+        if found.resumed is not None:
+            self.say(resumed_text(found.resumed))
+        actor = self.context.actor
+        if not (actor and actor.is_coordinator):
+            self.say(left_open_notice(found.left_open, found.today))
         self.headcount_bar.reload()
         self.session_panel.reload()
         self.show_capture()
         self.refresh_status()
         self.ready.emit()
+        previous = getattr(self, "unlock_flow", None)
+        if previous is not None:
+            previous.deleteLater()  # an earlier unlock's flow (its dialogs are gone)
+        self.unlock_flow = UnlockSessionsFlow(self.context, found, self, self._open_dialog,
+                                              self.say, self._resumed_by_choice)
+        self.unlock_flow.start()
+
+    def _resumed_by_choice(self, info: SessionInfo) -> None:
+        self.context.set_session(info.id)
+        self._session_info(info)
+        self.say(resumed_text(info))
+        self.headcount_bar.reload()
+        self.session_panel.reload()
+        self.show_capture()
 
     def _open_dialog(self, dialog: QWidget) -> None:
         self.dialog = dialog
@@ -476,6 +500,7 @@ class MainWindow(QMainWindow):
         if actor is None:
             self._show_locked(True)
             self.volunteer_label.setText("")
+            self.clear_notice()
             return
         role = "coordinator" if actor.is_coordinator else "volunteer"
         self.volunteer_label.setText(actor.display_name)

@@ -319,8 +319,4 @@ class CloseSessionDialog(BaseDialog):
         self.closed.emit(summary)
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
-        if isinstance(error, ValidationError):
-            self.show_errors(error.field_errors)
-            return
-        self.context.errors.report(error)
+        self.show_failure(error, self.context.errors.report)

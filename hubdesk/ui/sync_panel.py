@@ -2,7 +2,7 @@
 that need attention (why, and what to do) and the end-of-day receipt.
 
 A non-modal window over the main window (one at a time, see
-``sync_controller.open_sync_panel``).  All reads run on the database lane.
+``sync_menu.open_sync_panel``).  All reads run on the database lane.
 
 A coordinator can mark a record as dealt with (after a confirmation; nothing is
 deleted, see ``services.attention``); a volunteer sees why the button is disabled.
@@ -53,21 +53,16 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import DEFAULT_TIME_ZONE, hub_today
 from hubdesk.core.errors import UserFacingError
 from hubdesk.services import attention
 from hubdesk.services.attention import AttentionKey
 from hubdesk.sync.engine import EndOfDayReceipt, NeedsAttentionItem, SyncResult, end_of_day_receipt
-from hubdesk.sync.status import CONFLICT, needs_attention_items
+from hubdesk.sync.status import CONFLICT, SyncSnapshot, needs_attention_items
+from hubdesk.sync.status_text import connection_text, receipt_detail, receipt_sentence, result_text
+from hubdesk.ui.enrol_dialog import open_enrol_dialog
 from hubdesk.ui.models import ID_ROLE, alive_only
-from hubdesk.ui.sync_controller import (
-    NOT_CONNECTED_TEXT,
-    SYNC_SHORTCUT,
-    SyncController,
-    SyncSnapshot,
-    open_enrol_dialog,
-    result_text,
-    today,
-)
+from hubdesk.ui.sync_controller import SYNC_SHORTCUT, SyncController
 from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, em, run_db, set_dynamic_property
 
 Index = QModelIndex | QPersistentModelIndex
@@ -211,31 +206,6 @@ def read_panel_data(db: Session, day: date) -> PanelData:
     return PanelData(needs_attention_items(db), end_of_day_receipt(db, day))
 
 
-def receipt_sentence(receipt: EndOfDayReceipt, on: date | None = None) -> str:
-    """"37 recorded on this laptop today, 37 received by the server, 0 missing, 0 duplicated"."""
-    when = "today" if receipt.day == (on or today()) else f"on {receipt.day.day} {receipt.day:%B}"
-    return (f"{receipt.recorded} recorded on this laptop {when}, {receipt.received} received by "
-            f"the server, {receipt.missing} missing, {receipt.duplicated} duplicated")
-
-
-def receipt_detail(receipt: EndOfDayReceipt) -> str:
-    parts = []
-    if receipt.waiting:
-        parts.append(f"{receipt.waiting} still waiting to be sent")
-    if receipt.needs_attention:
-        verb = "needs" if receipt.needs_attention == 1 else "need"
-        parts.append(f"{receipt.needs_attention} {verb} attention (listed below)")
-    if receipt.dealt_with:
-        parts.append(f"{receipt.dealt_with} not accepted and marked as dealt with")
-    if receipt.missing == 0 and receipt.recorded:
-        lead = "Everything recorded on this day is safely on the server."
-    elif receipt.recorded == 0:
-        lead = "Nothing was recorded on this laptop on this day."
-    else:
-        lead = "Missing means not on the server yet: " + "; ".join(parts) + "."
-    return (lead + " Each visit, conversation and signposting outcome counts as one record.")
-
-
 class SyncPanel(QDialog):
     open_visit_requested = Signal(str)
     conflicts_requested = Signal()
@@ -323,7 +293,7 @@ class SyncPanel(QDialog):
         self.day_edit = QDateEdit()
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("d MMMM yyyy")
-        now = today()
+        now = self.hub_today()
         self.day_edit.setDate(QDate(now.year, now.month, now.day))
         self.day_edit.setMaximumDate(QDate(now.year, now.month, now.day))
         self.day_field = LabelledField("&Day", self.day_edit)
@@ -473,17 +443,8 @@ class SyncPanel(QDialog):
         self.state_label.setAccessibleDescription(str(text))
 
     def _snapshot_changed(self, snapshot: SyncSnapshot) -> None:
-        status = snapshot.status
-        if status.revoked:
-            text = ("The server no longer accepts this laptop. Everything recorded here is "
-                    "kept safe on this laptop.")
-        elif not status.enrolled:
-            text = (f"{NOT_CONNECTED_TEXT}: records are kept safe on this laptop. A coordinator "
-                    "can connect it with a one-time code from the council's HubDesk team.")
-        else:
-            hub = f"{snapshot.hub_name} at " if snapshot.hub_name else ""
-            text = f"Connected to {hub}{snapshot.server_url}. HubDesk syncs by itself when it can."
-        self.server_label.setText(text)
+        self.server_label.setText(
+            connection_text(snapshot.status, snapshot.server_url, snapshot.hub_name))
         self._update_connect_button()
 
     def _data_changed(self, _changes: object) -> None:
@@ -543,8 +504,15 @@ class SyncPanel(QDialog):
         self.reload()
 
     def _show_result(self, result: SyncResult | None) -> None:
-        self.result_field.setText(result_text(result) if result is not None
+        self.result_field.setText(result_text(result, self._zone()) if result is not None
                                   else "No sync has run since HubDesk started.")
+
+    def _zone(self) -> str:
+        snapshot = self.controller.snapshot
+        return snapshot.status.zone if snapshot is not None else DEFAULT_TIME_ZONE
+
+    def hub_today(self) -> date:
+        return hub_today(self._zone())
 
     # ---- lists --------------------------------------------------------------------------
 
@@ -574,7 +542,7 @@ class SyncPanel(QDialog):
         elif list_had_focus:  # the last one was dealt with: keep focus somewhere sensible
             self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_open_button()
-        self.receipt_label.setText(receipt_sentence(data.receipt))
+        self.receipt_label.setText(receipt_sentence(data.receipt, self.hub_today()))
         self.receipt_detail.setText(receipt_detail(data.receipt))
         self.loaded.emit()
 

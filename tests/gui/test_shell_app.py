@@ -45,7 +45,7 @@ def test_a_damaged_database_exits_1_with_a_plain_reason(tmp_path: Path) -> None:
     result = _run_app(data)
     assert result.returncode == 1
     assert "window-shown" not in result.stdout
-    assert "The HubDesk database cannot be opened." in result.stderr
+    assert "The HubDesk database cannot be read: it is damaged" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -31,17 +31,13 @@ from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import sync_repo
 from hubdesk.store.models import AuditEvent, OutboxItem
 from hubdesk.sync.engine import Backoff, SyncResult
+from hubdesk.sync.status_text import OFFLINE, REVOKED_TEXT
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.models import ID_ROLE
-from hubdesk.ui.sync_controller import (
-    OFFLINE,
-    REVOKED_TEXT,
-    SyncController,
-    install_sync,
-    open_sync_panel,
-)
+from hubdesk.ui.sync_controller import SyncController
+from hubdesk.ui.sync_menu import install_sync, open_sync_panel
 from hubdesk.ui.sync_panel import SyncPanel
 from hubdesk.ui.tasks import TaskRunner
 from tests.conftest import Hub
@@ -196,6 +192,37 @@ def test_records_wait_while_the_server_is_down_and_sync_by_themselves_when_it_is
         "Sent" in str(model.data(model.index(0, column)))
         for column in range(model.columnCount())), timeout=5000)
     assert visit_id
+
+
+def test_a_probe_right_after_a_run_does_not_start_a_second_run_on_stale_counts(
+        qtbot: QtBot, sync_app: SyncApp) -> None:
+    """The cause of "last_result.sent == 0 after All sent" on a slow machine: a probe
+    answered after a run ended but before the fresh counts arrived, saw the old
+    "3 waiting" and started a second run, which sent nothing.  Here the database lane
+    is kept busy for a moment after the run (as on a loaded 2-core laptop), so the
+    counts arrive late while probes keep answering."""
+    app = sync_app
+    app.server.stop()
+    controller = app.install(probe_interval=0.05, probe_max_interval=0.1)
+    qtbot.waitUntil(lambda: controller.reach == OFFLINE, timeout=5000)
+    app.record_visit(qtbot)
+    qtbot.waitUntil(lambda: app.label_text.startswith("1 visit waiting"), timeout=5000)
+    started: list[bool] = []
+
+    def run_started(running: bool) -> None:
+        if running:
+            started.append(running)
+            # the database lane busy while the run goes on and just after it ends (the
+            # run itself opens its own units of work on the background lane)
+            app.context.runner.run_db(lambda _db: time.sleep(1.0))
+
+    controller.running_changed.connect(run_started)
+    app.server.start()
+    qtbot.waitUntil(lambda: app.label_text.startswith("All sent · "), timeout=15_000)
+    qtbot.wait(300)  # a few more probes with the fresh counts
+
+    assert len(started) == 1, "a second sync run started on stale counts"
+    assert controller.last_result is not None and controller.last_result.sent == 3
 
 
 def test_sync_now_shows_progress_and_cancel_stops_a_waiting_run(

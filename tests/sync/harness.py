@@ -18,7 +18,6 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -368,10 +367,6 @@ def revoked_devices(server: RunningServer) -> int:
     with server.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Device)
                                 .where(Device.revoked_at.is_not(None))).scalar() or 0)
-
-
-def today() -> date:
-    return date.today()
 
 
 def dump(value: Any) -> str:

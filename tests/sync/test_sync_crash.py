@@ -1,8 +1,8 @@
 """The client SIGKILLed at each step of the sync state machine, then restarted.
 
 The client runs as the real program (``python -m hubdesk --data-dir D sync --json``)
-with the test hook ``HUBDESK_SYNC_CRASH_AT=<step>[:<n>]``, which SIGKILLs the
-process the n-th time it reaches that step.  After a restart: nothing lost,
+through ``tests/sync/crashing_client.py <step>[:<n>]``, which SIGKILLs the
+process the n-th time its sync engine reaches that step.  After a restart: nothing lost,
 nothing duplicated, ``PRAGMA integrity_check`` ok, DESIGN.md section 4 holds.
 """
 
@@ -26,7 +26,6 @@ from hubdesk.server import admin
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import OutboxItem, SyncBatch, Visit
-from hubdesk.sync.engine import CRASH_ENV
 from tests.sync.harness import Laptop, RunningServer, check_invariants
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -36,16 +35,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_client(data_dir: Path, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
-    env.pop(CRASH_ENV, None)
     # compile the program once per test run, not once per client start (a private
     # bytecode cache: nothing is written into the checkout or the venv)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "hubdesk-test-pycache")
-    if crash_at:
-        env[CRASH_ENV] = crash_at
+    program = ["-m", "tests.sync.crashing_client", crash_at] if crash_at else ["-m", "hubdesk"]
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "sync", "--json"],
+        [sys.executable, *program, "--data-dir", str(data_dir), "sync", "--json"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     print(f"client {crash_at or 'no crash'}: exit {done.returncode} "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hubdesk.core.clock import utc_now
+from hubdesk.core.days import hub_today
 from hubdesk.core.ids import uuid7
 from hubdesk.server import admin
 from hubdesk.server.batchfile import import_batch_file
@@ -30,6 +30,7 @@ from hubdesk.sync.engine import (
     needs_attention_items,
     sync_status,
 )
+from hubdesk.sync.status_text import status_line
 from tests.sync.harness import Laptop, RunningServer, check_invariants
 
 pytestmark = pytest.mark.integration
@@ -120,7 +121,7 @@ def test_revoked_laptop_says_so_and_keeps_its_data(
     with laptop.store.unit_of_work() as db:
         status = sync_status(db)
         assert status.revoked and status.unsent == result.pending > 0
-        assert "disconnected" in status.summary()
+        assert "disconnected" in status_line(status)
     again = laptop.sync()  # no request at all now
     assert again.error_kind == "AuthRevoked"
 
@@ -222,17 +223,18 @@ def test_status_and_end_of_day_receipt(server: RunningServer,
         laptop.record_visit()
     with laptop.store.unit_of_work() as db:
         waiting = sync_status(db)
-        receipt = end_of_day_receipt(db, date.today())
+        receipt = end_of_day_receipt(db, hub_today())
     recorded = receipt.recorded
-    assert waiting.unsent == recorded > 0 and waiting.summary().startswith(f"{recorded} waiting")
+    assert waiting.unsent == recorded > 0
+    assert status_line(waiting).startswith(f"2 visits waiting ({recorded} records")
     assert waiting.unsent_visits == 2
     assert receipt.received == 0 and receipt.missing == recorded
     bad_visit(laptop, age_band="martian")
     laptop.sync()
     with laptop.store.unit_of_work() as db:
         done = sync_status(db)
-        receipt = end_of_day_receipt(db, date.today())
-    assert done.unsent == 0 and done.summary() == "1 needs attention"
+        receipt = end_of_day_receipt(db, hub_today())
+    assert done.unsent == 0 and status_line(done) == "1 record needs attention"
     assert (receipt.recorded, receipt.received, receipt.needs_attention, receipt.duplicated) == (
         recorded + 1, recorded, 1, 0)
     assert receipt.sentence().startswith(f"{recorded + 1} recorded on this laptop")

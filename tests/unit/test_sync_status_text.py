@@ -1,38 +1,36 @@
-"""The status line's words for each sync state (pure functions, no widgets)."""
+"""The sync state's words (``hubdesk.sync.status_text``: no Qt, no database), shared by
+the status bar, the sync panel and the command line."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-import pytest
+from zoneinfo import ZoneInfo
 
 from hubdesk.sync.engine import SyncResult, SyncStatus
-from hubdesk.ui.sync_controller import (
+from hubdesk.sync.status_text import (
     NOT_CONNECTED_TEXT,
     OFFLINE,
     ONLINE,
     PORTAL,
     REVOKED_TEXT,
-    SyncSnapshot,
+    command_line_result,
     result_text,
     status_line,
 )
 
-pytestmark = pytest.mark.gui
-
 NOW = datetime(2026, 3, 10, 15, 0)  # naive UTC, as the store keeps times
+LONDON = ZoneInfo("Europe/London")
 
 
 def snapshot(unsent: int = 0, visits: int = 0, attention: int = 0, *, oldest_h: float | None = None,
              last_sync: datetime | None = None, enrolled: bool = True,
-             revoked: bool = False) -> SyncSnapshot:
+             revoked: bool = False, zone: str = "Europe/London") -> SyncStatus:
     oldest = NOW - timedelta(hours=oldest_h) if oldest_h is not None else None
-    status = SyncStatus(unsent, attention, oldest, last_sync, revoked, enrolled, None)
-    return SyncSnapshot(status, visits, "http://127.0.0.1:1" if enrolled else None, "Hub")
+    return SyncStatus(unsent, attention, oldest, last_sync, revoked, enrolled, None, visits, zone)
 
 
 def local_hh_mm(when: datetime) -> str:
-    return f"{when.replace(tzinfo=UTC).astimezone():%H:%M}"
+    return f"{when.replace(tzinfo=UTC).astimezone(LONDON):%H:%M}"
 
 
 def test_all_sent_names_the_time_of_the_last_sync() -> None:
@@ -45,7 +43,7 @@ def test_all_sent_names_the_time_of_the_last_sync() -> None:
 
 def test_an_older_last_sync_names_its_day() -> None:
     last = NOW - timedelta(days=3)
-    local = last.replace(tzinfo=UTC).astimezone()
+    local = last.replace(tzinfo=UTC).astimezone(LONDON)
     assert status_line(snapshot(last_sync=last), ONLINE, NOW) == (
         f"All sent · {local.day} {local:%b %H:%M}")
 
@@ -86,3 +84,19 @@ def test_result_sentences() -> None:
     assert result_text(offline) == (
         "The sync stopped: Cannot reach the HubDesk server. Check the internet connection. "
         "0 records sent; 4 still waiting. HubDesk will try again by itself.")
+
+
+def test_times_are_the_hubs_whatever_the_laptops_zone() -> None:
+    summer = datetime(2026, 7, 1, 16, 42)  # 17:42 BST, 12:42 in New York
+    assert status_line(snapshot(last_sync=summer), ONLINE, summer) == "All sent · 17:42"
+    assert status_line(snapshot(last_sync=summer, zone="America/New_York"), ONLINE, summer) == (
+        "All sent · 12:42")
+    # 23:30 UTC on 30 June is already 1 July at the hub: still "today", so no date
+    late = datetime(2026, 6, 30, 23, 30)
+    assert status_line(snapshot(last_sync=late), ONLINE, summer) == "All sent · 00:30"
+
+
+def test_the_command_line_uses_the_same_words() -> None:
+    done = SyncResult(sent=3, rejected=0, conflicts=0, downloaded=0, pending=2,
+                      needs_attention=0, last_sync_at=NOW, completed=True)
+    assert command_line_result(done, snapshot(2, 1)) == "Sent 3 records. 1 visit waiting (2 records)."
