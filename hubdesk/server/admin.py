@@ -10,7 +10,7 @@ names them.  Every function takes an opened engine (see
 from __future__ import annotations
 
 from hubdesk.server.codes import create_enrol_code
-from hubdesk.server.devices import revoke_device
+from hubdesk.server.devices import reinstate_device, revoke_device
 from hubdesk.server.directory import import_directory, read_directory
 from hubdesk.server.edits import (
     SERVER_ACTOR_ID,
@@ -20,6 +20,7 @@ from hubdesk.server.edits import (
     erase_record,
 )
 from hubdesk.server.hubs import add_venue, add_volunteer, create_hub
+from hubdesk.server.recovery import create_recovery_code
 from hubdesk.server.reference import upsert_reference
 from hubdesk.server.stats import stats
 
@@ -31,10 +32,12 @@ __all__ = [
     "add_volunteer",
     "create_enrol_code",
     "create_hub",
+    "create_recovery_code",
     "edit_record",
     "erase_record",
     "import_directory",
     "read_directory",
+    "reinstate_device",
     "revoke_device",
     "stats",
     "upsert_reference",

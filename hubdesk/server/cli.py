@@ -66,8 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="records per kind, hub and device; gaps")
     stats.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
-    revoke = commands.add_parser("revoke-device", help="switch a laptop off from the server")
+    revoke = commands.add_parser("revoke-device",
+                                 help="switch a laptop off from the server, for good")
     revoke.add_argument("device_id")
+
+    reinstate = commands.add_parser("reinstate-device",
+                                    help="the only way back for a revoked laptop (audited)")
+    reinstate.add_argument("--device", required=True, metavar="ID")
+
+    recovery = commands.add_parser("recovery-code",
+                                   help="a one-time code to recover a locked laptop's data key")
+    recovery.add_argument("--device", required=True, metavar="ID")
+
+    security = commands.add_parser("security-log", help="print the security log")
+    security.add_argument("--json", action="store_true", help="one JSON object a line")
+    security.add_argument("--limit", type=int, default=1000)
 
     directory = commands.add_parser("import-directory", help="publish a services directory")
     directory.add_argument("file", type=Path, help="JSON list or CSV of services")
@@ -113,6 +126,22 @@ def _print_stats(data: dict[str, Any]) -> None:
               f"records, {device['visits']} visits, up to #{device['high_seq']}, "
               f"gaps {device['gaps']}, conflicts {device['held']['conflict']}, "
               f"rejected {device['held']['rejected']}")
+        if not device["audit"]["chain_ok"]:
+            print(f"    AUDIT CHAIN BROKEN at link {device['audit']['first_break']} "
+                  f"(verified up to {device['audit']['verified_through']})")
+
+
+def _print_security_log(engine: Engine, limit: int, as_json: bool) -> None:
+    from hubdesk.server.security_log import security_events
+
+    for event in security_events(engine, max(1, min(limit, 100_000))):
+        if as_json:
+            print(json.dumps({"at": event.at.isoformat(), "event": event.event,
+                              "device_id": event.device_id, "hub_id": event.hub_id,
+                              "address": event.address, "detail": event.detail}))
+        else:
+            print(f"{event.at:%Y-%m-%d %H:%M:%S} {event.event} device={event.device_id or '-'} "
+                  f"hub={event.hub_id or '-'} address={event.address or '-'} {event.detail}")
 
 
 def _parse_sets(pairs: list[str]) -> dict[str, Any]:
@@ -163,6 +192,13 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "revoke-device":
             admin.revoke_device(engine, args.device_id)
             print(f"revoked {args.device_id}")
+        elif args.command == "reinstate-device":
+            admin.reinstate_device(engine, args.device)
+            print(f"reinstated {args.device}; its next sync sends what it kept")
+        elif args.command == "recovery-code":
+            print(admin.create_recovery_code(engine, args.device))
+        elif args.command == "security-log":
+            _print_security_log(engine, args.limit, args.json)
         elif args.command == "import-directory":
             read, changed = admin.import_directory(engine, args.file)
             print(f"imported {read} services ({changed} new or changed)")

@@ -99,6 +99,12 @@ class LiveServer:
     def revoke_device(self, device_id: str) -> None:
         admin.revoke_device(self.engine, device_id)
 
+    def reinstate_device(self, device_id: str) -> None:
+        admin.reinstate_device(self.engine, device_id)
+
+    def recovery_code(self, device_id: str) -> str:
+        return admin.create_recovery_code(self.engine, device_id)
+
     def stats(self) -> dict[str, Any]:
         return admin.stats(self.engine)
 
