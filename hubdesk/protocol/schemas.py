@@ -45,6 +45,9 @@ MAX_FIELD_INT = 2**53  # integers in fields lie in -MAX_FIELD_INT..MAX_FIELD_INT
 MAX_FIELD_LIST_ITEMS = 50
 MAX_FIELD_LIST_TEXT_CHARS = 200
 MAX_REASON_CHARS = 200
+#: the canonical JSON of one record version may not exceed this (bounded free text:
+#: 60 fields of 4,000 characters each would be 240 KB)
+MAX_RECORD_BYTES = 16 * 1024
 MAX_RECEIPT_GAPS = 100
 
 RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person")

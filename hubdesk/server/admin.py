@@ -17,7 +17,13 @@ from hubdesk.server.edits import (
     SERVER_DEVICE_ID,
     ServerEdit,
     edit_record,
+)
+from hubdesk.server.erasure import (
+    apply_retention,
+    erase_person,
     erase_record,
+    subject_access,
+    write_subject_access,
 )
 from hubdesk.server.hubs import add_venue, add_volunteer, create_hub
 from hubdesk.server.recovery import create_recovery_code
@@ -30,15 +36,19 @@ __all__ = [
     "ServerEdit",
     "add_venue",
     "add_volunteer",
+    "apply_retention",
     "create_enrol_code",
     "create_hub",
     "create_recovery_code",
     "edit_record",
+    "erase_person",
     "erase_record",
     "import_directory",
     "read_directory",
     "reinstate_device",
     "revoke_device",
     "stats",
+    "subject_access",
     "upsert_reference",
+    "write_subject_access",
 ]

@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "again in a burst)")
     serve.add_argument("--graceful-timeout", type=int, default=30,
                        help="seconds a stopping worker may take to finish requests in hand")
+    serve.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM)")
+    serve.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
+    serve.add_argument("--behind-tls-proxy", action="store_true",
+                       help="plain HTTP on a non-loopback address, because a TLS-terminating "
+                            "proxy is in front (its X-Forwarded-For is trusted)")
+    serve.add_argument("--trusted-proxies", default="127.0.0.1",
+                       help="addresses of that proxy (comma-separated; default %(default)s)")
 
     hub = commands.add_parser("create-hub", help="create a hub; prints its id")
     hub.add_argument("--name", required=True)
@@ -109,6 +116,22 @@ def build_parser() -> argparse.ArgumentParser:
     erase = commands.add_parser("erase-record", help="erase a record and tell its hub")
     erase.add_argument("kind")
     erase.add_argument("record_id")
+
+    erase_any = commands.add_parser(
+        "erase", help="right to erasure: a person (and their details everywhere) or a record")
+    target = erase_any.add_mutually_exclusive_group(required=True)
+    target.add_argument("--person", metavar="ID", help="a person record id")
+    target.add_argument("--record", metavar="ID", help="a record id (with --kind)")
+    erase_any.add_argument("--kind", default="visit")
+
+    access = commands.add_parser("subject-access",
+                                 help="write everything held about a person to a file")
+    access.add_argument("--person", required=True, metavar="ID")
+    access.add_argument("--out", required=True, type=Path)
+
+    retention = commands.add_parser(
+        "retention", help="anonymise people not seen for --days (default two years)")
+    retention.add_argument("--days", type=int, default=730)
     return parser
 
 
@@ -158,11 +181,13 @@ def _parse_sets(pairs: list[str]) -> dict[str, Any]:
 
 
 def serve(engine: Engine, url: str, args: argparse.Namespace) -> int:
-    from hubdesk.server.serving import serve_workers
+    from hubdesk.server.serving import TlsOptions, serve_workers
 
+    tls = TlsOptions(args.certfile, args.keyfile, args.behind_tls_proxy, args.trusted_proxies)
     return serve_workers(engine, url, args.host, args.port, workers=args.workers,
                          pool_size=args.pool_size, log_level=args.log_level,
-                         log_format=args.log_format, graceful_timeout=args.graceful_timeout)
+                         log_format=args.log_format, graceful_timeout=args.graceful_timeout,
+                         tls=tls)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -171,8 +196,14 @@ def run(args: argparse.Namespace) -> int:
     from hubdesk.server.db import default_db_url
 
     url = args.db or default_db_url()
-    if args.command == "serve" and not 1 <= args.workers <= 64:
-        raise AdminError("--workers must be between 1 and 64")
+    if args.command == "serve":
+        if not 1 <= args.workers <= 64:
+            raise AdminError("--workers must be between 1 and 64")
+        from hubdesk.server.serving import TlsOptions, check_transport_security
+
+        # before the database is opened: a refused start changes nothing
+        check_transport_security(args.host, TlsOptions(args.certfile, args.keyfile,
+                                                       args.behind_tls_proxy))
     engine = open_database(url, pool_size=getattr(args, "pool_size", None))
     try:
         if args.command == "serve":
@@ -215,6 +246,24 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "edit-record":
             edit = admin.edit_record(engine, args.kind, args.record_id, _parse_sets(args.set))
             print(f"{edit.kind} {edit.record_id} version {edit.version}")
+        elif args.command == "erase":
+            if args.person:
+                done = admin.erase_person(engine, args.person)
+                print(f"erased person {args.person}; {done.scrubbed_records} records made "
+                      "anonymous; laptops apply it on their next sync")
+            else:
+                erased = admin.erase_record(engine, args.kind, args.record)
+                print(f"erased {erased} versions of {args.kind} {args.record}")
+        elif args.command == "subject-access":
+            count = admin.write_subject_access(engine, args.person, args.out)
+            print(f"wrote {count} records to {args.out}")
+        elif args.command == "retention":
+            from datetime import timedelta
+
+            if not 30 <= args.days <= 36500:
+                raise AdminError("--days must be between 30 and 36500")
+            done_ids = admin.apply_retention(engine, keep=timedelta(days=args.days))
+            print(f"anonymised {len(done_ids)} people not seen for {args.days} days")
         elif args.command == "erase-record":
             erased = admin.erase_record(engine, args.kind, args.record_id)
             print(f"erased {erased} versions of {args.kind} {args.record_id}")

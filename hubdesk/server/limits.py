@@ -1,4 +1,4 @@
-"""Rate limits on failures (enrolment codes, device tokens, recovery codes).
+"""Limits: failures (enrolment codes, device tokens, recovery codes) and storage.
 
 Failures are counted per key (an address digest or a device id) in a fixed window
 in the ``rate_limits`` table, so every worker process, on any machine, agrees.
@@ -11,6 +11,7 @@ nothing.  A laptop with a valid token is never blocked by its neighbours' failur
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -24,8 +25,21 @@ from hubdesk.server.models import RATE_LIMITS
 from hubdesk.server.security_log import address_digest, record_event
 
 FAILURE_LIMIT = 10
+#: bytes of record content one laptop may have stored (``HUBDESK_SERVER_DEVICE_QUOTA_MB``)
+QUOTA_ENV = "HUBDESK_SERVER_DEVICE_QUOTA_MB"
+DEFAULT_DEVICE_QUOTA_MB = 256
 WINDOW = timedelta(minutes=1)
 BLOCK = timedelta(minutes=5)
+
+
+def device_quota_bytes() -> int:
+    """The per-device storage quota: a laptop's years of records are a few MB; the
+    quota stops one token filling the disk (read on each batch, so it can be changed)."""
+    try:
+        megabytes = int(os.environ.get(QUOTA_ENV, DEFAULT_DEVICE_QUOTA_MB))
+    except ValueError:
+        megabytes = DEFAULT_DEVICE_QUOTA_MB
+    return max(1, megabytes) * 1024 * 1024
 
 
 def address_key(scope: str, address: str | None) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 from hubdesk.server import admin
 from hubdesk.server.app import create_app
 from hubdesk.server.bootstrap import open_database
+from hubdesk.server.http_timeouts import IDLE_TIMEOUT_S, TimedH11Protocol
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
                "/usr/lib/postgresql/17/bin")
@@ -45,7 +46,8 @@ PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
 def serve_engine(engine: Engine, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve the app over ``engine`` in a thread; yields the base URL."""
     config = uvicorn.Config(create_app(engine), host=host, port=port, log_level="warning",
-                            access_log=False, lifespan="off", server_header=False)
+                            access_log=False, lifespan="off", server_header=False,
+                            http=TimedH11Protocol, timeout_keep_alive=IDLE_TIMEOUT_S)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="hubdesk-test-server", daemon=True)
     thread.start()

@@ -25,7 +25,7 @@ from hubdesk.store import repositories, sync_repo
 from hubdesk.store.device_keys import signing_key
 from hubdesk.store.engine import Store
 from hubdesk.sync.errors import AuthRevoked, EnrolRefused, SyncError
-from hubdesk.sync.transport import HttpTransport
+from hubdesk.sync.transport import HttpTransport, is_allowed_server_url
 
 ENROL_TRIES = 3
 #: the settings key of the server's recovery public key (base64 raw X25519), kept for
@@ -64,7 +64,10 @@ def check_enrol_form(server: str, code: str) -> dict[str, str]:
     if not server:
         errors["server"] = "Enter the server address, for example https://hubdesk.example.org"
     elif not server.startswith(("http://", "https://")):
-        errors["server"] = "The server address must start with http:// or https://"
+        errors["server"] = "The server address must start with https://"
+    elif not is_allowed_server_url(server):
+        errors["server"] = ("Use the server's https:// address: http:// is only for a server "
+                            "on this computer")
     if not code:
         errors["code"] = "Enter the one-time code from the council's HubDesk team"
     return errors
