@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 PROTOCOL_VERSION = 1
 MAX_BATCH_ITEMS = 1000
@@ -73,12 +73,19 @@ Base64Key = Annotated[str, StringConstraints(min_length=44, max_length=44,
 Base64Signature = Annotated[str, StringConstraints(min_length=88, max_length=88,
                                                    pattern=r"^[A-Za-z0-9+/]{86}==$")]
 VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION)]
+def _not_an_int(value: Any) -> Any:
+    if isinstance(value, int):
+        raise ValueError("a whole number outside the allowed range")
+    return value
+
+
 # JSON scalars and small lists only: payload fields never nest deeper than that
 FieldValue = (
     None
     | bool
     | Annotated[int, Field(ge=-MAX_FIELD_INT, le=MAX_FIELD_INT)]
-    | Annotated[float, Field(allow_inf_nan=False)]
+    # an int never passes as a float: one past the int bound is refused, not coerced
+    | Annotated[float, BeforeValidator(_not_an_int), Field(allow_inf_nan=False)]
     | Annotated[str, StringConstraints(max_length=MAX_FIELD_TEXT_CHARS)]
     | Annotated[list[Annotated[str, StringConstraints(max_length=MAX_FIELD_LIST_TEXT_CHARS)]],
                 Field(max_length=MAX_FIELD_LIST_ITEMS)]

@@ -78,6 +78,7 @@ def note_failure(engine: Engine, keys: Sequence[str], scope: str,
 
     def attempt() -> None:
         now = utc_now()
+        newly_blocked = False
         with write_tx(engine) as conn:
             for key in keys:
                 row = conn.execute(select(RATE_LIMITS).where(RATE_LIMITS.c.key == key)
@@ -92,11 +93,12 @@ def note_failure(engine: Engine, keys: Sequence[str], scope: str,
                     failures, window_start = row.failures + 1, row.window_start
                 blocked_until = row.blocked_until
                 if failures > FAILURE_LIMIT and (blocked_until is None or blocked_until <= now):
-                    blocked_until = now + BLOCK
-                    record_event(conn, "rate_limited", device_id=device_id, address=address,
-                                 detail=f"{scope}: more than {FAILURE_LIMIT} failures a minute")
+                    blocked_until, newly_blocked = now + BLOCK, True
                 conn.execute(update(RATE_LIMITS).where(RATE_LIMITS.c.key == key).values(
                     failures=failures, window_start=window_start, blocked_until=blocked_until))
+            if newly_blocked:
+                record_event(conn, "rate_limited", device_id=device_id, address=address,
+                             detail=f"{scope}: more than {FAILURE_LIMIT} failures a minute")
 
     try:
         with_retries(attempt)

@@ -18,6 +18,7 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
 from hubdesk.server import admin
 from hubdesk.server.batchfile import import_batch_file
+from hubdesk.server.errors import AdminError
 from hubdesk.store import sync_repo
 from hubdesk.store.models import DeviceState, OutboxItem, SyncBatch, Visit
 from hubdesk.store.outbox import finalise
@@ -121,8 +122,15 @@ def test_revoked_laptop_says_so_and_keeps_its_data(
         status = sync_status(db)
         assert status.revoked and status.unsent == result.pending > 0
         assert "disconnected" in status.summary()
-    again = laptop.sync()  # no request at all now
+    again = laptop.sync()  # still switched off: refused again, nothing lost
     assert again.error_kind == "AuthRevoked"
+    # the council reinstates it (the only way back): the laptop sends what it kept
+    admin.reinstate_device(server.engine, laptop.device_id)
+    back = laptop.sync()
+    assert back.completed and back.pending == 0
+    with laptop.store.unit_of_work() as db:
+        assert not sync_status(db).revoked
+    check_invariants(server, [laptop])
 
 
 class _Portal(BaseHTTPRequestHandler):
@@ -210,7 +218,7 @@ def test_batch_file_is_imported_on_the_server_and_settled_by_the_next_sync(
     document["batch"]["items"][0]["payload"]["fields"]["age_band"] = "16_24"
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(document))
-    with pytest.raises(admin.AdminError):
+    with pytest.raises(AdminError):
         import_batch_file(server.engine, tampered)
     check_invariants(server, [laptop])
 
