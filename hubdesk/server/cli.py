@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--behind-tls-proxy", action="store_true",
                        help="plain HTTP on a non-loopback address, because a TLS-terminating "
                             "proxy is in front (its X-Forwarded-For is trusted)")
-    serve.add_argument("--trusted-proxies", default="127.0.0.1",
-                       help="addresses of that proxy (comma-separated; default %(default)s)")
+    serve.add_argument("--trusted-proxies",
+                       default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                       help="proxies whose X-Forwarded-For is believed (comma-separated; "
+                            "default $FORWARDED_ALLOW_IPS or %(default)s)")
 
     hub = commands.add_parser("create-hub", help="create a hub; prints its id")
     hub.add_argument("--name", required=True)

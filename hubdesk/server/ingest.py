@@ -40,8 +40,16 @@ from hubdesk.server import metrics
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import ApiError
 from hubdesk.server.identity import DeviceIdentity
-from hubdesk.server.limits import device_quota_bytes
-from hubdesk.server.models import BATCHES, DEVICES, ERASURES, HELD, HUBS, RECORDS
+from hubdesk.server.ingest_guards import (
+    DEVICE_STATE,
+    ERASED_REASON,
+    SEQ_REASON,
+    SEQ_WINDOW,
+    charge_quota,
+    erased_records,
+    identical_versions,
+)
+from hubdesk.server.models import BATCHES, HELD, HUBS, RECORDS
 from hubdesk.server.record_insert import insert_one, insert_records
 from hubdesk.server.sequence import Progress, device_progress, sequence_progress
 from hubdesk.server.validation import (
@@ -279,36 +287,6 @@ def _foreign_records(conn: Connection, record_ids: set[str], hub_id: str,
                             {"ids": sorted(record_ids), "hub": hub_id, "kind": kind}))
 
 
-ERASED_REASON = ("This record was erased on the server (for example at the person's request), "
-                 "so this copy of it was not kept.")
-#: how far past the laptop's contiguous high a sequence number may lie: a laptop
-#: numbers its versions 1, 2, 3... so a number far beyond is not a real one
-SEQ_WINDOW = 1_000_000
-SEQ_REASON = ("This record's sequence number is far beyond the ones this laptop has sent, "
-              "so it cannot be right; nothing of it was kept.")
-
-
-def _erased_records(conn: Connection, record_ids: set[str]) -> set[str]:
-    """Which of ``record_ids`` have been erased on the server (``erasure.erase_record``)."""
-    if not record_ids:
-        return set()
-    return set(conn.scalars(_ERASED, {"ids": sorted(record_ids)}))
-
-
-def _identical_versions(conn: Connection, keys: list[tuple[str, str, int, str]]) -> set[int]:
-    """Indexes of (kind, record_id, version, hash) already held with that very hash."""
-    found = set()
-    for index, (kind, record_id, version, digest) in enumerate(keys):
-        held = conn.execute(select(RECORDS.c.content_hash).where(
-            RECORDS.c.kind == kind, RECORDS.c.record_id == record_id,
-            RECORDS.c.version == version)).scalar()
-        if held == digest:
-            found.add(index)
-    return found
-
-
-_ERASED = (select(ERASURES.c.record_id)
-           .where(ERASURES.c.record_id.in_(bindparam("ids", expanding=True))))
 _FOREIGN = (select(RECORDS.c.record_id).distinct()
             .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
             .where(RECORDS.c.hub_id != bindparam("hub")))
@@ -322,7 +300,7 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     statuses: list[str] = [""] * count
     reasons: list[str | None] = [None] * count
 
-    device_row = conn.execute(_DEVICE_STATE, {"device": device.id}).one()
+    device_row = conn.execute(DEVICE_STATE, {"device": device.id}).one()
     for index, item in enumerate(checked):
         if identities[index][0] > device_row.contiguous_seq + SEQ_WINDOW:
             statuses[index], reasons[index] = "rejected", SEQ_REASON
@@ -337,11 +315,11 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     # any copy of an erased record (right to erasure), a first version included, is
     # refused and none of it is kept, unless it is the very version already held
     # (a duplicate); the laptop learns of the erasure from the hub's changes feed
-    erased = _erased_records(conn, {record_id for _, record_id, _ in identities})
+    erased = erased_records(conn, {record_id for _, record_id, _ in identities})
     if erased:
         candidates = [(index, c.item) for index, c in enumerate(checked)
                       if c.item is not None and c.item.record_id in erased]
-        identical = _identical_versions(conn, [
+        identical = identical_versions(conn, [
             (view.kind, view.record_id, view.version, view.content_hash)
             for _, view in candidates])
         for position, (index, _view) in enumerate(candidates):
@@ -407,7 +385,7 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         conn.execute(insert(HELD), held)
     kept_bytes = sum(len(row["payload"]) for row, index in zip(rows, row_index, strict=True)
                      if statuses[index] == "accepted")
-    _charge_quota(conn, device.id, device_row.stored_bytes,
+    charge_quota(conn, device.id, device_row.stored_bytes,
                   kept_bytes + sum(len(row["payload"]) for row in held))
 
     results = []
@@ -421,24 +399,6 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         counts[statuses[index]] += 1
         results.append(result)
     return {"results": results, "counts": counts}
-
-
-_DEVICE_STATE = (select(DEVICES.c.contiguous_seq, DEVICES.c.stored_bytes)
-                 .where(DEVICES.c.id == bindparam("device")))
-
-
-def _charge_quota(conn: Connection, device_id: str, stored: int, added: int) -> None:
-    """Count ``added`` bytes against the device's storage quota (403 past it: the whole
-    batch is then refused and nothing of it kept)."""
-    if not added:
-        return
-    quota = device_quota_bytes()
-    if stored + added > quota:
-        raise ApiError(403, "storage_quota_exceeded",
-                       f"This laptop has stored its share on the server "
-                       f"({quota // (1024 * 1024)} MB). Ask the council team.")
-    conn.execute(update(DEVICES).where(DEVICES.c.id == device_id)
-                 .values(stored_bytes=DEVICES.c.stored_bytes + added))
 
 
 def build_receipt(engine: Engine, batch_id: str, device_id: str,

@@ -88,7 +88,8 @@ def server_options(host: str, port: int, tls: TlsOptions, *, log_level: str,
         "server_header": False, "timeout_graceful_shutdown": graceful_timeout,
         "http": TimedH11Protocol, "timeout_keep_alive": IDLE_TIMEOUT_S,
         "limit_concurrency": MAX_CONNECTIONS_PER_WORKER,
-        "proxy_headers": tls.behind_proxy, "forwarded_allow_ips": tls.trusted_proxies,
+        # the caller's address (rate limits) from X-Forwarded-For of trusted proxies only
+        "proxy_headers": True, "forwarded_allow_ips": tls.trusted_proxies,
     }
     if tls.certfile and tls.keyfile:
         options.update(ssl_certfile=str(tls.certfile), ssl_keyfile=str(tls.keyfile))
