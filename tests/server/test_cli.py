@@ -147,3 +147,16 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
                 break
             time.sleep(0.1)
         assert after.status_code == 403 and after.json()["error"] == "device_revoked"
+
+        # reinstate-device is the only way back; recovery-code and security-log
+        assert "reinstated" in cli(db, "reinstate-device", "--device", device_id).stdout
+        assert http.get("/v1/reference", headers=auth).status_code == 200
+        code = cli(db, "recovery-code", "--device", device_id).stdout.strip()
+        assert len(code.replace("-", "")) == 16
+        logged = [json.loads(line) for line in
+                  cli(db, "security-log", "--json").stdout.splitlines()]
+        events = [line["event"] for line in logged]
+        for expected in ("enrolled", "batch_file_imported", "bad_batch_signature", "revoked",
+                         "revoked_device_refused", "reinstated", "recovery_code_issued"):
+            assert expected in events, expected
+        assert all(line["device_id"] in (device_id, None) for line in logged)
