@@ -1,6 +1,6 @@
 """Sync throughput on loopback: one laptop end to end, and 20 laptops pushing at once.
 
-    .venv/bin/python bench/sync_throughput.py [--visits 10000] [--laptops 20] [--json]
+    .venv/bin/python bench/sync_throughput.py [--visits 10000] [--laptops 20] [--rounds 3] [--json]
 
 1. **End to end**: a laptop with ``--visits`` finalised visits (each with about two
    MECC conversations and one signposting outcome, ~4 records per visit) runs
@@ -15,6 +15,11 @@ same rows (``executemany`` INSERT into the server's ``records`` table, one
 transaction) into a fresh server database of the same kind, measured in the
 same run.  Aim (issue 3): >= 3,000 records/s end to end on SQLite and >= 30 % of
 the raw insert.
+
+3. **PouchDB**, alternating with the end-to-end runs (``--rounds``): PouchDB 9
+   pushing the same number of visit documents to pouchdb-server 4.2 on loopback
+   (``../shared/peers/pouchdb/bench.sh``, node and npm needed); printed with the
+   ratio of visits per second.  Aim (issue 13): >= 3x PouchDB's visits per second.
 """
 
 from __future__ import annotations
@@ -25,14 +30,11 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ from hubdesk.core.paths import AppPaths
 from hubdesk.server import admin
 from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import RecordRow
+from hubdesk.server.testing import server_process
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import (
@@ -67,44 +70,7 @@ from hubdesk.sync.wire import batch_bytes
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = ["mental_wellbeing", "loneliness", "money", "food", "physical_activity", "housing"]
 COMMAND = "bench/sync_throughput.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server_process(db_url: str) -> Iterator[str]:
-    """``hubdesk-server serve`` in its own process (its own GIL, like production)."""
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from hubdesk.server.cli import main; "
-         "sys.exit(main())", "--db", db_url, "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    probe = HttpTransport(url, connect_timeout=1)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            probe.health()
-            break
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the server did not start") from None
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+POUCHDB_BENCH = ROOT.parent / "shared" / "peers" / "pouchdb" / "bench.sh"
 
 
 def make_laptop(folder: Path, url: str, code: str) -> Store:
@@ -229,52 +195,89 @@ def server_records(db_url: str) -> int:
         engine.dispose()
 
 
+def end_to_end(folder: Path, visits: int) -> dict[str, Any]:
+    """One laptop with ``visits`` finalised visits syncs to the server (own process,
+    SQLite) until nothing is left; figures, with a raw insert of the same rows."""
+    folder.mkdir(parents=True)
+    db_url = f"sqlite:///{folder / 'e2e.sqlite3'}"
+    engine = open_database(db_url)
+    hub_id = admin.create_hub(engine, "Bench Hub", "Stevenage")
+    admin.add_venue(engine, hub_id, "Bench Hall", "church_hall", "SG1")
+    code = admin.create_enrol_code(engine, hub_id)
+    engine.dispose()
+    with server_process(db_url) as server:
+        url = server.url
+        store = make_laptop(folder / "laptop-e2e", url, code)
+        records = fill_outbox(store, hub_id, visits, seed=1)
+        with store.unit_of_work() as db:
+            state = sync_repo.device_state(db)
+            assert state is not None and state.device_token
+            token = state.device_token
+        transport = HttpTransport(url, token)
+        waited = [0.0]
+        upload = transport.upload_raw
+
+        def timed_upload(body: bytes) -> Any:
+            begun = time.perf_counter()
+            try:
+                return upload(body)
+            finally:
+                waited[0] += time.perf_counter() - begun
+
+        transport.upload_raw = timed_upload  # type: ignore[method-assign,assignment]
+        started = time.perf_counter()
+        result = SyncEngine(store, transport).run()
+        elapsed = time.perf_counter() - started
+        transport.close()
+        assert result.completed and result.pending == 0, result
+    assert server_records(db_url) == records
+    e2e_rate = records / elapsed
+    raw_rate, raw_rows = raw_insert_rate(f"sqlite:///{folder / 'raw-e2e.sqlite3'}",
+                                         [(store, hub_id)])
+    store.close()
+    return {
+        "visits": visits, "raw_rows": raw_rows, "records": records, "seconds": round(elapsed, 2),
+        "records_per_s": round(e2e_rate), "raw_insert_records_per_s": round(raw_rate),
+        "ratio_to_raw": round(e2e_rate / raw_rate, 3),
+        "seconds_waiting_for_server": round(waited[0], 2),
+    }
+
+
+def pouchdb_push(bench: Path, visits: int) -> float:
+    """Seconds PouchDB 9 takes to push ``visits`` visit documents to pouchdb-server 4.2
+    over loopback (``shared/peers/pouchdb/bench.sh``: its README says what it times)."""
+    done = subprocess.run(["bash", str(bench)], env=dict(os.environ, BENCH_N=str(visits)),
+                          capture_output=True, text=True, check=True, timeout=900)
+    for line in done.stdout.splitlines():
+        if line.startswith("{") and '"peer":"pouchdb"' in line.replace(" ", ""):
+            figures = json.loads(line)
+            if figures["n"] == visits:
+                return float(figures["seconds"])
+    raise RuntimeError(f"no figure for {visits} docs in PouchDB's output: {done.stdout[-300:]}")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="hubdesk-sync-bench-"))
     results: dict[str, Any] = {}
     try:
-        # -- 1. one laptop, end to end -----------------------------------------------
-        db_url = f"sqlite:///{folder / 'e2e.sqlite3'}"
-        engine = open_database(db_url)
-        hub_id = admin.create_hub(engine, "Bench Hub", "Stevenage")
-        admin.add_venue(engine, hub_id, "Bench Hall", "church_hall", "SG1")
-        code = admin.create_enrol_code(engine, hub_id)
-        engine.dispose()
-        with server_process(db_url) as url:
-            store = make_laptop(folder / "laptop-e2e", url, code)
-            records = fill_outbox(store, hub_id, args.visits, seed=1)
-            with store.unit_of_work() as db:
-                state = sync_repo.device_state(db)
-                assert state is not None and state.device_token
-                token = state.device_token
-            transport = HttpTransport(url, token)
-            waited = [0.0]
-            upload = transport.upload_raw
-
-            def timed_upload(body: bytes) -> Any:
-                begun = time.perf_counter()
-                try:
-                    return upload(body)
-                finally:
-                    waited[0] += time.perf_counter() - begun
-
-            transport.upload_raw = timed_upload  # type: ignore[method-assign,assignment]
-            started = time.perf_counter()
-            result = SyncEngine(store, transport).run()
-            elapsed = time.perf_counter() - started
-            transport.close()
-            assert result.completed and result.pending == 0, result
-        assert server_records(db_url) == records
-        e2e_rate = records / elapsed
-        raw_rate, raw_rows = raw_insert_rate(f"sqlite:///{folder / 'raw-e2e.sqlite3'}",
-                                             [(store, hub_id)])
-        store.close()
-        results["end_to_end"] = {
-            "visits": args.visits, "records": records, "seconds": round(elapsed, 2),
-            "records_per_s": round(e2e_rate), "raw_insert_records_per_s": round(raw_rate),
-            "ratio_to_raw": round(e2e_rate / raw_rate, 3),
-            "seconds_waiting_for_server": round(waited[0], 2),
-        }
+        # -- 1. one laptop, end to end (alternating with PouchDB's push when asked) ------
+        rounds = []
+        pouch_rounds = []
+        for number in range(args.rounds):
+            rounds.append(end_to_end(folder / f"round-{number}", args.visits))
+            if args.pouchdb:
+                pouch_rounds.append(pouchdb_push(args.pouchdb, args.visits))
+        results["end_to_end"] = sorted(rounds, key=lambda r: r["seconds"])[len(rounds) // 2]
+        results["end_to_end"]["rounds_seconds"] = [r["seconds"] for r in rounds]
+        if pouch_rounds:
+            pouch_seconds = sorted(pouch_rounds)[len(pouch_rounds) // 2]
+            ours = args.visits / results["end_to_end"]["seconds"]
+            theirs = args.visits / pouch_seconds
+            results["pouchdb"] = {
+                "visits": args.visits, "seconds": pouch_seconds,
+                "rounds_seconds": pouch_rounds, "visits_per_s": round(theirs),
+                "hubdesk_visits_per_s": round(ours), "ratio": round(ours / theirs, 2),
+            }
 
         # -- 2. 20 laptops pushing at once -----------------------------------------------
         db_url = f"sqlite:///{folder / 'many.sqlite3'}"
@@ -284,7 +287,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         codes = [admin.create_enrol_code(engine, hub_id) for _ in range(args.laptops)]
         engine.dispose()
         per_laptop = max(1, args.visits // args.laptops)
-        with server_process(db_url) as url:
+        with server_process(db_url) as server:
+            url = server.url
             laptops = [make_laptop(folder / f"laptop-{n}", url, codes[n])
                        for n in range(args.laptops)]
             bodies: list[list[bytes]] = []
@@ -335,7 +339,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "raw_insert_records_per_s": round(raw_rate),
             "ratio_to_raw": round(many_rate / raw_rate, 3),
         }
-        results["raw_rows_e2e"] = raw_rows
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return results
@@ -346,13 +349,19 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=10_000)
     parser.add_argument("--laptops", type=int, default=20)
     parser.add_argument("--batch", type=int, default=500, help="items per batch (20 laptops)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="end-to-end runs (alternating with PouchDB's push); medians")
+    parser.add_argument("--pouchdb", type=Path, default=POUCHDB_BENCH if POUCHDB_BENCH.exists()
+                        else None, help="PouchDB's bench.sh (default: ../shared/peers/pouchdb)")
+    parser.add_argument("--no-pouchdb", dest="pouchdb", action="store_const", const=None)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = run(args)
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
                f"{platform.release()}, Python {platform.python_version()}")
     results["machine"] = machine
-    results["command"] = f".venv/bin/python {COMMAND} --visits {args.visits} --laptops {args.laptops}"
+    results["command"] = (f".venv/bin/python {COMMAND} --visits {args.visits} "
+                          f"--laptops {args.laptops} --rounds {args.rounds}")
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -363,6 +372,12 @@ def main() -> int:
           f"{e2e['seconds']} s = {e2e['records_per_s']} records/s; raw bulk insert "
           f"{e2e['raw_insert_records_per_s']} records/s; ratio {e2e['ratio_to_raw']:.0%} "
           f"({e2e['seconds_waiting_for_server']} s of it waiting for the server's answers)")
+    if "pouchdb" in results:
+        pouch = results["pouchdb"]
+        print(f"PouchDB 9 push      : {pouch['visits']} visit docs in {pouch['seconds']} s = "
+              f"{pouch['visits_per_s']} visits/s (rounds {pouch['rounds_seconds']} s); HubDesk "
+              f"{pouch['hubdesk_visits_per_s']} visits/s (rounds "
+              f"{e2e['rounds_seconds']} s) = {pouch['ratio']}x PouchDB's visits per second")
     print(f"ingest, {many['laptops']} laptops  : {many['records']} records in {many['seconds']} s"
           f" = {many['records_per_s']} records/s; raw bulk insert "
           f"{many['raw_insert_records_per_s']} records/s; ratio {many['ratio_to_raw']:.0%}")

@@ -14,9 +14,6 @@ from typing import Any
 from hubdesk.core.vocab import vocabularies
 from hubdesk.protocol.text import clean_text
 
-SERVICE_FIELDS = ("id", "name", "organisation", "categories", "description", "access", "phone",
-                  "web", "opening_times", "area", "eligibility", "last_verified", "status",
-                  "is_sample")
 #: the longest text each free-text field keeps
 SERVICE_TEXT_LIMITS = {"name": 160, "organisation": 160, "description": 2000, "phone": 40,
                        "web": 200, "opening_times": 200, "area": 120, "eligibility": 300}

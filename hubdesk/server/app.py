@@ -8,6 +8,7 @@ still names each body's schema, and every error answer is an ``ErrorBody``.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
@@ -49,7 +50,6 @@ log = logging.getLogger("hubdesk.server")
 
 #: Largest request body accepted (a full batch of 1,000 ordinary records is ~1-2 MB).
 MAX_BODY_BYTES = 16 * 1024 * 1024
-SERVICE_NAME = "hubdesk-server"
 M = TypeVar("M", bound=BaseModel)
 CursorParam = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_\-=.]*$")]
 LimitParam = Annotated[int | None, Query(ge=1, le=MAX_PAGE_ITEMS)]
@@ -343,6 +343,16 @@ def create_app(engine: Engine, keys: ServerKeys | None = None) -> FastAPI:
     app.openapi = _openapi_builder(app)  # type: ignore[method-assign]
     app.add_middleware(RequestMetrics)
     return app
+
+
+def settle_startup_objects() -> None:
+    """Move everything built at start-up out of the garbage collector's sight
+    (``gc.freeze``): a batch makes ~40,000 short-lived containers, and each full
+    collection would otherwise walk the ~150,000 long-lived objects of FastAPI,
+    SQLAlchemy and pydantic too (measured: a third of ingest's CPU time, 0.3 s of
+    0.9 s for 20,000 records; 0.13 s frozen)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:

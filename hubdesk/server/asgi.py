@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from hubdesk.server.app import create_app
+from hubdesk.server.app import create_app, settle_startup_objects
 from hubdesk.server.db import DB_ENV, make_engine
 
 #: connections in each worker's PostgreSQL pool (``serve --pool-size``)
@@ -35,4 +35,5 @@ def app_from_environment() -> FastAPI:
         engine.dispose()  # after the last request in hand has been answered
 
     app.router.lifespan_context = lifespan
+    settle_startup_objects()
     return app

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubdesk.core.errors import UserFacingError
 from hubdesk.server.errors import AdminError, ApiError
+from hubdesk.server.logs import LOG_FORMATS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     serve.add_argument("--log-level", default="warning",
                        choices=["critical", "error", "warning", "info", "debug"])
-    serve.add_argument("--log-format", default="text", choices=["text", "json"],
+    serve.add_argument("--log-format", default="text", choices=LOG_FORMATS,
                        help="json: one JSON object a line, for a log collector")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (uvicorn's process manager; use PostgreSQL)")

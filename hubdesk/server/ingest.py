@@ -222,7 +222,7 @@ def stored_receipt(engine: Engine, device: DeviceIdentity, batch_id: str) -> Bat
         stored = _stored_answer(conn, batch_id)
     if stored is None or stored["device_id"] != device.id:
         raise ApiError(404, "batch_not_found", "The server has never received this batch.")
-    return build_receipt(engine, batch_id, device.id, stored["answer"])
+    return _receipt(batch_id, device.id, stored["answer"], device_progress(engine, device.id))
 
 
 _STORED_ANSWER = (select(BATCHES.c.device_id, BATCHES.c.body_hash, BATCHES.c.results)
@@ -399,11 +399,6 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         counts[statuses[index]] += 1
         results.append(result)
     return {"results": results, "counts": counts}
-
-
-def build_receipt(engine: Engine, batch_id: str, device_id: str,
-                  answer: dict[str, Any]) -> BatchReceipt:
-    return _receipt(batch_id, device_id, answer, device_progress(engine, device_id))
 
 
 def _receipt(batch_id: str, device_id: str, answer: dict[str, Any],

@@ -129,7 +129,7 @@ def serve_workers(engine: Engine, url: str, host: str, port: int, *, workers: in
 
 
 def _serve_one(engine: Engine, options: dict[str, Any], scheme: str) -> int:
-    from hubdesk.server.app import create_app
+    from hubdesk.server.app import create_app, settle_startup_objects
 
     class AnnouncingServer(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
@@ -138,5 +138,7 @@ def _serve_one(engine: Engine, options: dict[str, Any], scheme: str) -> int:
                 for sock in server.sockets:
                     _announce(sock, scheme)
 
-    AnnouncingServer(uvicorn.Config(create_app(engine), **options)).run()
+    config = uvicorn.Config(create_app(engine), **options)
+    settle_startup_objects()
+    AnnouncingServer(config).run()
     return 0

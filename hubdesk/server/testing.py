@@ -143,9 +143,10 @@ class ServerProcess:
         """The worker processes uvicorn's process manager runs now (Linux /proc)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         try:
-            return [int(pid) for pid in children.read_text().split()]
+            pids = [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
+        return [pid for pid in pids if _is_worker(pid)]
 
     def ready(self) -> bool:
         import httpx
@@ -192,8 +193,19 @@ def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
         if stderr:
             error_file.close()  # type: ignore[union-attr]
+
+
+def _is_worker(pid: int) -> bool:
+    """A spawned worker, not multiprocessing's resource tracker (also a child)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"resource_tracker" not in command
 
 
 def _read_line(stream: Any, timeout: float) -> str:

@@ -8,6 +8,7 @@ server committed, cut the body short, stall, duplicate the request, or answer
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -64,8 +65,12 @@ class FaultProxy:
     choose: Callable[[bytes], str] = lambda _line: "pass"
     stall_s: float = 1.5
     seen: dict[str, int] = field(default_factory=dict)
+    #: more servers behind the proxy: requests go to each in turn (a round-robin load
+    #: balancer in front of several server processes); a duplicate goes to the next one
+    more_upstreams: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
+        self._turn = itertools.count()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.1)
         self._stop = threading.Event()
@@ -75,6 +80,10 @@ class FaultProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def _next_upstream(self) -> tuple[str, int]:
+        upstreams = (self.upstream, *self.more_upstreams)
+        return upstreams[next(self._turn) % len(upstreams)]
 
     def close(self) -> None:
         self._stop.set()
@@ -108,9 +117,9 @@ class FaultProxy:
                 body = b'{"error":"busy","message":"The server is busy."}'
                 conn.sendall(_canned(status, {"Retry-After": "2"}, body))
                 return
-            response = _forward(self.upstream, request)  # the server commits here
+            response = _forward(self._next_upstream(), request)  # the server commits here
             if fault == "duplicate":
-                response = _forward(self.upstream, request)
+                response = _forward(self._next_upstream(), request)
             if fault == "drop_answer":
                 return
             if fault == "truncate":
