@@ -36,14 +36,25 @@ from hubdesk.server.identity import DeviceIdentity
 from hubdesk.server.models import CODES, DEVICES, HUBS
 from hubdesk.server.security_log import record_event, record_event_now
 from hubdesk.server.sequence import device_holdings
+from hubdesk.server.validation import UUID_RE
 
 TOKEN_PREFIX = "hd2_"
 REVOKED_MESSAGE = ("This laptop has been switched off from the server. Its records stay "
                    "on the laptop; ask the council team.")
 
 
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_token(device_id: str) -> str:
+    """``hd2_<device id>_<256 random bits>``: the id is not secret, it lets failures
+    against one laptop be counted per laptop (the random part is the credential)."""
+    return f"{TOKEN_PREFIX}{device_id}_{secrets.token_urlsafe(32)}"
+
+
+def claimed_device(token: str) -> str | None:
+    """The device id a (possibly forged) token names, if it names one."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    candidate = token[len(TOKEN_PREFIX):len(TOKEN_PREFIX) + 36]
+    return candidate if UUID_RE.match(candidate) else None
 
 
 def token_hash(token: str) -> str:
@@ -87,7 +98,7 @@ def _enrol(engine: Engine, request: EnrolRequest, recovery_public_key: str) -> E
                                "Ask the council team for a new one.")
             device = conn.execute(select(DEVICES).where(DEVICES.c.id == request.device_id)
                                   ).first()
-            token = new_token()
+            token = new_token(request.device_id)
             if device is not None:
                 # a code never takes over a known device id, nor revives a revoked one
                 if device.revoked_at is not None:
@@ -136,8 +147,9 @@ def authenticate(engine: Engine, authorization: str | None,
                  address: str | None = None) -> DeviceIdentity:
     """The device behind an ``Authorization: Bearer`` header (401 / 403 otherwise).
 
-    An unknown token counts towards the caller address's rate limit (429 once past
-    it); a valid token is answered whatever its neighbours did."""
+    An unknown token counts towards the rate limits of the caller's address and of
+    the device it names (429 once past either); a valid token is answered whatever
+    was tried against it or from its address."""
     if not authorization:
         raise ApiError(401, "missing_token", "This request needs the laptop's device token.",
                        {"WWW-Authenticate": "Bearer"})
@@ -151,10 +163,13 @@ def authenticate(engine: Engine, authorization: str | None,
                 .where(DEVICES.c.token_hash == token_hash(token))
             ).first()
     if row is None:
+        named = claimed_device(token)
         keys = [limits.address_key("token", address)]
+        if named:
+            keys.append(limits.device_key("token", named))
         limits.refuse_if_blocked(engine, keys)
-        limits.note_failure(engine, keys, "token", address=address)
-        record_event_now(engine, "bad_token", address=address)
+        limits.note_failure(engine, keys, "token", named, address)
+        record_event_now(engine, "bad_token", device_id=named, address=address)
         raise ApiError(401, "bad_token", "The server does not know this device token.",
                        {"WWW-Authenticate": "Bearer"})
     if row.revoked_at is not None:

@@ -180,6 +180,19 @@ def test_bad_codes_and_bad_tokens_get_429_with_retry_after(
     assert _events(server).count("bad_enrol_code") == limits.FAILURE_LIMIT + 1
 
 
+def test_guessing_one_laptop_token_from_many_addresses_is_limited_per_laptop(
+        server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    victim = make_laptop(server)
+    forged = {"Authorization": f"Bearer hd2_{victim.device_id}_{'z' * 43}"}
+    statuses = [victim.http.get("/v1/changes", headers={
+        **forged, "X-Forwarded-For": f"198.51.100.{n}"}).status_code  # the proxy is trusted
+        for n in range(1, limits.FAILURE_LIMIT + 3)]
+    assert statuses[0] == 401 and statuses[-1] == 429  # each address failed only once
+    assert victim.get("/v1/changes").status_code == 200  # the laptop itself carries on
+    assert any(e.event == "rate_limited" and e.device_id == victim.device_id
+               for e in security_events(server.engine))
+
+
 def test_rate_limits_are_shared_by_every_worker(server: LiveServer,
                                                 make_laptop: Callable[..., Any]) -> None:
     # a second app process over the same database (as `serve --workers 2` runs)
