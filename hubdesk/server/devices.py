@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
@@ -242,14 +243,19 @@ def heartbeat(engine: Engine, device: DeviceIdentity, beat: Heartbeat) -> Heartb
                         gaps=[SeqRange(first=first, last=last) for first, last in gaps])
 
 
+def _known_device(conn: Connection, device_id: str) -> Row[Any]:
+    row = conn.execute(select(DEVICES.c.hub_id, DEVICES.c.revoked_at)
+                       .where(DEVICES.c.id == device_id)).first()
+    if row is None:
+        raise AdminError(f"no device with id {device_id!r}")
+    return row
+
+
 def revoke_device(engine: Engine, device_id: str) -> None:
     """Revoke a device for good: its token stops working at once (403 device_revoked)
     and no enrolment code can bring it back (only :func:`reinstate_device`)."""
     with write_tx(engine) as conn:
-        row = conn.execute(select(DEVICES.c.hub_id, DEVICES.c.revoked_at)
-                           .where(DEVICES.c.id == device_id)).first()
-        if row is None:
-            raise AdminError(f"no device with id {device_id!r}")
+        row = _known_device(conn, device_id)
         if row.revoked_at is None:
             conn.execute(update(DEVICES).where(DEVICES.c.id == device_id)
                          .values(revoked_at=utc_now()))
@@ -260,10 +266,7 @@ def reinstate_device(engine: Engine, device_id: str) -> None:
     """The only way back for a revoked laptop (audited): its own token works again,
     and its next sync sends what it kept."""
     with write_tx(engine) as conn:
-        row = conn.execute(select(DEVICES.c.hub_id, DEVICES.c.revoked_at)
-                           .where(DEVICES.c.id == device_id)).first()
-        if row is None:
-            raise AdminError(f"no device with id {device_id!r}")
+        row = _known_device(conn, device_id)
         if row.revoked_at is None:
             raise AdminError(f"device {device_id} is not revoked")
         conn.execute(update(DEVICES).where(DEVICES.c.id == device_id)

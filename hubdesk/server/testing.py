@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -138,6 +139,7 @@ class ServerProcess:
 
     url: str
     process: subprocess.Popen[bytes]
+    cafile: Path | None = None  # the certificate to trust when it serves HTTPS
 
     def worker_pids(self) -> list[int]:
         """The worker processes uvicorn's process manager runs now (Linux /proc)."""
@@ -151,8 +153,10 @@ class ServerProcess:
     def ready(self) -> bool:
         import httpx
 
+        verify = ssl.create_default_context(cafile=str(self.cafile)) if self.cafile else True
         try:
-            return httpx.get(f"{self.url}/v1/ready", timeout=5).status_code == 200
+            return httpx.get(f"{self.url}/v1/ready", timeout=5,
+                             verify=verify).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -169,8 +173,8 @@ class ServerProcess:
 
 @contextmanager
 def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...] = (),
-                   env: Mapping[str, str] | None = None,
-                   stderr: Path | None = None) -> Iterator[ServerProcess]:
+                   env: Mapping[str, str] | None = None, stderr: Path | None = None,
+                   cafile: Path | None = None) -> Iterator[ServerProcess]:
     """Run ``python -m hubdesk.server --db URL serve --port 0 --workers N``; yields it
     once ready, and stops it (SIGTERM, as an init system would) at the end."""
     command = [sys.executable, "-m", "hubdesk.server", "--db", db_url, "serve", "--port", "0",
@@ -183,7 +187,7 @@ def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...]
         line = _read_line(process.stdout, timeout=60)
         if "listening on " not in line:
             raise RuntimeError(f"the server did not start: {line!r}")
-        running = ServerProcess(line.split("listening on ", 1)[1].strip(), process)
+        running = ServerProcess(line.split("listening on ", 1)[1].strip(), process, cafile)
         running.wait_ready(workers)
         yield running
     finally:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from hubdesk.server.testing import server_process
 from hubdesk.sync.errors import InsecureConnection
 from hubdesk.sync.transport import HttpTransport
 from tests.server.test_cli import cli
@@ -61,25 +60,10 @@ def test_plain_http_on_a_network_address_is_refused(db: str, tmp_path: Path) -> 
 @pytest.fixture
 def served_tls(db: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     certfile, keyfile = _self_signed(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hubdesk.server.cli", "--db", db, "serve", "--port", "0",
-         "--certfile", str(certfile), "--keyfile", str(keyfile)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert "listening on https://127.0.0.1:" in line, line
-        yield line.rsplit(" ", 1)[1].strip(), certfile
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream:
-                stream.close()
+    with server_process(db, extra_args=("--certfile", str(certfile), "--keyfile", str(keyfile)),
+                        cafile=certfile) as running:
+        assert running.url.startswith("https://127.0.0.1:")
+        yield running.url, certfile
 
 
 def test_https_with_a_certificate_and_an_untrusted_one_refused(
