@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from hubdesk.core.clock import utc_now
+from hubdesk.core.hashing import canonical_json
 from hubdesk.server.db import read_tx, write_tx
 from hubdesk.server.errors import AdminError
 from hubdesk.server.models import CHANGES, ERASURES, HELD, RECORDS
@@ -111,8 +112,7 @@ def _erase_person(conn: Connection, person_id: str) -> PersonErasure:
                              if name in IDENTIFYING_FIELDS else value
                              for name, value in fields.items()}
         conn.execute(update(RECORDS).where(RECORDS.c.row_id == row.row_id)
-                     .values(payload=json.dumps(payload, sort_keys=True, separators=(",", ":"),
-                                                ensure_ascii=False)))
+                     .values(payload=canonical_json(payload)))
         scrubbed.add(row.record_id)
     conn.execute(update(HELD).where(HELD.c.payload.contains(f'"person_id":"{person_id}"'))
                  .values(payload="{}"))
@@ -163,31 +163,31 @@ def write_subject_access(engine: Engine, person_id: str, out: Any) -> int:
 def apply_retention(engine: Engine, now: datetime | None = None,
                     keep: timedelta = RETENTION["person"]) -> list[str]:
     """Anonymise every person whose last contact (their record's latest version or a
-    record naming them) is older than ``keep``; returns their ids."""
+    record naming them) is older than ``keep``; returns their ids.  One pass over the
+    records that name a person finds every last contact."""
     cutoff = (now or utc_now()) - keep
+    last_contact: dict[str, datetime] = {}
     with read_tx(engine) as conn:
-        people = conn.execute(select(RECORDS.c.record_id).distinct().where(
-            RECORDS.c.kind == "person", RECORDS.c.erased.is_(False))).scalars().all()
-    due = [person for person in people if _last_contact(engine, person) < cutoff]
+        rows = conn.execute(
+            select(RECORDS.c.kind, RECORDS.c.record_id, RECORDS.c.payload,
+                   RECORDS.c.received_at)
+            .where(RECORDS.c.erased.is_(False))
+            .where(or_(RECORDS.c.kind == "person",
+                       RECORDS.c.payload.contains('"person_id":"')))).all()
+    for kind, record_id, payload, received_at in rows:
+        data = json.loads(payload)
+        person = record_id if kind == "person" else data.get("fields", {}).get("person_id")
+        if not isinstance(person, str):
+            continue
+        when = _created(data) or received_at
+        last_contact[person] = max(last_contact.get(person, when), when)
+    people = {record_id for kind, record_id, _, _ in rows if kind == "person"}
+    due = sorted(person for person in people if last_contact[person] < cutoff)
     for person in due:
         with write_tx(engine) as conn:
             _erase_person(conn, person)
             record_event(conn, "retention", detail=f"person {person} anonymised")
     return due
-
-
-def _last_contact(engine: Engine, person_id: str) -> datetime:
-    with read_tx(engine) as conn:
-        rows = conn.execute(select(RECORDS.c.kind, RECORDS.c.payload, RECORDS.c.received_at)
-                            .where(_naming(person_id))).all()
-    latest = datetime.min
-    for kind, payload, received_at in rows:
-        data = json.loads(payload)
-        if kind != "person" and data.get("fields", {}).get("person_id") != person_id:
-            continue
-        when = _created(data) or received_at
-        latest = max(latest, when)
-    return latest
 
 
 def _created(payload: dict[str, Any]) -> datetime | None:
