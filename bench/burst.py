@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -40,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
+from bench.sync_throughput import machine_summary
 from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import canonical_json, content_hash
 from hubdesk.core.ids import uuid7
@@ -167,9 +167,12 @@ def push_all(url: str, laptops: list[SimulatedLaptop], concurrency: int) -> tupl
             transport.close()
         return accepted
 
-    started = time.perf_counter()
+    started, client_cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(concurrency) as pool:
         accepted = sum(pool.map(push, range(len(laptops))))
+    # the simulated laptops share the machine with the server: say what they cost
+    print(f"# laptops' own CPU while pushing: {time.process_time() - client_cpu:.1f} s",
+          file=sys.stderr, flush=True)
     return time.perf_counter() - started, accepted
 
 
@@ -214,7 +217,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 seconds, accepted = push_all(server.url, laptops, args.concurrency)
             stats = server_stats(db_url)
             expected = args.laptops * args.records
+            load = os.getloadavg()[0]
             run_result = {
+                "load_average_1min": round(load, 1),
                 "workers": workers, "laptops": args.laptops, "records": stats["records"],
                 "accepted": accepted, "gaps": stats["gaps"], "duplicates": stats["duplicates"],
                 "enrol_seconds": round(enrol_s, 2), "seconds": round(seconds, 2),
@@ -243,8 +248,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = run(args)
-    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
-               f"{platform.release()}, Python {platform.python_version()}")
+    machine = machine_summary()
     results["machine"] = machine
     if args.json:
         print(json.dumps(results, indent=2))
@@ -257,7 +261,8 @@ def main() -> int:
         print(f"N = {r['workers']}: {r['records']} records from {r['laptops']} laptops in "
               f"{r['seconds']} s = {r['records_per_s']} records/s, "
               f"{r['ratio_to_raw']:.0%} of raw insert; gaps {r['gaps']}, duplicates "
-              f"{r['duplicates']} ({verdict}); enrolment took {r['enrol_seconds']} s")
+              f"{r['duplicates']} ({verdict}); enrolment took {r['enrol_seconds']} s; "
+              f"load average {r['load_average_1min']}")
     print(f"raw bulk insert of the same rows: {results['raw_insert_records_per_s']} records/s")
     return 0 if all(r["exact"] for r in results["runs"]) else 1
 

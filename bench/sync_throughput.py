@@ -344,6 +344,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def machine_summary() -> str:
+    """The machine, as each benchmark prints it."""
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=10_000)
@@ -357,8 +363,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = run(args)
-    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
-               f"{platform.release()}, Python {platform.python_version()}")
+    machine = machine_summary()
     results["machine"] = machine
     results["command"] = (f".venv/bin/python {COMMAND} --visits {args.visits} "
                           f"--laptops {args.laptops} --rounds {args.rounds}")

@@ -25,6 +25,7 @@ from hubdesk.server.erasure import (
     subject_access,
     write_subject_access,
 )
+from hubdesk.server.errors import AdminError  # what every use case here raises
 from hubdesk.server.hubs import add_venue, add_volunteer, create_hub
 from hubdesk.server.recovery import create_recovery_code
 from hubdesk.server.reference import upsert_reference
@@ -33,6 +34,7 @@ from hubdesk.server.stats import stats
 __all__ = [
     "SERVER_ACTOR_ID",
     "SERVER_DEVICE_ID",
+    "AdminError",
     "ServerEdit",
     "add_venue",
     "add_volunteer",
