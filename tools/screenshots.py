@@ -110,6 +110,20 @@ class ScreenshotKit:
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
               f"{widget.width()}×{widget.height()}")
 
+    def unlocked_window(self, actor: Any) -> Any:
+        """The main window at the laptop's size, unlocked as ``actor`` (the unlock
+        dialog it opens over itself closed, as after the PIN was typed)."""
+        from hubdesk.ui.main_window import MainWindow
+
+        window = MainWindow(self.context)
+        window.resize(WINDOW_W, WINDOW_H)
+        window.show()
+        self.settle()
+        if window.dialog is not None:
+            window.dialog.close()
+        window.unlocked(actor)
+        return window
+
     def first_run(self) -> tuple[Any, Any]:
         """The sample hub after first run, with a volunteer added: returns the unlocked
         (coordinator, volunteer) actors."""

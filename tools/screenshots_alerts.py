@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
+from tools.screenshots import ScreenshotKit, run_per_scale  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,10 +29,9 @@ def main(argv: list[str] | None = None) -> int:
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
     from hubdesk.services import sessions, visits
     from hubdesk.ui.alerts_dialog import AlertsDialog
-    from hubdesk.ui.main_window import MainWindow
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
-    store, runner, context = kit.store, kit.runner, kit.context
+    store, runner = kit.store, kit.runner
     settle, save = kit.settle, kit.save
 
     actor, val = kit.first_run()
@@ -49,13 +48,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
                 contact_mode="walk_in", age_band=age, sex=sex, safeguarding=True, note=note,
                 topics=[visits.TopicAnswer(topic=t) for t in topics]))
 
-    window = MainWindow(context)
-    window.resize(WINDOW_W, WINDOW_H)
-    window.show()
-    settle()
-    if window.dialog is not None:
-        window.dialog.close()
-    window.unlocked(actor)
+    window = kit.unlocked_window(actor)
     settle()
     save(window, "alerts-header")
     window.alerts_badge.setFocus()

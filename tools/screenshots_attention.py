@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
+from tools.screenshots import ScreenshotKit, run_per_scale  # noqa: E402
 
 if TYPE_CHECKING:
     from hubdesk.services.common import Actor
@@ -92,7 +92,6 @@ def _attention_items(kit: ScreenshotKit) -> tuple[Actor, Actor]:
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    from hubdesk.ui.main_window import MainWindow
     from hubdesk.ui.sync_controller import install_sync, open_sync_panel
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
@@ -100,13 +99,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     settle, save = kit.settle, kit.save
     actor, val = _attention_items(kit)
 
-    window = MainWindow(context)
-    window.resize(WINDOW_W, WINDOW_H)
-    window.show()
-    settle()
-    if window.dialog is not None:
-        window.dialog.close()
-    window.unlocked(actor)
+    window = kit.unlocked_window(actor)
     controller = install_sync(window, context)
     controller.stop()  # no server runs: never probe, never sync
     controller.refresh()

@@ -6,9 +6,11 @@ versions held back because this laptop had unsent work.  Once a coordinator has 
 with one (usually by opening the record and saving a corrected version),
 :func:`mark_dealt_with` takes it off the list.
 
-Nothing is deleted and no record version changes: the outbox row's state becomes
-``resolved`` and the held server version gets a ``resolved_at``; both rows stay.  The
-server keeps whatever it already has.  The one exception is a held *erasure* (the
+Nothing is deleted: the outbox row's state becomes ``resolved`` and the held server
+version gets a ``resolved_at``; both rows stay.  A held server *edit* is merged with
+this laptop's copy when dealt with (``sync_repo.merge_held_version``): the answers
+the two disagree on go to the Conflicts screen and the merged version is sent, so
+the laptop and the server do not diverge.  The one exception is a held *erasure* (the
 server erased the record, for example at the person's request): dealing with it
 means applying it, so the record goes from this laptop too and its unsent versions
 are withdrawn (audited as ``purge``).
@@ -91,8 +93,13 @@ def _resolve_held(db: Session, actor: Actor, held_id: int) -> Changes:
         audit(db, actor, "purge", kind, record_id,
               f"held server erasure {held_id} applied, {withdrawn} unsent versions withdrawn")
     else:
-        sync_repo.resolve_held_version(db, held_id, utc_now())
+        # compared and merged: differing answers go to the Conflicts screen, and the
+        # merged version is sent, so laptop and server end with the same record
+        outcome = sync_repo.merge_held_version(db, held_id, utc_now())
         audit(db, actor, "resolve", kind, record_id,
-              f"held server version {held_id}, version {held.version}")
+              f"held server version {held_id}, version {held.version}, {outcome}")
+        if outcome == "merged":
+            db.flush()
+            return Changes().add("held_version", str(held_id)).add(kind, record_id)
     db.flush()
     return Changes().add("held_version", str(held_id))

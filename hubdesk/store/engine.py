@@ -43,6 +43,20 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # SQLAlchemy's documented pysqlite recipe: turn off the driver's own (deferred,
+    # DML-only) BEGIN so every read of a unit of work is inside its transaction ...
+    dbapi_connection.isolation_level = None
+
+
+#: execution option naming a read-only unit of work (a deferred BEGIN; no write lock)
+READ_ONLY = "hubdesk_read_only"
+
+
+def _begin(connection: Any) -> None:
+    """... and begin write units IMMEDIATE: the write lock is taken before the first
+    read, so a check-then-insert (sequence numbers, download apply) cannot race a save."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(database: Path, *, key: str | None = None) -> Engine:
@@ -54,6 +68,7 @@ def make_engine(database: Path, *, key: str | None = None) -> Engine:
         url = URL.create("sqlite+pysqlite", database=str(database))
     engine = create_engine(url, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -147,6 +162,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}),
+                                           expire_on_commit=False, autoflush=True)
 
     @classmethod
     def open(cls, database: Path, *, backups: Path | None = None, key: str | None = None) -> Store:
@@ -179,6 +196,17 @@ class Store:
             session.rollback()
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A unit of work that only reads: a deferred BEGIN, so it never waits for the
+        write lock (WAL readers see the last commit).  Nothing is committed."""
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def close(self) -> None:

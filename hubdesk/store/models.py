@@ -250,6 +250,7 @@ class Draft(Base):
     volunteer_id: Mapped[str] = mapped_column(ID)
     session_id: Mapped[str | None] = mapped_column(ID)
     base_visit_id: Mapped[str | None] = mapped_column(ID)  # set when editing a visit
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the version the edit opened on
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -363,6 +364,30 @@ class HeldServerVersion(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("kind", "record_id", "version", "tombstone"),)
+
+
+class RecordConflict(Base):
+    """The same field changed on two sides (DESIGN §4): both values kept for a
+    coordinator.  Local only; the coordinator's choice travels as a new version.
+
+    ``level`` says what ``fields`` names: ``form`` (a stale edit of a visit, by
+    ``VisitForm`` field) or ``record`` (a download, by the record's own columns).
+    ``fields``: ``{name: {"this_laptop": value, "other": value}}`` (JSON values).
+    """
+
+    __tablename__ = "record_conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID, index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    merged_version: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    this_laptop_by: Mapped[str | None] = mapped_column(ID)
+    other_by: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(ID)
+    resolved_version: Mapped[int | None] = mapped_column(Integer)
 
 
 #: Synced record kinds, as named on the wire, and their models.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, DateTime, func, select
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
@@ -60,6 +60,32 @@ def record_payload(record: VersionedMixin) -> dict[str, Any]:
             fields[name] = value
     envelope["fields"] = fields
     return envelope
+
+
+def version_from_payload(payload: dict[str, Any]) -> VersionedMixin:
+    """Rebuild a local version row from its wire payload (``outbox.record_payload``)."""
+    model = VERSIONED_KINDS[payload["kind"]]
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    values: dict[str, Any] = {}
+    fields = payload.get("fields", {})
+    for column in columns:
+        name = column.key
+        if name in LOCAL_ONLY_COLUMNS:
+            continue
+        if name in ENVELOPE_COLUMNS:
+            if name not in payload:
+                continue
+            raw = payload[name]
+        elif name in fields:
+            raw = fields[name]
+        else:
+            continue
+        if raw is not None and isinstance(column.type, DateTime) and isinstance(raw, str):
+            raw = datetime.fromisoformat(raw)
+        elif raw is not None and isinstance(column.type, Date) and isinstance(raw, str):
+            raw = date.fromisoformat(raw)
+        values[name] = raw
+    return model(**values)
 
 
 _SEQ_CACHE = "hubdesk_next_seq"

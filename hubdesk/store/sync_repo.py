@@ -14,26 +14,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Text, and_, delete, func, select, type_coerce, update
+from sqlalchemy import Text, and_, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
+from hubdesk.store import conflict_repo
+from hubdesk.store.download_merge import merge_download, merged_away
 from hubdesk.store.models import (
     VERSIONED_KINDS,
     DeviceState,
     HeldServerVersion,
     Hub,
     OutboxItem,
+    RecordConflict,
     Service,
     SyncBatch,
     SyncCursor,
     Venue,
-    VersionedMixin,
     Volunteer,
 )
-from hubdesk.store.outbox import ENVELOPE_COLUMNS, LOCAL_ONLY_COLUMNS
+from hubdesk.store.outbox import version_from_payload
 from hubdesk.store.repositories import get_setting as get_setting  # re-exported for the engine
 from hubdesk.store.repositories import put_setting
 
@@ -205,9 +208,10 @@ def apply_receipt(
             .where(OutboxItem.batch_id == batch_id, OutboxItem.seq.in_(chunk))
             .values(state="sent", sent_at=now, reason=None)
         )
-    erased = _erased_seqs(db, [o.seq for o in held])
+    erased = _erased_seqs(db, [o.seq for o in held]) | _merged_seqs(db, held)
     for outcome in held:
-        # a copy scrubbed by an erasure after it was queued: its refusal needs no one
+        # a copy scrubbed by an erasure after it was queued, or one whose clash with
+        # the server's copy was already merged here: its refusal needs no one
         state = RESOLVED_STATE if outcome.seq in erased else outcome.status
         db.execute(
             update(OutboxItem)
@@ -231,6 +235,18 @@ def _erased_seqs(db: Session, seqs: Sequence[int]) -> set[int]:
         return set()
     rows = db.execute(select(OutboxItem.seq, OutboxItem.payload).where(OutboxItem.seq.in_(seqs)))
     return {seq for seq, payload in rows if is_erased_payload(payload)}
+
+
+def _merged_seqs(db: Session, held: Sequence[ItemOutcome]) -> set[int]:
+    """Which refused ``conflict`` items clash with a server copy already merged here."""
+    found: set[int] = set()
+    for outcome in held:
+        if outcome.status != "conflict":
+            continue
+        item = db.get(OutboxItem, outcome.seq)
+        if item is not None and merged_away(db, item.kind, item.record_id, item.version):
+            found.add(outcome.seq)
+    return found
 
 
 def requeue_lost(db: Session, *, gaps: Sequence[tuple[int, int]] = (),
@@ -425,42 +441,18 @@ def apply_reference_items(db: Session, items: Sequence[Any], now: datetime) -> i
 # -- hub changes (coordinator edits, tombstones) -----------------------------------
 
 
-def version_from_payload(payload: dict[str, Any]) -> VersionedMixin:
-    """Rebuild a local version row from its wire payload (``outbox.record_payload``)."""
-    model = VERSIONED_KINDS[payload["kind"]]
-    columns = model.__table__.columns  # type: ignore[attr-defined]
-    values: dict[str, Any] = {}
-    fields = payload.get("fields", {})
-    for column in columns:
-        name = column.key
-        if name in LOCAL_ONLY_COLUMNS:
-            continue
-        if name in ENVELOPE_COLUMNS:
-            if name not in payload:
-                continue
-            raw = payload[name]
-        elif name in fields:
-            raw = fields[name]
-        else:
-            continue
-        if raw is not None and isinstance(column.type, DateTime) and isinstance(raw, str):
-            raw = datetime.fromisoformat(raw)
-        elif raw is not None and isinstance(column.type, Date) and isinstance(raw, str):
-            raw = date.fromisoformat(raw)
-        values[name] = raw
-    return model(**values)
-
-
 def _has_local_work(db: Session, kind: str, record_id: str) -> bool:
-    """Unsent or unresolved local versions, or server versions already held."""
-    local = db.scalar(
+    """Unsent or conflicting local versions of the record."""
+    return bool(db.scalar(
         select(func.count()).select_from(OutboxItem).where(
             OutboxItem.kind == kind, OutboxItem.record_id == record_id,
             OutboxItem.state.in_(("pending", "sending", "rejected", "conflict")),
         )
-    )
-    if local:
-        return True
+    ))
+
+
+def _has_held_version(db: Session, kind: str, record_id: str) -> bool:
+    """A server version (or erasure) of the record is waiting for a coordinator."""
     return bool(db.scalar(
         select(func.count()).select_from(HeldServerVersion).where(
             HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
@@ -488,13 +480,19 @@ def _hold(db: Session, item: Any, reason: str, now: datetime) -> None:
 def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict[str, int]:
     """Apply one page of ``ChangeItem``s as versions with ``origin='server'`` (no outbox).
 
-    A record with unsent or unresolved local work is never touched: the server's
-    version (or tombstone) is held for a coordinator instead.
+    Downloads never overwrite local work: a version of a record with unsent or
+    conflicting local versions is merged with them (``download_merge``, DESIGN §4);
+    an erasure, or anything arriving while a version of the record is held for a
+    coordinator, is held.  The caller's unit of work begins IMMEDIATE, so no save
+    can slip in between these checks and the writes.
     """
-    counts = {"applied": 0, "held": 0, "same": 0}
+    counts = {"applied": 0, "held": 0, "same": 0, "merged": 0}
+    device_id = ensure_device_state(db).device_id if items else ""
     for item in items:
         model = VERSIONED_KINDS[item.kind]
-        if _has_local_work(db, item.kind, item.record_id):
+        local_work = _has_local_work(db, item.kind, item.record_id)
+        waiting = _has_held_version(db, item.kind, item.record_id)  # e.g. a held erasure
+        if waiting or (item.tombstone and local_work):
             _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
             counts["held"] += 1
             continue
@@ -508,12 +506,19 @@ def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict
         digest = content_hash(payload)
         existing = db.scalar(select(model).where(
             model.record_id == item.record_id, model.version == item.version))
+        if existing is not None and existing.content_hash == digest:
+            counts["same"] += 1
+            continue
+        if local_work:
+            outcome = merge_download(db, item.kind, payload, digest, device_id, now)
+            if outcome == "unknown":
+                _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
+                outcome = "held"
+            counts[outcome] += 1
+            continue
         if existing is not None:
-            if existing.content_hash == digest:
-                counts["same"] += 1
-            else:
-                _hold(db, item, "The server has a different copy of this version.", now)
-                counts["held"] += 1
+            _hold(db, item, "The server has a different copy of this version.", now)
+            counts["held"] += 1
             continue
         latest = db.scalar(select(func.max(model.version)).where(
             model.record_id == item.record_id))
@@ -542,6 +547,11 @@ def _erase(db: Session, kind: str, record_id: str) -> None:
     for seq, version in queued:
         db.execute(update(OutboxItem).where(OutboxItem.seq == seq)
                    .values(payload=erased_payload(kind, record_id, version)))
+    # and what was kept aside: server copies merged or held, values of conflicts
+    db.execute(update(HeldServerVersion).where(
+        HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
+        HeldServerVersion.tombstone.is_(False)).values(payload=None, content_hash=None))
+    conflict_repo.scrub_conflicts(db, kind, record_id, utc_now())
 
 
 # -- resolving what needs attention ---------------------------------------------------
@@ -593,6 +603,24 @@ def apply_held_erasure(db: Session, held_id: int, now: datetime) -> int:
     return int(withdrawn)
 
 
+def merge_held_version(db: Session, held_id: int, now: datetime) -> str:
+    """A coordinator deals with a held server version (not an erasure): it is merged
+    with this laptop's copy as a download would be, the answers the two disagree on
+    kept for a choice on the Conflicts screen, and the merged version queued for the
+    server, so laptop and server end with the same record.  The held row stays,
+    resolved.  Returns ``merged``, ``same`` or ``gone`` (nothing to merge with)."""
+    held = db.get(HeldServerVersion, held_id)
+    if held is None or held.tombstone or held.resolved_at is not None or held.payload is None:
+        return "gone"
+    payload = dict(held.payload)
+    outcome = merge_download(db, held.kind, payload, held.content_hash or content_hash(payload),
+                             ensure_device_state(db).device_id, now, compare_all=True)
+    if outcome != "merged":  # (a merge resolves the held row itself)
+        held.resolved_at = now
+        return "same" if outcome == "same" else "gone"
+    return outcome
+
+
 def resolve_held_version(db: Session, held_id: int, now: datetime) -> bool:
     """A coordinator has compared a held server version with this laptop's and acted
     on it; it stays in the table (nothing dropped) but leaves the list."""
@@ -626,9 +654,11 @@ def outbox_counts(db: Session) -> OutboxCounts:
     )
     held = db.scalar(select(func.count()).select_from(HeldServerVersion).where(
         HeldServerVersion.resolved_at.is_(None))) or 0
+    conflicts = db.scalar(select(func.count()).select_from(RecordConflict).where(
+        RecordConflict.resolved_at.is_(None))) or 0
     return OutboxCounts(
         unsent=sum(rows.get(s, 0) for s in UNSENT_STATES),
-        needs_attention=sum(rows.get(s, 0) for s in ATTENTION_STATES) + held,
+        needs_attention=sum(rows.get(s, 0) for s in ATTENTION_STATES) + held + conflicts,
         held_server_versions=held,
         oldest_unsent_at=oldest,
     )
@@ -655,6 +685,13 @@ def attention_outbox_items(db: Session, limit: int = 500) -> list[OutboxItem]:
         select(OutboxItem).where(OutboxItem.state.in_(ATTENTION_STATES))
         .order_by(OutboxItem.seq).limit(limit)
     ))
+
+
+def open_record_conflicts(db: Session, limit: int = 500) -> list[RecordConflict]:
+    """Fields changed in two places, waiting for a coordinator (oldest first)."""
+    return list(db.scalars(
+        select(RecordConflict).where(RecordConflict.resolved_at.is_(None))
+        .order_by(RecordConflict.id).limit(limit)))
 
 
 def held_server_versions(db: Session, limit: int = 500) -> list[HeldServerVersion]:

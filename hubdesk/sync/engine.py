@@ -242,8 +242,10 @@ class SyncEngine:
             self._retrying(self.api.health)
             self._settle_open_batches()
             self._push()
-            self._pull()
-            if self._heartbeat():  # the server lost versions it had acknowledged
+            merged = self._pull()
+            # the server lost versions it had acknowledged, or a download merged with
+            # unsent work here (a new version to send: DESIGN §4)
+            if self._heartbeat() or merged:
                 self._push()
             completed = True
         except SyncCancelled:
@@ -425,7 +427,9 @@ class SyncEngine:
         self._crash_point("receipt_applied")
         self._report("sending", f"{self._counts['sent']} sent")
 
-    def _pull(self) -> None:
+    def _pull(self) -> int:
+        """Download every page; returns how many versions were merged with local work."""
+        merged = 0
         streams: list[tuple[str, Callable[[str, int], ReferencePage | ChangesPage]]] = [
             ("reference", self.api.reference),
             ("changes", self.api.changes),
@@ -443,13 +447,14 @@ class SyncEngine:
                     if isinstance(page, ReferencePage):
                         sync_repo.apply_reference_items(db, page.items, now)
                     else:
-                        sync_repo.apply_change_items(db, page.items, now)
+                        merged += sync_repo.apply_change_items(db, page.items, now)["merged"]
                     sync_repo.set_cursor(db, stream, page.next_cursor, now)
                 self._counts["downloaded"] += len(page.items)
                 self._crash_point("page_applied")
                 self._report("receiving", f"{self._counts['downloaded']} updates received")
                 if not page.has_more:
                     break
+        return merged
 
     def _heartbeat(self) -> int:
         """Best effort, at most every ``heartbeat_interval_s``: tells the server how this

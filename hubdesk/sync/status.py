@@ -11,7 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from hubdesk.services.conflicts import FIELD_LABELS
 from hubdesk.store import sync_repo
+
+#: ``NeedsAttentionItem.source`` of a field conflict kept for a coordinator
+CONFLICT = "conflict"
 
 _KIND_LABELS = {
     "session": "Session",
@@ -86,7 +90,8 @@ class NeedsAttentionItem:
     the outbox ``seq`` (``sync_repo.resolve_outbox_item``) or the held version's id
     (``sync_repo.resolve_held_version``)."""
 
-    source: str  # "outbox" (this laptop's version) or "server" (a held server version)
+    source: str  # "outbox" (this laptop's version), "server" (a held server version) or
+    # "conflict" (fields changed in two places, settled on the Conflicts screen; ref: its id)
     ref: int
     kind: str
     kind_label: str
@@ -120,10 +125,20 @@ def needs_attention_items(db: Session) -> list[NeedsAttentionItem]:
         else:
             state, reason = "held", held.reason
             todo = ("The server sent a change to a record this laptop also changed. Both are "
-                    "kept: a coordinator should compare them and keep the right one.")
+                    "kept: a coordinator marks it as dealt with to merge them, then chooses "
+                    "any answer they disagree on.")
         items.append(NeedsAttentionItem(
             "server", held.id, held.kind, _KIND_LABELS.get(held.kind, held.kind), held.record_id,
             held.version, state, reason, todo,
+        ))
+    for conflict in sync_repo.open_record_conflicts(db):
+        labels = ", ".join(FIELD_LABELS.get(name, name.replace("_", " "))
+                           for name in conflict.fields)
+        items.append(NeedsAttentionItem(
+            CONFLICT, conflict.id, conflict.kind, _KIND_LABELS.get(conflict.kind, conflict.kind),
+            conflict.record_id, conflict.merged_version, "conflict",
+            f"Changed in two places: {labels}. Both answers are kept.",
+            "A coordinator chooses which answer to keep (Go ▸ Conflicting changes…).",
         ))
     return items
 

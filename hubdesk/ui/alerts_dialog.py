@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.vocab import vocabularies
@@ -33,7 +33,7 @@ from hubdesk.services.common import Changes
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, run_db
+from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, review_list, run_db
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -86,12 +86,7 @@ class AlertsDialog(BaseDialog):
             ok_text="&Mark as dealt with", cancel_text="Close")
         self.context = context
         self.model = AlertListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setWordWrap(True)
-        self.list.setUniformItemSizes(False)
-        self.list.setTabKeyNavigation(False)
+        self.list = review_list(self.model)
         self.list.setSpacing(max(2, em(self, 0.15)))  # breathing room between alerts
         self.list.setFixedHeight(em(self, 4))
         self.add_field("alerts", "&Open alerts (oldest first)", self.list)
@@ -136,7 +131,9 @@ class AlertsDialog(BaseDialog):
         if self.cancel_button is not None:
             self.setTabOrder(self.ok_button, self.cancel_button)
         self.ok_button.setToolTip("Mark the selected alert as dealt with (Enter)")
-        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        # the selection model is the list's child: the connection ends with the dialog
+        self.list.selectionModel().currentChanged.connect(
+            lambda current, _previous: self._show_selected(self.model.row_of(current)))
         context.runner.data_changed.connect(self._data_changed)
         self._show_selected(None)
         self.loaded = False
@@ -156,16 +153,10 @@ class AlertsDialog(BaseDialog):
         current = self.selected
         self.model.set_rows(rows)
         self.loaded = True
-        has_rows = bool(rows)
-        self.fields["alerts"].setVisible(has_rows)
-        self.empty_note.setVisible(not has_rows)
-        self.action_field.setVisible(has_rows)
-        self.ok_button.setVisible(has_rows)
-        if not has_rows:
+        self.show_rows_or_empty(bool(rows), self.empty_note, self.fields["alerts"],
+                                self.action_field)
+        if not rows:
             self._show_selected(None)
-            if self.cancel_button is not None:
-                self.cancel_button.setDefault(True)
-                self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self._fit_list()
         keep = next((i for i, row in enumerate(rows) if current and row.id == current.id), 0)
@@ -186,11 +177,7 @@ class AlertsDialog(BaseDialog):
 
     @property
     def selected(self) -> AlertRow | None:
-        index = self.list.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
-
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selected(self.model.row_at(current.row()) if current.isValid() else None)
+        return self.model.row_of(self.list.currentIndex())
 
     def _show_selected(self, row: AlertRow | None) -> None:
         self.details_box.setVisible(row is not None)
@@ -212,9 +199,8 @@ class AlertsDialog(BaseDialog):
         if row is None:
             return
         actor = self.context.actor
-        if actor is None or not actor.is_coordinator:
-            self.show_errors({"": "Only a coordinator can mark an alert as dealt with. "
-                                  "Tell the coordinator."})
+        if not self.coordinator_or_say(actor, "Only a coordinator can mark an alert as dealt "
+                                              "with. Tell the coordinator."):
             return
         text = self.action.text()
         errors = alerts.check_action(text)

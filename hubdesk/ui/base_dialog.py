@@ -9,6 +9,7 @@ Esc means cancel.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeGuard
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubdesk.services.common import Actor
 from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, em, set_dynamic_property
 
 
@@ -123,6 +125,18 @@ class BaseDialog(QDialog):
         if needed > self.height():
             self.resize(self.width(), needed)
 
+    def show_rows_or_empty(self, has_rows: bool, empty_note: QWidget,
+                           *row_widgets: QWidget) -> None:
+        """A review list's two states: its rows (``row_widgets`` and OK shown), or only
+        ``empty_note`` with Close as the default and focused (Enter then closes)."""
+        for widget in row_widgets:
+            widget.setVisible(has_rows)
+        empty_note.setVisible(not has_rows)
+        self.ok_button.setVisible(has_rows)
+        if not has_rows and self.cancel_button is not None:
+            self.cancel_button.setDefault(True)
+            self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # ---- errors -------------------------------------------------------------------
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
@@ -133,6 +147,14 @@ class BaseDialog(QDialog):
         self.error_summary.set_errors(errors, known)
         self.scroll_area.ensureVisible(0, 0)
         self.refit()
+
+    def coordinator_or_say(self, actor: Actor | None, refusal: str) -> TypeGuard[Actor]:
+        """True for a coordinator; otherwise ``refusal`` is shown at the top (the
+        service refuses too: this only says it before anything is sent)."""
+        if actor is not None and actor.is_coordinator:
+            return True
+        self.show_errors({"": refusal})
+        return False
 
     def clear_errors(self) -> None:
         for field in self.fields.values():

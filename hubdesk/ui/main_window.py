@@ -63,6 +63,8 @@ def alerts_text(count: int) -> str:
     return f"⚠ {count} safeguarding alert{'s' if count != 1 else ''}"
 
 
+CONFLICTS_COORDINATOR_ONLY = ("Only a coordinator can settle changes made in two places. "
+                             "Ask your coordinator.")
 TELL_COORDINATOR = ("Tell the coordinator about the safeguarding alerts. "
                     "Only a coordinator can review them and say what was done.")
 
@@ -308,6 +310,9 @@ class MainWindow(QMainWindow):
         self._menus["go"].addSeparator()
         self.alerts_action = self._action("go", "Safeguarding &alerts…", "Ctrl+Shift+A",
                                           self.show_alerts, "Review safeguarding alerts")
+        self.conflicts_action = self._action(
+            "go", "&Conflicting changes…", "Ctrl+Shift+K", self.show_conflicts,
+            "Choose which answer to keep where a record was changed in two places")
         self.shortcuts_action = self._action("help", "&Keyboard shortcuts", "F1",
                                              self.show_shortcuts)
         self.data_folder_action = QAction("Where is my &data?", self)
@@ -318,7 +323,7 @@ class MainWindow(QMainWindow):
         self._work_actions = [self.open_session_action, self.close_session_action,
                               self.headcount_action, self.headcount_undo_action, self.record_action,
                               self.today_action, self.session_page_action, self.switch_action,
-                              self.alerts_action]
+                              self.alerts_action, self.conflicts_action]
 
     def _connect_pages(self) -> None:
         self.today.edit_requested.connect(self.edit_visit)
@@ -529,6 +534,22 @@ class MainWindow(QMainWindow):
             self.dialog.raise_()
             return
         self._open_dialog(AlertsDialog(self.context, self))
+
+    def show_conflicts(self) -> None:
+        """Coordinators choose, field by field, between answers changed in two places."""
+        from hubdesk.ui.conflicts_dialog import ConflictsDialog
+
+        actor = self.context.actor
+        if self.is_locked or actor is None:
+            return
+        if not actor.is_coordinator:
+            self.statusBar().showMessage(CONFLICTS_COORDINATOR_ONLY, 10_000)
+            self.context.errors.user_error.emit(CONFLICTS_COORDINATOR_ONLY)
+            return
+        if isinstance(self.dialog, ConflictsDialog) and self.dialog.isVisible():
+            self.dialog.raise_()
+            return
+        self._open_dialog(ConflictsDialog(self.context, self))
 
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False

@@ -93,6 +93,10 @@ class RowListModel(QAbstractListModel, Generic[RowT]):
     def row_at(self, row: int) -> RowT | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def row_of(self, index: Index) -> RowT | None:
+        """The row an index of a view points at (None for an invalid index)."""
+        return self.row_at(index.row()) if index.isValid() else None
+
     @property
     def rows(self) -> list[RowT]:
         return list(self._rows)

@@ -628,6 +628,9 @@ def open_sync_panel(window: QWidget, controller: SyncController, section: str = 
                     panel.close()
 
             panel.open_visit_requested.connect(open_visit)
+        settle = getattr(window, "show_conflicts", None)
+        if callable(settle):
+            panel.conflicts_requested.connect(settle)
         if widgets is not None:
             widgets.panels.append(panel)
     if panel.isVisible():  # already open: bring it forward

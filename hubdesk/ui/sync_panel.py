@@ -9,6 +9,7 @@ deleted, see ``services.attention``); a volunteer sees why the button is disable
 
 Signals:
     open_visit_requested(str): the user asked to open a visit that needs attention.
+    conflicts_requested(): the user asked to settle a conflict (the Conflicts screen).
     loaded(): the attention list and the receipt were refilled (tests wait on it).
 """
 
@@ -56,7 +57,7 @@ from hubdesk.core.errors import UserFacingError
 from hubdesk.services import attention
 from hubdesk.services.attention import AttentionKey
 from hubdesk.sync.engine import EndOfDayReceipt, NeedsAttentionItem, SyncResult, end_of_day_receipt
-from hubdesk.sync.status import needs_attention_items
+from hubdesk.sync.status import CONFLICT, needs_attention_items
 from hubdesk.ui.models import ID_ROLE, alive_only
 from hubdesk.ui.sync_controller import (
     NOT_CONNECTED_TEXT,
@@ -193,8 +194,9 @@ def confirm_words(item: NeedsAttentionItem) -> str:
                 "this laptop too, and this laptop's unsent changes to it are not sent. "
                 "This cannot be undone.")
     if item.state == "held":
-        what = ("It leaves the list and the server's change stays set aside. Nothing is "
-                "deleted: the server keeps its copy and this laptop keeps its own.")
+        what = ("The server's copy and this laptop's are merged into a new version that is "
+                "sent at the next sync; any answer they disagree on waits under Go ▸ "
+                "Conflicting changes for you to choose. Nothing is deleted.")
     elif item.state == "conflict":
         what = ("It leaves the list. Nothing is deleted: this laptop keeps its version and "
                 "the server keeps its copy.")
@@ -236,6 +238,7 @@ def receipt_detail(receipt: EndOfDayReceipt) -> str:
 
 class SyncPanel(QDialog):
     open_visit_requested = Signal(str)
+    conflicts_requested = Signal()
     loaded = Signal()
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
@@ -603,10 +606,14 @@ class SyncPanel(QDialog):
         """Enable "Open this visit" and "Mark as dealt with…" for the chosen row (and
         the unlocked volunteer); say in words why the second is disabled."""
         item = self._chosen()
-        self.open_button.setEnabled(item is not None and item.kind == "visit")
+        settle = item is not None and item.source == CONFLICT
+        self.open_button.setText("&Choose the answers to keep…" if settle else "&Open this visit")
+        self.open_button.setEnabled(item is not None and (item.kind == "visit" or settle))
         actor = self.context.actor
         coordinator = bool(actor and actor.is_coordinator)
-        self.dealt_button.setEnabled(item is not None and coordinator and not self._marking)
+        # a conflict is settled by choosing its answers, not by marking it
+        self.dealt_button.setEnabled(item is not None and coordinator and not self._marking
+                                     and not settle)
         if actor is None:
             why = "Unlock HubDesk as a coordinator to mark records as dealt with."
         elif not coordinator:
@@ -620,7 +627,9 @@ class SyncPanel(QDialog):
 
     def _open_chosen(self) -> None:
         item = self._chosen()
-        if item is not None and item.kind == "visit":
+        if item is not None and item.source == CONFLICT:
+            self.conflicts_requested.emit()
+        elif item is not None and item.kind == "visit":
             self.open_visit_requested.emit(item.record_id)
 
     # ---- marking as dealt with -------------------------------------------------------

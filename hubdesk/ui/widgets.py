@@ -12,14 +12,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QComboBox,
     QFrame,
     QLabel,
     QLineEdit,
+    QListView,
     QVBoxLayout,
     QWidget,
 )
@@ -260,6 +262,18 @@ def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
 def set_button_shortcut_tooltip(button: QAbstractButton, text: str, shortcut: str) -> None:
     """Tooltip that shows the shortcut, e.g. "Record a visit (Ctrl+N)"."""
     button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
+
+
+def review_list(model: QAbstractItemModel) -> QListView:
+    """A list to pick one row from (open alerts, conflicts): one row at a time, rows
+    wrap instead of being cut, and Tab leaves the list (arrow keys move within it)."""
+    view = QListView()
+    view.setModel(model)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setWordWrap(True)
+    view.setUniformItemSizes(False)
+    view.setTabKeyNavigation(False)
+    return view
 
 
 def run_db(owner: QObject, context: AppContext, work: Callable[[Session], Any],

@@ -8,6 +8,7 @@ hall without internet; no part of our system is mocked.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -602,3 +603,49 @@ def test_a_held_erasure_is_carried_out_from_the_panel(qtbot: QtBot, sync_app: Sy
         assert visit_id not in {row.id for row in visits.list_visits(db)}
         purged = db.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "purge")).all()
     assert list(purged) == [visit_id]
+
+
+def test_a_conflict_found_by_sync_is_settled_from_the_panel_by_keyboard(
+        qtbot: QtBot, sync_app: SyncApp) -> None:
+    """The coordinator changed an answer on the server while this laptop changed the same
+    one: sync merges what it can, the clash is listed under "needs attention", and the
+    panel's button opens the Conflicts screen, where the choice is saved and sent."""
+    from hubdesk.ui.conflicts_dialog import ConflictsDialog
+
+    app = sync_app
+    visit_id = app.laptop.record_visit()
+    assert app.laptop.sync().completed
+    admin.edit_record(app.server.engine, "visit", visit_id, {"age_band": "85_plus"})
+    with app.laptop.store.unit_of_work() as db:  # a volunteer's edit, not yet sent
+        form = visits.get_visit_form(db, visit_id)
+        form.age_band = "35_49"
+        visits.edit_visit(db, app.laptop.actor, visit_id, form, base_version=1)
+    controller = app.install()  # syncs by itself: merged, the age band kept aside
+    qtbot.waitUntil(lambda: app.label_text == "1 record needs attention", timeout=10_000)
+    panel = open_sync_panel(app.window, controller, "attention")
+    model = panel.attention_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    panel.attention_view.setFocus()
+    panel.attention_view.setCurrentIndex(model.index(0, 0))
+    qtbot.keyClick(panel.attention_view, Qt.Key.Key_Tab)
+    assert panel.open_button.hasFocus()
+    assert panel.open_button.text() == "&Choose the answers to keep…"
+    assert not panel.dealt_button.isEnabled()  # settled by choosing, not by marking
+    qtbot.keyClick(panel.open_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: isinstance(app.window.dialog, ConflictsDialog), timeout=5000)
+    dialog = app.window.dialog
+    assert isinstance(dialog, ConflictsDialog)
+    qtbot.waitUntil(lambda: dialog.loaded and bool(dialog.radios), timeout=5000)
+    mine = dialog.radios[0]
+    assert mine.text() == "Keep 35–49"
+    qtbot.waitUntil(mine.hasFocus, timeout=5000)
+    qtbot.keyClick(mine, Qt.Key.Key_Space)
+    with qtbot.waitSignal(dialog.resolved, timeout=5000):
+        qtbot.keyClick(mine, Qt.Key.Key_Return)
+    controller.sync_now()
+    qtbot.waitUntil(lambda: app.label_text.startswith("All sent · "), timeout=10_000)
+    with app.server.engine.connect() as conn:
+        latest = conn.execute(select(RecordRow.payload).where(RecordRow.record_id == visit_id)
+                              .order_by(RecordRow.version.desc()).limit(1)).scalar_one()
+    fields = (latest if isinstance(latest, dict) else json.loads(latest))["fields"]
+    assert fields["age_band"] == "35_49"  # the server holds the coordinator's choice

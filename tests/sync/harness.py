@@ -285,10 +285,11 @@ class Laptop:
     def edit_visit(self, visit_id: str, rng: random.Random | None = None) -> None:
         rng = rng or random.Random()
         with self.store.unit_of_work() as db:
+            version = visits.visit_version(db, visit_id)
             form = visits.get_visit_form(db, visit_id)
             form.age_band = rng.choice(["65_74", "75_84", "85_plus", "50_64"])
             form.first_visit = not form.first_visit
-            visits.edit_visit(db, self.actor, visit_id, form)
+            visits.edit_visit(db, self.actor, visit_id, form, base_version=version)
 
     def visit_ids(self) -> list[str]:
         with self.store.unit_of_work() as db:

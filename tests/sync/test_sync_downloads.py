@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from hubdesk.core.clock import utc_now
 from hubdesk.server import admin
 from hubdesk.server.db import write_tx
 from hubdesk.server.models import HeldItem, RecordRow
-from hubdesk.services import volunteers
+from hubdesk.services import conflicts, visits, volunteers
 from hubdesk.store import sync_repo
 from hubdesk.store.models import HeldServerVersion, OutboxItem, Service, Visit, Volunteer
 from hubdesk.sync.engine import needs_attention_items
@@ -55,48 +54,96 @@ def test_coordinator_edit_arrives_as_a_server_version(
     check_invariants(server, [laptop, other])
 
 
-def test_download_never_overwrites_unsent_local_work(
+def synced_then_edited_on_the_server(server: RunningServer, laptop: Laptop,
+                                     **changes: object) -> str:
+    """A visit recorded and sent; then a coordinator changes it on the server."""
+    visit_id = laptop.record_visit()
+    laptop.sync()
+    admin.edit_record(server.engine, "visit", visit_id, changes)
+    return visit_id
+
+
+def edit_fields(laptop: Laptop, visit_id: str, **values: object) -> None:
+    """A volunteer's edit of the current version, as the capture form saves it."""
+    with laptop.store.unit_of_work() as db:
+        version = visits.visit_version(db, visit_id)
+        form = visits.get_visit_form(db, visit_id)
+        for name, value in values.items():
+            setattr(form, name, value)
+        visits.edit_visit(db, laptop.actor, visit_id, form, base_version=version)
+
+
+def server_latest(server: RunningServer, visit_id: str) -> tuple[int, str, dict[str, object]]:
+    with server.engine.connect() as conn:
+        row = conn.execute(select(RecordRow.version, RecordRow.content_hash, RecordRow.payload)
+                           .where(RecordRow.record_id == visit_id)
+                           .order_by(RecordRow.version.desc()).limit(1)).one()
+    payload = json.loads(row.payload) if isinstance(row.payload, str) else row.payload
+    return row.version, row.content_hash, payload["fields"]
+
+
+def laptop_current(laptop: Laptop, visit_id: str) -> tuple[int, str | None, Visit]:
+    with laptop.store.unit_of_work() as db:
+        visit = db.scalars(select(Visit).where(Visit.record_id == visit_id,
+                                               Visit.is_current.is_(True))).one()
+        return visit.version, visit.content_hash, visit
+
+
+def test_download_merges_with_unsent_local_work_field_by_field(
     server: RunningServer, make_laptop: Callable[[str], Laptop]
 ) -> None:
     laptop = make_laptop("Pat")
-    visit_id = laptop.record_visit()
-    laptop.sync()
-    admin.edit_record(server.engine, "visit", visit_id, {"age_band": "85_plus"})
-    laptop.edit_visit(visit_id)  # version 2 on the laptop too, not yet sent
-    local_band = visit_versions(laptop, visit_id)[-1][3]
+    visit_id = synced_then_edited_on_the_server(server, laptop, age_band="85_plus")
+    edit_fields(laptop, visit_id, sex="prefer_not")  # version 2 here, not yet sent
     result = laptop.sync()
-    assert result.completed and result.pending == 0
-    # the laptop's version 2 stays current; the server's version 2 is held beside it
-    versions = visit_versions(laptop, visit_id)
-    assert versions[-1] == (2, "local", True, local_band)
+    assert result.completed and result.pending == 0 and result.needs_attention == 0, result
+    # both changes survive in one new version, made here on top of the server's
+    version, digest, visit = laptop_current(laptop, visit_id)
+    assert (version, visit.base_version, visit.origin) == (3, 2, "local")
+    assert (visit.age_band, visit.sex) == ("85_plus", "prefer_not")
+    # ... and the server holds exactly that version: laptop and server agree
+    assert server_latest(server, visit_id)[:2] == (3, digest)
     with laptop.store.unit_of_work() as db:
         held = db.scalars(select(HeldServerVersion)
                           .where(HeldServerVersion.record_id == visit_id)).all()
-        assert [(h.version, h.payload["fields"]["age_band"]) for h in held  # type: ignore[index]
-                ] == [(2, "85_plus")]
-        attention = needs_attention_items(db)
-    kinds = {(a.source, a.state) for a in attention if a.record_id == visit_id}
-    assert kinds == {("outbox", "conflict"), ("server", "held")}
-    # nothing dropped on the server either: its version, and the laptop's kept aside
+        assert [(h.version, h.resolved_at is not None) for h in held] == [(2, True)]
+        assert conflicts.list_conflicts(db, laptop.actor) == []
+        assert needs_attention_items(db) == []
+    # nothing dropped on the server: the laptop's version 2 is kept beside the server's
     with server.engine.connect() as conn:
-        on_server = conn.execute(select(RecordRow.origin).where(
-            RecordRow.record_id == visit_id, RecordRow.version == 2)).scalars().all()
         kept = conn.execute(select(HeldItem.status).where(
             HeldItem.record_id == visit_id)).scalars().all()
-    assert on_server == ["server"] and kept == ["conflict"]
+    assert kept == ["conflict"]
     check_invariants(server, [laptop])
-    # a coordinator compares both, saves the right answers as a new version, and
-    # clears the two lines; everything stays stored on both sides
-    laptop.edit_visit(visit_id)
-    with laptop.store.unit_of_work() as db:
-        for item in attention:
-            if item.source == "outbox":
-                assert sync_repo.resolve_outbox_item(db, item.ref)
-            else:
-                assert sync_repo.resolve_held_version(db, item.ref, utc_now())
+    assert laptop.sync().sent == 0  # settled: re-running sync changes nothing
+
+
+def test_same_field_changed_on_both_sides_is_kept_for_a_coordinator_and_resolved(
+    server: RunningServer, make_laptop: Callable[[str], Laptop]
+) -> None:
+    laptop = make_laptop("Pat")
+    visit_id = synced_then_edited_on_the_server(server, laptop, age_band="85_plus")
+    edit_fields(laptop, visit_id, age_band="35_49", sex="prefer_not")
     result = laptop.sync()
-    assert result.pending == 0 and result.needs_attention == 0, result
-    assert visit_versions(laptop, visit_id)[-1][:3] == (3, "local", True)
+    assert result.completed and result.pending == 0, result
+    version, _digest, visit = laptop_current(laptop, visit_id)
+    # the clash keeps the server's value in the record; the laptop's is kept aside
+    assert (version, visit.age_band, visit.sex) == (3, "85_plus", "prefer_not")
+    with laptop.store.unit_of_work() as db:
+        [conflict] = conflicts.list_conflicts(db, laptop.actor)
+    assert [(f.name, f.label, f.this_laptop, f.other) for f in conflict.fields] == [
+        ("age_band", "Age band", "35–49", "85+")]
+    assert conflict.this_laptop_by == "Pat"
+    with laptop.store.unit_of_work() as db:
+        conflicts.resolve_conflict(db, laptop.actor, conflict.id,
+                                   {"age_band": conflicts.KEEP_THIS_LAPTOP})
+    result = laptop.sync()
+    assert result.completed and result.pending == 0 and result.needs_attention == 0, result
+    version, digest, visit = laptop_current(laptop, visit_id)
+    assert (version, visit.age_band, visit.sex) == (4, "35_49", "prefer_not")
+    assert server_latest(server, visit_id)[:2] == (4, digest)  # reconciled
+    with laptop.store.unit_of_work() as db:
+        assert conflicts.list_conflicts(db, laptop.actor) == []
     check_invariants(server, [laptop])
 
 

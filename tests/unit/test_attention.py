@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import NotFoundError
 from hubdesk.protocol.schemas import ChangeItem
-from hubdesk.services import attention, visits, volunteers
+from hubdesk.services import attention, conflicts, visits, volunteers
 from hubdesk.services.attention import AttentionKey
 from hubdesk.services.common import Actor, PermissionDenied
 from hubdesk.services.status import status_counts
@@ -144,16 +144,27 @@ def test_a_held_server_edit_is_marked_as_dealt_with_and_kept(store: Store, hub: 
             ("outbox", "rejected"), ("server", "held")]
 
     with store.unit_of_work() as db:
-        attention.mark_dealt_with(db, hub.actor, AttentionKey("server", held_id))
+        changes = attention.mark_dealt_with(db, hub.actor, AttentionKey("server", held_id))
+    assert changes.kinds == {"held_version", "visit"}
 
     with store.unit_of_work() as db:
-        assert [(i.source, i.ref) for i in needs_attention_items(db)] == [("outbox", seq)]
+        # compared, not just dated: the copies are merged into a new version to send, and
+        # the answer they disagree on waits on the Conflicts screen (issue 7, defect 3)
+        attention_left = needs_attention_items(db)
+        assert [(i.source, i.state) for i in attention_left] == [
+            ("outbox", "rejected"), ("conflict", "conflict")]
+        [conflict] = conflicts.list_conflicts(db, hub.actor)
         held = db.get(HeldServerVersion, held_id)
         assert held is not None and held.resolved_at is not None  # kept, not dropped
-        assert db.scalar(select(func.count()).select_from(Visit)
-                         .where(Visit.record_id == visit_id)) == 1  # the laptop's copy stays
+        versions = db.execute(select(Visit.version, Visit.age_band, Visit.is_current)
+                              .where(Visit.record_id == visit_id).order_by(Visit.version)).all()
+        queued = db.scalar(select(OutboxItem.state).where(
+            OutboxItem.record_id == visit_id, OutboxItem.version == 3))
+    assert [f.name for f in conflict.fields] == ["age_band"]
+    assert [tuple(v)[1:] for v in versions][-1] == ("85_plus", True)
+    assert [v.version for v in versions] == [1, 3] and queued == "pending"
     [event] = _resolve_events(store)
-    assert event.detail == f"held server version {held_id}, version 2"
+    assert event.detail == f"held server version {held_id}, version 2, merged"
 
 
 def test_a_volunteer_is_refused_and_nothing_changes(store: Store, hub: Hub) -> None:

@@ -46,7 +46,7 @@ def test_edit_makes_new_versions_and_keeps_the_old(store: Store, hub: Hub) -> No
     form.topics = form.topics[:1]  # loneliness removed
     form.signposts = []
     with store.unit_of_work() as db:
-        changes = visits.edit_visit(db, hub.actor, visit_id, form)
+        changes = visits.edit_visit(db, hub.actor, visit_id, form, base_version=1)
     assert {"visit", "conversation", "outcome"} <= changes.kinds
     with store.unit_of_work() as db:
         versions = db.execute(select(Visit.version, Visit.age_band, Visit.is_current)
@@ -65,7 +65,7 @@ def test_unchanged_edit_writes_nothing(store: Store, hub: Hub) -> None:
         visit_id = visits.record_visit(db, hub.actor, hub.session_id, standard_form(store)).primary_id
     with store.unit_of_work() as db:
         form = visits.get_visit_form(db, visit_id)
-        assert not visits.edit_visit(db, hub.actor, visit_id, form).kinds
+        assert not visits.edit_visit(db, hub.actor, visit_id, form, base_version=1).kinds
 
 
 def test_identity_needs_agreement(store: Store, hub: Hub) -> None:

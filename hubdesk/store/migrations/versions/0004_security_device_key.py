@@ -4,7 +4,7 @@ A laptop set up before this revision gets its key the first time it is needed
 (``store.device_keys.signing_key``), so the migration stays deterministic.
 
 Revision ID: 0004_security
-Revises: 0003
+Revises: 0004_records (re-chained after 0004_records landed on main)
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_security"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004_records"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
