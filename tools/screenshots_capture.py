@@ -1,18 +1,17 @@
-"""Screenshots of the capture screens (visit form, today's list) at 1366×768 and 150 % font.
+"""Screenshots of the capture screens (visit form, today's list) on a 1366×768 laptop,
+at 100 % and 150 % text.
 
-Run on its own (``python tools/screenshots_capture.py [OUT_DIR]``, default
-``docs/screenshots``) or call :func:`capture_screens` from ``tools/screenshots.py``
-with an unlocked main window that has a session open.
+    .venv/bin/python tools/screenshots_capture.py [--out docs/screenshots]
+
+Files are named ``capture-<state>-<percent>.png`` and ``today-list-<percent>.png``.
+The window has the size the app gives it on that laptop (the work area, maximised,
+minus the title bar).  Look at every one of them after a change.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -23,6 +22,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from hubdesk.ui.context import AppContext  # noqa: E402
+from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
 
 
 def _settle(context: AppContext, ms: int = 60) -> None:
@@ -45,9 +45,9 @@ def _key(widget: QWidget | None, key: Qt.Key | str,
         QTest.keyClick(target, key, modifier)
 
 
-def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[Path]:
+def capture_screens(main: QWidget, context: AppContext, out_dir: Path, suffix: str) -> list[Path]:
     """Drive the capture page and today's list of ``main`` and save PNGs; returns their paths."""
-    from hubdesk.ui.capture_form import VisitCaptureForm
+    from hubdesk.ui.capture import VisitCaptureForm
     from hubdesk.ui.today_list import TodayVisitsView
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,7 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[P
 
     def shot(name: str) -> None:
         _settle(context)
-        path = out_dir / f"{name}.png"
+        path = out_dir / f"{name}-{suffix}.png"
         main.grab().save(str(path))
         saved.append(path)
 
@@ -83,20 +83,36 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[P
     _key(form.topic_finder, Qt.Key.Key_Return)
     for key in ("4", Qt.Key.Key_Tab, "i", Qt.Key.Key_Tab, "s"):
         _key(None, key)
+    shot("capture-two-topics")
+    # the signpost, as the volunteer adds it: what they see right after Enter, no scrolling by hand
     form.picker.search.setFocus()
     QTest.keyClicks(form.picker.search, "exercise")
     _settle(context, 250)
     _key(form.picker.search, Qt.Key.Key_Return)
     _settle(context, 250)
-    form.topic_finder.setFocus()
-    form.scroll_area.ensureWidgetVisible(form.topic_rows_box, 10, 10)
-    shot("capture-two-topics")
-    form.picker.search.setFocus()
-    form.scroll_area.ensureWidgetVisible(form.picker.chosen_box, 10, 10)
     shot("capture-signpost")
     _key(form.picker.search, Qt.Key.Key_Return)  # Enter saves
     _settle(context, 200)
     shot("capture-saved")
+
+    # a stray Enter after "Walk-in" asks instead of saving
+    _key(form.contact_mode, "w")
+    _key(None, Qt.Key.Key_Return)
+    shot("capture-ask-empty")
+    form.cancel()
+    form.undo_button.hide()
+    form.banner.hide()
+
+    # a paused service asks before it is added
+    form.picker.search.setFocus()
+    QTest.keyClicks(form.picker.search, "men's shed")
+    _settle(context, 250)
+    _key(form.picker.search, Qt.Key.Key_Return)
+    shot("capture-paused-service")
+    _key(None, Qt.Key.Key_Return)  # "No, choose another"
+    form.cancel()
+    form.undo_button.hide()
+    form.banner.hide()
 
     # validation errors: a referral without its source, a full postcode, too long a note
     form.cancel()
@@ -133,74 +149,58 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path) -> list[P
     main.show_today()  # type: ignore[attr-defined]
     today.reload()
     shot("today-list")
+    today.table.setFocus()
+    _key(today.table, Qt.Key.Key_Down)  # the volunteer chooses the newest visit
+    shot("today-list-chosen")
     return saved
 
 
-def main(argv: list[str]) -> int:
-    from hubdesk.core.paths import AppPaths
-    from hubdesk.services import sessions, setup, visits, volunteers
+def shoot(data_dir: Path, out: Path, scale: float) -> None:
+    from hubdesk.services import directory, sessions, visits
     from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
-    from hubdesk.store.engine import Store
-    from hubdesk.ui.app import make_application
-    from hubdesk.ui.errors import ErrorReporter
     from hubdesk.ui.main_window import MainWindow
-    from hubdesk.ui.tasks import TaskRunner
 
-    out_dir = Path(argv[0]) if argv else ROOT / "docs" / "screenshots"
-    app = make_application()
-    font = app.font()
-    font.setPointSizeF(font.pointSizeF() * 1.5)
-    app.setFont(font)
-    with tempfile.TemporaryDirectory() as folder:
-        paths = AppPaths(Path(folder)).ensure()
-        store = Store.open(paths.database, backups=paths.backups)
-        with store.unit_of_work() as db:
-            setup.first_run_setup(db, setup.SetupForm(
-                hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Hall",
-                coordinator_name="Pat Coordinator", pin="2468"))
-        with store.unit_of_work() as db:
-            actor = volunteers.unlock(db, "Pat Coordinator", "2468")
-            venue_id = sessions.list_venues(db)[0].id
-            session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
-            from hubdesk.services import directory
+    kit = ScreenshotKit(data_dir, out, scale)
+    actor, volunteer = kit.first_run()
+    with kit.store.unit_of_work() as db:
+        venue_id = sessions.list_venues(db)[0].id
+        session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
+        services = {s.name: s.id for s in directory.search_directory(db, "")}
+    examples = [
+        VisitForm("walk_in", None, "65_74", "female", True, "", "SG1",
+                  [TopicAnswer("alcohol", "advise", "very_brief", "thinking", "leaflet"),
+                   TopicAnswer("physical_activity", "assist", "very_brief", "intends_service",
+                               "signposted")],
+                  [SignpostAnswer(services["SAMPLE – Stevenage Exercise Referral"], "signpost",
+                                  "physical_activity")]),
+        VisitForm("referred_in", "gp", "75_84", "male", False, "HX-204", "SG2",
+                  [TopicAnswer("loneliness", "assist", "brief", "made_plan", "warm_handover")],
+                  [SignpostAnswer(services["SAMPLE – Lunch Club Befriending"], "warm_handover",
+                                  "loneliness")], safeguarding=True),
+        VisitForm("approached", None, "50_64", "prefer_not", None, "", "",
+                  [TopicAnswer("money", "advise", "brief", "intends_service", "signposted")],
+                  [SignpostAnswer(services["Citizens Advice"], "signpost", "money")]),
+        VisitForm("phone", None, "85_plus", "female", None, "", "SG1", []),
+    ]
+    with kit.store.unit_of_work() as db:
+        for number, example in enumerate(examples):
+            visits.record_visit(db, volunteer if number % 2 else actor, session_id, example)
+    window = MainWindow(kit.context)
+    window.show()
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(WINDOW_W, WINDOW_H)  # maximised on the laptop, less its title bar
+    window.activateWindow()
+    window.unlocked(actor)  # as after the PIN was entered
+    _settle(kit.context, 300)
+    for path in capture_screens(window, kit.context, out, kit.suffix):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    window.close()
+    kit.close()
 
-            services = {s.name: s.id for s in directory.search_directory(db, "")}
-        examples = [
-            VisitForm("walk_in", None, "65_74", "female", True, "", "SG1",
-                      [TopicAnswer("alcohol", "advise", "very_brief", "thinking", "leaflet"),
-                       TopicAnswer("physical_activity", "assist", "very_brief", "intends_service",
-                                   "signposted")],
-                      [SignpostAnswer(services["SAMPLE – Stevenage Exercise Referral"], "signpost",
-                                      "physical_activity")]),
-            VisitForm("referred_in", "gp", "75_84", "male", False, "HX-204", "SG2",
-                      [TopicAnswer("loneliness", "assist", "brief", "made_plan", "warm_handover")],
-                      [SignpostAnswer(services["SAMPLE – Lunch Club Befriending"], "warm_handover",
-                                      "loneliness")], safeguarding=True),
-            VisitForm("approached", None, "50_64", "prefer_not", None, "", "",
-                      [TopicAnswer("money", "advise", "brief", "intends_service", "signposted")],
-                      [SignpostAnswer(services["Citizens Advice"], "signpost", "money")]),
-            VisitForm("phone", None, "85_plus", "female", None, "", "SG1", []),
-        ]
-        with store.unit_of_work() as db:
-            for example in examples:
-                visits.record_visit(db, actor, session_id, example)
-        errors = ErrorReporter(no_err_windows=True, log_file=None)
-        runner = TaskRunner(store, errors.report)
-        context = AppContext(paths, runner, errors)
-        window = MainWindow(context)
-        window.resize(1366, 768)
-        window.show()
-        window.activateWindow()
-        window.unlocked(actor)  # as after the PIN was entered
-        _settle(context, 300)
-        for path in capture_screens(window, context, out_dir):
-            print(path)
-        runner.shutdown()
-        window.close()
-        store.close()
-    app.processEvents()
-    return 0
+
+def main(argv: list[str] | None = None) -> int:
+    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())

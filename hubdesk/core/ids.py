@@ -35,10 +35,3 @@ def uuid7() -> str:
     value |= rand_b
     return str(uuid.UUID(int=value))
 
-
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except (ValueError, AttributeError, TypeError):
-        return False
-    return True

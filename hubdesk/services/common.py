@@ -30,25 +30,42 @@ class Actor:
         return self.role == "coordinator"
 
 
+CHANGE_KINDS = frozenset({
+    "visit", "conversation", "outcome", "person", "agreement", "follow_up", "alert",
+    "session", "hub", "venue", "volunteer", "service", "setting",
+    "outbox", "held_version", "conflict", "sync",
+})
+"""What kinds of thing a mutation can say it changed (views reload on the kinds they show).
+Checked when a kind is added (record kinds also arrive as data, from sync), so a typo
+cannot silently stop a view from reloading."""
+
+
 @dataclass
 class Changes:
-    """What a mutation changed, so each view can decide whether to reload (Anki's OpChanges)."""
+    """What a mutation changed, so each view can decide whether to reload (Anki's OpChanges).
+
+    A service returns it (or a result with a ``changes`` field); the UI's task runner
+    announces it once as ``data_changed``, so no caller emits that signal by hand.
+    """
 
     kinds: set[str] = field(default_factory=set)
     ids: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        unknown = self.kinds - CHANGE_KINDS
+        if unknown:
+            raise ValueError(f"unknown change kinds: {sorted(unknown)}")
+
     def add(self, kind: str, record_id: str) -> Changes:
+        if kind not in CHANGE_KINDS:
+            raise ValueError(f"unknown change kind: {kind!r}")
         self.kinds.add(kind)
         self.ids.append(record_id)
         return self
 
-    def merge(self, other: Changes) -> Changes:
-        self.kinds |= other.kinds
-        self.ids += other.ids
-        return self
-
     @property
     def primary_id(self) -> str:
+        """The first record added: the one the mutation is about (e.g. the visit)."""
         return self.ids[0] if self.ids else ""
 
 

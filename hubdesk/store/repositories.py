@@ -80,10 +80,6 @@ def add_audit_event(db: Session, event: AuditEvent) -> AuditEvent:
     return event
 
 
-def audit_events(db: Session, limit: int = 1000) -> Sequence[AuditEvent]:
-    return db.scalars(select(AuditEvent).order_by(AuditEvent.id).limit(limit)).all()
-
-
 # --- hubs, venues, volunteers ----------------------------------------------
 
 def hubs(db: Session) -> Sequence[Hub]:
@@ -209,6 +205,32 @@ def visit_list_rows(
     ).where(Visit.is_current, ~Visit.deleted, Visit.visited_at >= start, Visit.visited_at < end)
     query = _visit_filters(query, text=text, topic=topic, session_id=session_id)
     return db.execute(query.order_by(Visit.visited_at.desc()).limit(limit)).all()
+
+
+def visit_places(db: Session, visit_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+    """Visit id -> (venue name, session type, who recorded it) for a list of visits.
+
+    The recorder is the volunteer of the visit's first version (an edit does not change
+    who saw the person).
+    """
+    if not visit_ids:
+        return {}
+    places = db.execute(
+        select(Visit.record_id, Venue.name, HubSession.session_type)
+        .join(HubSession, (HubSession.record_id == Visit.session_id) & HubSession.is_current)
+        .join(Venue, Venue.id == HubSession.venue_id)
+        .where(Visit.record_id.in_(visit_ids), Visit.is_current)
+    ).all()
+    recorders = dict(db.execute(
+        select(Visit.record_id, Volunteer.display_name)
+        .join(Volunteer, Volunteer.id == Visit.created_by)
+        .where(Visit.record_id.in_(visit_ids), Visit.version == 1)
+    ).tuples().all())
+    found = {record_id: (venue, session_type, recorders.get(record_id, ""))
+             for record_id, venue, session_type in places}
+    for record_id, name in recorders.items():
+        found.setdefault(record_id, ("", "", name))
+    return found
 
 
 def signpost_counts(db: Session, visit_ids: Sequence[str]) -> dict[str, int]:

@@ -39,7 +39,6 @@ from hubdesk.protocol.schemas import (
     Heartbeat,
     HeartbeatAck,
     ReferencePage,
-    UploadBatch,
 )
 from hubdesk.sync.errors import (
     AuthRevoked,
@@ -163,9 +162,6 @@ class HttpTransport:
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         return self._call("POST", "/v1/enrol", EnrolResponse, body=request, auth=False)
-
-    def upload(self, batch: UploadBatch) -> BatchReceipt:
-        return self._call("POST", "/v1/batches", BatchReceipt, body=batch)
 
     def upload_raw(self, batch_json: bytes) -> BatchReceipt:
         """POST an already serialised batch (the engine serialises once per batch)."""

@@ -7,7 +7,7 @@ Signals:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -55,5 +55,4 @@ class LaunchOptions:
     no_err_windows: bool = False
     exit_after_shown: bool = False
     volunteer: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
     log_file: Path | None = None

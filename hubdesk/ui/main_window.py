@@ -11,9 +11,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,15 +33,16 @@ from hubdesk.services import sessions
 from hubdesk.services.common import Actor, Changes
 from hubdesk.services.sessions import SessionInfo
 from hubdesk.services.status import StatusCounts, status_counts
-from hubdesk.ui.capture_form import VisitCaptureForm
+from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
 from hubdesk.ui.today_list import TodayVisitsView
-from hubdesk.ui.widgets import Heading, HintLabel, em, run_db, set_dynamic_property
+from hubdesk.ui.widgets import Heading, HintLabel, em, focus_chain_step, run_db, set_dynamic_property
 
 log = logging.getLogger("hubdesk.ui.main_window")
 
 CAPTURE_PAGE, TODAY_PAGE, SESSION_PAGE = 0, 1, 2
+MAXIMISE_UP_TO_WIDTH = 1440
 
 
 def status_text(counts: StatusCounts) -> str:
@@ -106,9 +109,11 @@ class PageTabs(QWidget):
         row.setSpacing(em(self, 1.0))
         self.bar = QTabBar()
         self.bar.setDrawBase(False)
+        self.bar.setAccessibleName("Pages")
         self.bar.setExpanding(False)
         row.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(beside, 1, Qt.AlignmentFlag.AlignVCenter)
+        self.beside = beside
         layout.addLayout(row)
         rule = QFrame()
         rule.setObjectName("tabRule")
@@ -229,7 +234,7 @@ class MainWindow(QMainWindow):
         return page
 
     def _build_header(self) -> QWidget:
-        header = QFrame()
+        header = self.header = QFrame()
         header.setObjectName("header")
         layout = QHBoxLayout(header)
         pad = em(self, 0.5)
@@ -329,11 +334,47 @@ class MainWindow(QMainWindow):
         self.today.edit_requested.connect(self.edit_visit)
 
     def _fit_to_screen(self) -> None:
+        """Fill the work area of a laptop screen (up to 1440 px wide): every row counts at
+        1366×768 and 150 % text.  A larger screen gets a comfortable window instead."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None:
             return
         available = screen.availableGeometry()
-        self.resize(min(available.width(), em(self, 70)), min(available.height(), em(self, 42)))
+        if available.width() <= MAXIMISE_UP_TO_WIDTH:
+            self.resize(available.size())
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+            return
+        self.resize(min(available.width(), max(em(self, 80), 1100)),
+                    min(available.height(), max(em(self, 48), 720)))
+
+    # ---- Tab goes round the whole window ------------------------------------------------
+
+    def tab_chain(self) -> list[QWidget]:
+        """Every Tab stop in reading order: header, tabs, the strip beside them, the page."""
+        chain = [w for w in self.header.findChildren(QWidget) if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        chain.append(self.tabs.bar)
+        chain += [w for w in self.tabs.beside.findChildren(QWidget)
+                  if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        page = self.tabs.currentWidget()
+        page_chain = getattr(page, "tab_chain", None)
+        return chain + (page_chain() if callable(page_chain) else [])
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        if not self.is_locked and self.tabs.currentIndex() == CAPTURE_PAGE \
+                and focus_chain_step(self.tab_chain(), next):
+            return True
+        return super().focusNextPrevChild(next)
+
+    def _focus_next_action(self) -> None:
+        """After a dialog or a session change: focus goes where the next action is (the first
+        field), unless the volunteer is already somewhere in the page."""
+        if not shiboken6.isValid(self.stack):  # the window went before this ran
+            return
+        if self.is_locked or self.dialog is not None or self.tabs.currentIndex() != CAPTURE_PAGE:
+            return
+        focus = QApplication.focusWidget()
+        if self.context.session_id and (focus is None or not self.capture.isAncestorOf(focus)):
+            self.capture.focus_first()
 
     # ---- start-up, lock and unlock -------------------------------------------------
 
@@ -413,6 +454,8 @@ class MainWindow(QMainWindow):
     def _dialog_gone(self, dialog: QWidget) -> None:
         if self.dialog is dialog:
             self.dialog = None
+            if shiboken6.isValid(self):  # not when the dialog goes with the window itself
+                QTimer.singleShot(0, self, self._focus_next_action)
 
     def _show_locked(self, locked: bool) -> None:
         self.stack.setCurrentWidget(self.locked_page if locked else self.work_page)
@@ -444,6 +487,7 @@ class MainWindow(QMainWindow):
         if session_id is None:
             self._session_info(None)
         self.refresh_status()
+        QTimer.singleShot(0, self, self._focus_next_action)
 
     def _session_info(self, info: SessionInfo | None) -> None:
         self.session = info
@@ -494,9 +538,9 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(SESSION_PAGE)
         self.session_panel.plus.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
-    def edit_visit(self, visit_id: str) -> None:
+    def edit_visit(self, visit_id: str, seen_version: int | None = None) -> None:
         self.tabs.setCurrentIndex(CAPTURE_PAGE)
-        self.capture.edit_visit(visit_id)
+        self.capture.edit_visit(visit_id, seen_version)
 
     # ---- status bar and alerts -------------------------------------------------------
 

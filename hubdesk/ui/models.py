@@ -6,7 +6,7 @@ the database.  Views fill them from ``runner.run_db`` results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import shiboken6
@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.directory import ServiceRow
+from hubdesk.services.visit_places import VisitPlace
 from hubdesk.services.visits import VisitRow
 
 T = TypeVar("T")
@@ -60,15 +61,30 @@ def sync_badge(state: str) -> str:
     return SYNC_BADGES.get(state, "Waiting to send")
 
 
+STATUS_WORDS = {"paused": "Paused", "closed": "Closed"}
+
+
+def name_without_status(row: ServiceRow) -> str:
+    """The service's name without a trailing "(paused)" the directory may have put in it."""
+    name = row.name.rstrip()
+    if row.status != "active" and name.lower().endswith(f"({row.status})"):
+        return name[: -len(row.status) - 2].rstrip()
+    return name
+
+
 def service_line(row: ServiceRow) -> str:
-    """One line for a service: name, phone and a note when it is paused or a sample."""
-    parts = [row.name]
+    """One line for a service: its status said once ("Paused: …"), name and phone.
+
+    A name that already ends in "(paused)" is not marked a second time; the phone
+    number never wraps.
+    """
+    name = name_without_status(row)
+    marker = STATUS_WORDS.get(row.status, row.status.capitalize()) if row.status != "active" else ""
+    parts = [name]
     if row.phone:
-        parts.append(row.phone)
+        parts.append(row.phone.replace(" ", "\u00a0").replace("-", "\u2011"))
     line = " · ".join(parts)
-    if row.status != "active":
-        line += f" ({row.status})"
-    return line
+    return f"{marker}: {line}" if marker else line
 
 
 RowT = TypeVar("RowT")
@@ -140,18 +156,29 @@ class ServiceListModel(RowListModel[ServiceRow]):
 
 
 class VisitTableModel(QAbstractTableModel):
-    """Today's visits: one row per visit (current version)."""
+    """Today's visits: one row per visit (current version), newest first as given.
 
-    HEADERS = ("Time", "How they came", "Age", "Sex", "Topics", "Signposts", "Safeguarding",
-               "Version", "Sending")
+    ``places`` (visit id -> venue, session type, volunteer) fills the Venue and
+    Volunteer columns; a visit without one shows "—".
+    """
+
+    HEADERS = ("Time", "Venue", "Volunteer", "How they came", "Age, sex", "Topics", "Signposts",
+               "Safeguarding", "Version", "Sending")
+    STRETCH = "Topics"
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[VisitRow] = []
+        self._places: dict[str, VisitPlace] = {}
 
-    def set_rows(self, rows: Sequence[VisitRow]) -> None:
+    @classmethod
+    def column(cls, header: str) -> int:
+        return cls.HEADERS.index(header)
+
+    def set_rows(self, rows: Sequence[VisitRow], places: Mapping[str, VisitPlace] | None = None) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._places = dict(places or {})
         self.endResetModel()
 
     def row_at(self, row: int) -> VisitRow | None:
@@ -170,57 +197,61 @@ class VisitTableModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
-    def _text(self, row: VisitRow, column: int) -> str:
+    def _text(self, row: VisitRow, header: str) -> str:
         vocab = vocabularies()
-        if column == 0:
-            return row.local_time.strftime("%H:%M")
-        if column == 1:
-            return vocab.contact_modes.label(row.contact_mode)
-        if column == 2:
-            return SHORT_ANSWERS.get(row.age_band) or vocab.age_bands.label(row.age_band)
-        if column == 3:
-            return SHORT_ANSWERS.get(row.sex) or vocab.sexes.label(row.sex)
-        if column == 4:
-            return ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None"
-        if column == 5:
-            return str(row.signposts)
-        if column == 6:
-            return "⚠ Yes" if row.safeguarding else "No"
-        if column == 7:
-            return f"v{row.version}"
-        return sync_badge(row.sync_state)
+        place = self._places.get(row.id)
+        texts: dict[str, Callable[[], str]] = {
+            "Time": lambda: row.local_time.strftime("%H:%M"),
+            "Venue": lambda: place.venue if place and place.venue else "—",
+            "Volunteer": lambda: place.volunteer if place and place.volunteer else "—",
+            "How they came": lambda: vocab.contact_modes.label(row.contact_mode),
+            "Age, sex": lambda: (f"{SHORT_ANSWERS.get(row.age_band) or vocab.age_bands.label(row.age_band)}"
+                                 f" · {SHORT_ANSWERS.get(row.sex) or vocab.sexes.label(row.sex)}"),
+            "Topics": lambda: ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None",
+            "Signposts": lambda: str(row.signposts),
+            "Safeguarding": lambda: "⚠ Yes" if row.safeguarding else "No",
+            "Version": lambda: f"v{row.version}",
+            "Sending": lambda: sync_badge(row.sync_state),
+        }
+        return texts[header]()
 
-    def _full_text(self, row: VisitRow, column: int) -> str:
+    def _full_text(self, row: VisitRow, header: str) -> str:
         vocab = vocabularies()
-        if column == 2:
-            return vocab.age_bands.label(row.age_band)
-        if column == 3:
-            return vocab.sexes.label(row.sex)
-        return self._text(row, column)
+        place = self._places.get(row.id)
+        if header == "Age, sex":
+            return f"Age {vocab.age_bands.label(row.age_band)}, sex {vocab.sexes.label(row.sex)}"
+        if header == "Venue" and place and place.session_type:
+            return f"{place.venue} ({vocab.session_types.label(place.session_type)})"
+        return self._text(row, header)
+
+    def _tooltip(self, row: VisitRow, header: str) -> str:
+        if header == "Sending":
+            return {"sent": "The server has this visit.",
+                    "rejected": "The server could not take this visit; see the sync panel.",
+                    "conflict": "Someone else changed this visit; a coordinator will resolve it.",
+                    "resolved": "The server did not take this version; a coordinator marked it "
+                                "as dealt with.",
+                    }.get(row.sync_state, "Saved on this laptop; it will be sent at the next sync.")
+        if header == "Version":
+            return f"Version {row.version} (an edit saves a new version)"
+        if header == "Safeguarding":
+            return ("A safeguarding concern was raised for the coordinator." if row.safeguarding
+                    else "No safeguarding concern.")
+        if header == "Volunteer":
+            return "Who recorded the visit"
+        return self._full_text(row, header)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows) \
                 or not 0 <= index.column() < len(self.HEADERS):
             return None
-        row = self._rows[index.row()]
+        row, header = self._rows[index.row()], self.HEADERS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, index.column())
+            return self._text(row, header)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if index.column() == 8:
-                return {"sent": "The server has this visit.",
-                        "rejected": "The server could not take this visit; see the sync panel.",
-                        "conflict": "Someone else changed this visit; a coordinator will resolve it.",
-                        "resolved": "The server did not take this version; a coordinator marked it "
-                                    "as dealt with.",
-                        }.get(row.sync_state, "Saved on this laptop; it will be sent at the next sync.")
-            if index.column() == 7:
-                return f"Version {row.version} (an edit saves a new version)"
-            if index.column() == 6:
-                return ("A safeguarding concern was raised for the coordinator." if row.safeguarding
-                        else "No safeguarding concern.")
-            return self._full_text(row, index.column())
+            return self._tooltip(row, header)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.HEADERS[index.column()]}: {self._full_text(row, index.column())}"
+            return f"{header}: {self._full_text(row, header)}"
         if role == ID_ROLE:
             return row.id
         return None

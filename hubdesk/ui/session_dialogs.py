@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services import sessions, setup
+from hubdesk.services import sessions
+from hubdesk.services import venues as venue_service
 from hubdesk.services.common import Changes
 from hubdesk.services.sessions import SessionSummary, VenueInfo
+from hubdesk.services.venues import VenueAdded
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.widgets import (
@@ -34,21 +36,9 @@ from hubdesk.ui.widgets import (
     set_dynamic_property,
 )
 
-
-def _hub_id(db: Session) -> str:
-    from hubdesk.store import repositories as repo
-
-    state = repo.device_state(db)
-    if state is not None and state.hub_id:
-        return state.hub_id
-    venues = sessions.list_venues(db)
-    if not venues:
-        raise ValidationError({"new_venue_name": "Set up the hub first."})
-    return venues[0].hub_id
-
-
-def _add_venue(db: Session, name: str, venue_type: str, postcode: str) -> str:
-    return setup.add_venue(db, _hub_id(db), name, venue_type, postcode)
+# the venue service's field names -> this dialog's fields
+VENUE_FIELDS = {"venue_name": "new_venue_name", "venue_type": "new_venue_type",
+                "postcode_district": "new_venue_postcode"}
 
 
 class OpenSessionDialog(BaseDialog):
@@ -146,18 +136,23 @@ class OpenSessionDialog(BaseDialog):
             return
         venue_type = str(self.new_venue_type.currentData())
         postcode = self.new_venue_postcode.text()
+        actor = self.context.actor
+        if actor is None:
+            return
         self.set_busy(True)
 
-        def work(db: Session) -> tuple[list[VenueInfo], str]:
-            venue_id = _add_venue(db, name, venue_type, postcode)
-            return sessions.list_venues(db), venue_id
+        def work(db: Session) -> VenueAdded:
+            try:
+                return venue_service.add_venue(db, actor, name, venue_type, postcode)
+            except ValidationError as error:  # said next to this dialog's own fields
+                raise ValidationError({VENUE_FIELDS.get(key, key): message
+                                       for key, message in error.field_errors.items()}) from error
 
         run_db(self, self.context, work, self._venue_saved, self._failed)
 
-    def _venue_saved(self, result: tuple[list[VenueInfo], str]) -> None:
-        venues, venue_id = result
+    def _venue_saved(self, added: VenueAdded) -> None:
         self.clear_errors()
-        self._show_venues(venues, select=venue_id)
+        self._show_venues(added.venues, select=added.venue_id)
         self.new_venue_name.clear()
         self.new_venue_postcode.clear()
         self.new_venue_box.hide()

@@ -6,9 +6,14 @@ it is pressed before the answer arrived.  Crisis services are always shown on a 
 of their own.  Each chosen service gets its kind (information / signpost / warm
 handover / referral) and the topic it is for (guessed from its categories).
 
+A paused or closed service is marked once in the results and is not added without a
+question ("… is paused. Add it anyway?", with "No" focused).  Phone numbers never wrap
+(their spaces are non-breaking).
+
 Signals:
     changed(): the chosen signposts (or their kind/topic) changed.
     settled(): a pick asked for before its search answered has now been made (or failed).
+    announced(str): what was just added or removed, in words (the form's status line).
 """
 
 from __future__ import annotations
@@ -17,13 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QLabel,
-    QLineEdit,
-    QListView,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -34,91 +36,19 @@ from hubdesk.services import directory
 from hubdesk.services.directory import ServiceRow
 from hubdesk.services.visits import SignpostAnswer
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only
-from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, combo_with_terms, em
+from hubdesk.ui.models import ID_ROLE, ServiceListModel, alive_only, name_without_status
+from hubdesk.ui.signpost_search import ResultsView, SearchEdit, guess_topic, unbroken
+from hubdesk.ui.widgets import (
+    ErrorLabel,
+    HintLabel,
+    LabelledField,
+    QuestionBar,
+    combo_select,
+    combo_with_terms,
+    em,
+)
 
 SEARCH_DEBOUNCE_MS = 150
-
-# service category -> the MECC topic a signpost in it is most likely for
-CATEGORY_TOPICS: dict[str, str] = {
-    "stop_smoking": "smoking",
-    "alcohol_drugs": "alcohol",
-    "weight": "healthy_weight",
-    "activity": "physical_activity",
-    "mental_health": "mental_wellbeing",
-    "crisis": "mental_wellbeing",
-    "social": "loneliness",
-    "social_prescribing": "loneliness",
-    "carers": "carer",
-    "bereavement": "bereavement",
-    "money": "money",
-    "energy": "fuel",
-    "food": "food",
-    "housing": "housing",
-    "employment": "employment",
-    "digital": "forms_digital",
-    "falls": "falls",
-    "adult_social_care": "support_at_home",
-}
-
-
-def guess_topic(categories: Sequence[str], topics: Sequence[str]) -> str | None:
-    """The chosen topic a service is most likely for (None when there is no good guess)."""
-    wanted = [CATEGORY_TOPICS[c] for c in categories if c in CATEGORY_TOPICS]
-    for topic in topics:
-        if topic in wanted:
-            return topic
-    return topics[0] if len(topics) == 1 else None
-
-
-class SearchEdit(QLineEdit):
-    """A search box where Enter picks a result when there is text (else it passes Enter on,
-    so the form saves) and Down moves into the results.
-
-    Signals:
-        pick_requested(): Enter with text in the box.
-        down_pressed(): the Down arrow.
-    """
-
-    pick_requested = Signal()
-    down_pressed = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain and self.text().strip():
-            self.pick_requested.emit()
-            event.accept()
-            return
-        if key == Qt.Key.Key_Down and plain:
-            self.down_pressed.emit()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-class ResultsView(QListView):
-    """Results list: Enter or Space adds the current service; Up on the first row goes back.
-
-    Signals:
-        pick_requested(): Enter/Space on a result.
-        up_from_top(): Up pressed on the first row.
-    """
-
-    pick_requested = Signal()
-    up_from_top = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and self.currentIndex().isValid():
-            self.pick_requested.emit()
-            event.accept()
-            return
-        if key == Qt.Key.Key_Up and self.currentIndex().row() <= 0:
-            self.up_from_top.emit()
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 @dataclass
@@ -133,6 +63,7 @@ class _Chosen:
 class SignpostPicker(QWidget):
     changed = Signal()
     settled = Signal()
+    announced = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,7 +79,7 @@ class SignpostPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(em(self, 0.4))
 
-        self.crisis = QLabel("Crisis support: Samaritans 116 123 (any time, free)")
+        self.crisis = QLabel(f"Crisis support: Samaritans {unbroken('116 123')} (any time, free)")
         self.crisis.setObjectName("crisisLine")
         self.crisis.setWordWrap(True)
         self.crisis.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -186,6 +117,13 @@ class SignpostPicker(QWidget):
         self.status.setAccessibleName("Signposting status")
         layout.addWidget(self.status)
 
+        self.ask_box = QuestionBar("Question about the chosen service")
+        self.ask_text = self.ask_box.text
+        self.ask_no = self.ask_box.add_answer("No, choose another")
+        self.ask_yes = self.ask_box.add_answer("Add it anyway")
+        layout.addWidget(self.ask_box)
+        self._asking: tuple[str, ServiceRow] | None = None
+
         self.chosen_box = QWidget()
         outer_chosen = QVBoxLayout(self.chosen_box)
         outer_chosen.setContentsMargins(0, 0, 0, 0)
@@ -220,6 +158,8 @@ class SignpostPicker(QWidget):
         self.results.pick_requested.connect(self._pick_current)
         self.results.doubleClicked.connect(lambda _index: self._pick_current())
         self.results.up_from_top.connect(lambda: self.search.setFocus(Qt.FocusReason.OtherFocusReason))
+        self.ask_no.clicked.connect(self._decline_paused)
+        self.ask_yes.clicked.connect(self._accept_paused)
         self.setTabOrder(self.search, self.category)
         self.setTabOrder(self.category, self.results)
 
@@ -256,16 +196,17 @@ class SignpostPicker(QWidget):
 
     def tab_chain(self) -> list[QWidget]:
         """The picker's widgets in reading order (the form threads its Tab order through them)."""
-        chain: list[QWidget] = [self.search, self.category, self.results]
+        chain: list[QWidget] = [self.search, self.category, self.results, self.ask_no, self.ask_yes]
         for chosen in self._chosen:
             chain += chosen.widgets[1:]
         return chain
 
+    def last_chosen_widget(self) -> QWidget | None:
+        """The newest chosen signpost's row (its name), for scrolling it into view."""
+        return self._chosen[-1].widgets[0] if self._chosen else None
+
     def set_error(self, message: str | None) -> None:
         self.error.set_error(message)
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def pick_pending(self) -> bool:
@@ -281,7 +222,7 @@ class SignpostPicker(QWidget):
     def _show_crisis(self, rows: list[ServiceRow]) -> None:
         if rows:
             self.crisis.setText("⚠ Crisis support, always available — "
-                                + ";  ".join(f"{r.name}: {r.phone}" if r.phone else r.name
+                                + ";  ".join(f"{r.name}: {unbroken(r.phone)}" if r.phone else r.name
                                              for r in rows))
 
     # ---- search ---------------------------------------------------------------------
@@ -355,16 +296,55 @@ class SignpostPicker(QWidget):
         service_id = str(self.model.data(index, ID_ROLE))
         if any(c.answer.service_id == service_id for c in self._chosen):
             self.status.setText(f"Already chosen: {row.name}")
+            self.announced.emit(self.status.text())
+        elif row.status != "active":
+            self._ask_about(service_id, row)
+            return
         else:
-            answer = SignpostAnswer(service_id, "signpost", guess_topic(row.categories, self._topics))
-            self._add(answer, row.name)
-            topic = vocabularies().mecc_topics.label(answer.topic) if answer.topic else "no topic"
-            self.status.setText(f"Added: {row.name} (for {topic})")
+            self._add_service(service_id, row)
+        self._ready_for_next()
+
+    def _add_service(self, service_id: str, row: ServiceRow) -> None:
+        answer = SignpostAnswer(service_id, "signpost", guess_topic(row.categories, self._topics))
+        self._add(answer, row.name)
+        topic = vocabularies().mecc_topics.label(answer.topic) if answer.topic else "no topic"
+        note = f" — it is {row.status}: check it is open before they go" if row.status != "active" else ""
+        count = len(self._chosen)
+        self.status.setText(f"Added: {row.name} (for {topic}){note}")
+        self.announced.emit(f"✓ Signpost added: {row.name} (for {topic}){note} · "
+                            f"{count} signpost{'s' if count != 1 else ''} chosen")
+
+    def _ready_for_next(self) -> None:
         if self.search.text():
             self.search.clear()
         else:
             self._schedule_search()
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- a paused or closed service: ask first ------------------------------------------
+
+    def _ask_about(self, service_id: str, row: ServiceRow) -> None:
+        self._asking = (service_id, row)
+        self.ask_box.ask(f"{name_without_status(row)} is {row.status} at the moment. Add it anyway?",
+                         self.ask_no)
+
+    def _end_question(self) -> tuple[str, ServiceRow] | None:
+        asked, self._asking = self._asking, None
+        self.ask_box.hide()
+        return asked
+
+    def _decline_paused(self) -> None:
+        asked = self._end_question()
+        if asked is not None:
+            self.status.setText(f"Not added: {asked[1].name}. Choose another service.")
+        self.search.selectAll()
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _accept_paused(self) -> None:
+        asked = self._end_question()
+        if asked is not None:
+            self._add_service(*asked)
+        self._ready_for_next()
 
     # ---- chosen signposts -------------------------------------------------------------
 
@@ -417,6 +397,7 @@ class SignpostPicker(QWidget):
         self._drop_widgets(chosen)
         self.chosen_box.setVisible(bool(self._chosen))
         self.status.setText(f"Removed: {chosen.name}")
+        self.announced.emit(self.status.text())
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.changed.emit()
 

@@ -8,8 +8,9 @@
   work or waits on the network (sync, export, demo data) and must not hold up
   quick saves.
 * Results come back to the GUI thread by a queued signal.  A job that returns
-  :class:`~hubdesk.services.common.Changes` makes the runner emit
-  ``data_changed`` once, and every view decides whether to reload.
+  :class:`~hubdesk.services.common.Changes` (or a result with a ``changes`` field
+  holding one) makes the runner emit ``data_changed`` once, after the job's own
+  success hook; every view decides whether to reload.  Nobody else emits it.
 * **Lifetimes**: a job's callables often hold widgets (bound methods, closures).
   If a worker thread dropped the last reference to such a widget, Qt would
   destroy it on the wrong thread and crash.  So only job *numbers* cross
@@ -29,16 +30,30 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from sqlalchemy.orm import Session
 
 from hubdesk.services.common import Changes
-from hubdesk.store.engine import Store
 
 log = logging.getLogger("hubdesk.ui.tasks")
+
+class UnitsOfWork(Protocol):
+    """Where the database lane gets its transactions (the store; ui/ never imports store/)."""
+
+    def unit_of_work(self) -> AbstractContextManager[Session]: ...
+
+
+def changes_in(result: object) -> Changes | None:
+    """The Changes a job returned: the result itself, or its ``changes`` field."""
+    if isinstance(result, Changes):
+        return result
+    inner = getattr(result, "changes", None)
+    return inner if isinstance(inner, Changes) else None
+
 
 SuccessHook = Callable[[Any], None]
 FailureHook = Callable[[BaseException], None]
@@ -80,7 +95,7 @@ class _JobTable:
 class _Worker(QObject):
     finished = Signal(int)
 
-    def __init__(self, store: Store, jobs: _JobTable) -> None:
+    def __init__(self, store: UnitsOfWork, jobs: _JobTable) -> None:
         super().__init__()
         self._store = store
         self._jobs = jobs
@@ -114,9 +129,11 @@ class TaskRunner(QObject):
     _submit_db = Signal(int)
     _submit_background = Signal(int)
 
-    def __init__(self, store: Store, on_error: FailureHook, parent: QObject | None = None) -> None:
+    def __init__(self, store: UnitsOfWork, on_error: FailureHook, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        # handed on as it is to background work that opens its own units of work (sync,
+        # enrolment); typed loosely because ui/ does not import store/ (import-linter)
+        self.store: Any = store
         self._on_error = on_error
         self._numbers = itertools.count(1)
         self._pending: set[int] = set()
@@ -173,7 +190,7 @@ class TaskRunner(QObject):
             else:
                 if job.on_success is not None:
                     job.on_success(job.result)
-                changes = job.result if isinstance(job.result, Changes) else None
+                changes = changes_in(job.result)
                 if changes is not None and changes.kinds:
                     self.data_changed.emit(changes)
         except Exception as error:  # a bug in a callback: report it, keep the runner alive

@@ -1,11 +1,16 @@
-"""Today's visits: a filterable table; Enter or double-click edits a visit (a new version).
+"""Today's visits: a filterable table, newest first, with where and by whom each visit was
+recorded; Enter or double-click edits the chosen visit (a new version, on the version shown).
+
+Nothing is chosen until the volunteer chooses (arrow keys or a click): Enter on a list
+nobody has moved in opens nothing.
 
 The list query runs on the database lane and is limited to the day, so filtering
 stays fast with 100k visits in the database.  Typing in the filter is debounced and
 stale answers are dropped.
 
 Signals:
-    edit_requested(str): the volunteer chose a visit to edit (its id).
+    edit_requested(str, int): the volunteer chose a visit to edit (its id, and the version
+        the list showed: the form edits on the version it opens and says if that is newer).
     loaded(int): the table was refilled (number of rows) — tests and the status line use it.
 """
 
@@ -13,8 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,37 +30,60 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import visits
 from hubdesk.services.common import Changes
+from hubdesk.services.visit_places import VisitPlace, places_of
 from hubdesk.services.visits import VisitRow
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.models import ID_ROLE, SHORT_ANSWERS, SYNC_BADGES, VisitTableModel, alive_only
+from hubdesk.ui.models import ID_ROLE, SYNC_BADGES, VisitTableModel, alive_only
 from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, combo_with_terms, em
 
 FILTER_DEBOUNCE_MS = 150
 
 
 class VisitTable(QTableView):
-    """Enter on a row asks to edit it (instead of passing Enter on).
+    """Enter on the *chosen* row asks to edit it; getting focus chooses nothing.
+
+    (Qt makes the first row current when a table gets focus, so Enter would open a visit
+    nobody chose, and Down would skip the first row: that current row is dropped.)
 
     Signals:
-        row_chosen(QModelIndex): Enter on the current row.
+        row_chosen(QModelIndex): Enter on the chosen row.
+        resized(): the table changed size (the view refits its columns).
     """
 
     row_chosen = Signal(QModelIndex)
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if not self.selectionModel().hasSelection():
+            self.selectionModel().setCurrentIndex(QModelIndex(),
+                                                  QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def chosen(self) -> QModelIndex | None:
+        rows = self.selectionModel().selectedRows()
+        return rows[0] if rows else None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.row_chosen.emit(self.currentIndex())
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            chosen = self.chosen()
+            if chosen is not None:
+                self.row_chosen.emit(chosen)
             event.accept()
             return
         super().keyPressEvent(event)
 
 
 class TodayVisitsView(QWidget):
-    edit_requested = Signal(str)
+    edit_requested = Signal(str, int)
     loaded = Signal(int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -109,7 +137,7 @@ class TodayVisitsView(QWidget):
         self.edit_button = QPushButton("&Change this visit (Enter)")
         self.edit_button.setAutoDefault(False)
         self.edit_button.setToolTip("Change the chosen visit (Enter or double-click)")
-        self.edit_button.clicked.connect(lambda: self._choose(self.table.currentIndex()))
+        self.edit_button.clicked.connect(self._choose_selected)
         bottom.addWidget(self.edit_button)
         layout.addLayout(bottom)
 
@@ -121,6 +149,8 @@ class TodayVisitsView(QWidget):
         self.filter.returnPressed.connect(lambda: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
         self.topic.currentIndexChanged.connect(self.reload)
         self.table.row_chosen.connect(self._choose)
+        self.table.resized.connect(self._fit_columns)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._choose)
         context.runner.data_changed.connect(self._data_changed)
         context.actor_changed.connect(lambda _actor: self.reload())
@@ -132,18 +162,20 @@ class TodayVisitsView(QWidget):
 
     def _size_columns(self) -> None:
         """Column widths from the font (not ResizeToContents: measuring 500 styled rows on
-        every reload would cost hundreds of milliseconds); row heights fixed likewise."""
+        every reload would cost hundreds of milliseconds); row heights fixed likewise.
+
+        Two sets of widths: roomy (whole typical values) and compact (shorter values are
+        elided, the tooltip has them in full); ``_fit_columns`` picks the one that leaves
+        the topics room without a sideways scroll bar (compact at 150 % on 1366 px)."""
         vocab = vocabularies()
-        samples: dict[int, list[str]] = {
-            0: ["00:00"],
-            1: [t.label for t in vocab.contact_modes.terms],
-            2: [SHORT_ANSWERS.get(t.code, t.label) for t in vocab.age_bands.terms],
-            3: [SHORT_ANSWERS.get(t.code, t.label) for t in vocab.sexes.terms],
-            5: ["0"],
-            6: ["⚠ Yes", "No"],
-            7: ["v10"],
-            8: list(SYNC_BADGES.values()),
+        compact: dict[str, list[str]] = {
+            "Time": ["00:00"], "Venue": ["St Mary's Hall"], "Volunteer": ["Val Volunteer"],
+            "How they came": ["Referred in"], "Age, sex": ["65–74 · Female"], "Signposts": ["0"],
+            "Safeguarding": ["⚠ Yes", "No"], "Version": ["v10"], "Sending": [SYNC_BADGES["sent"]],
         }
+        roomy = {**compact, "Venue": ["St Mary's Church Hall"], "Volunteer": ["Pat Coordinator"],
+                 "How they came": [t.label for t in vocab.contact_modes.terms],
+                 "Age, sex": ["Not asked · Not said"], "Sending": list(SYNC_BADGES.values())}
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setMinimumSectionSize(em(self, 2))
@@ -151,17 +183,32 @@ class TodayVisitsView(QWidget):
         bold.setBold(True)
         header_metrics = QFontMetrics(bold)
         metrics = self.fontMetrics()
+
+        def widths(samples: dict[str, list[str]]) -> dict[int, int]:
+            found = {}
+            for column, title in enumerate(VisitTableModel.HEADERS):
+                if title != VisitTableModel.STRETCH:
+                    content = max(metrics.horizontalAdvance(text) for text in samples.get(title, [""]))
+                    found[column] = max(content + em(self, 1.4),
+                                        header_metrics.horizontalAdvance(title) + em(self, 0.9))
+            return found
+
+        self._widths = (widths(roomy), widths(compact))
         for column, title in enumerate(VisitTableModel.HEADERS):
-            if column == 4:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-                continue
-            content = max(metrics.horizontalAdvance(text) for text in samples.get(column, [""]))
-            width = max(content + em(self, 1.4), header_metrics.horizontalAdvance(title) + em(self, 0.9))
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.table.setColumnWidth(column, width)
+            mode = (QHeaderView.ResizeMode.Stretch if title == VisitTableModel.STRETCH
+                    else QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(column, mode)
+        self._fit_columns()
         rows = self.table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(metrics.height() + em(self, 0.9))
+
+    def _fit_columns(self) -> None:
+        roomy, compact = self._widths
+        room = self.table.viewport().width() - em(self, 12)  # what the topics need at least
+        chosen = roomy if sum(roomy.values()) <= room else compact
+        for column, width in chosen.items():
+            self.table.setColumnWidth(column, width)
 
     # ---- loading -----------------------------------------------------------------------
 
@@ -171,46 +218,56 @@ class TodayVisitsView(QWidget):
         self._number += 1
         number = self._number
         text, topic, day = self.filter.text().strip(), self.topic.currentData(), self.day
-        self.context.runner.run_db(
-            lambda db: visits.list_visits(db, day, text=text, topic=topic),
-            alive_only(self, lambda rows: self._show(number, rows)))
+        def load(db: Session) -> tuple[list[VisitRow], dict[str, VisitPlace]]:
+            rows = visits.list_visits(db, day, text=text, topic=topic)
+            return rows, places_of(db, [row.id for row in rows])
+
+        self.context.runner.run_db(load, alive_only(self, lambda found: self._show(number, *found)))
 
     def _data_changed(self, changes: Changes) -> None:
         if changes.kinds & {"visit", "conversation", "outcome", "sync", "outbox"} or not changes.kinds:
             self.reload()
 
-    def _show(self, number: int, rows: list[VisitRow]) -> None:
+    def _show(self, number: int, rows: list[VisitRow], places: dict[str, VisitPlace]) -> None:
         if number != self._number:
             return
         current = self.current_visit_id()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, places)
         filtered = bool(self.filter.text().strip() or self.topic.currentData())
         noun = "visit" if len(rows) == 1 else "visits"
         if rows:
             self.count.setText(f"{len(rows)} {noun}" + (" match the filter" if filtered else " today"))
         else:
             self.count.setText("No visits match the filter." if filtered else "No visits recorded today yet.")
-        self.edit_button.setEnabled(bool(rows))
-        row_number = 0
-        for position in range(len(rows)):
-            if rows[position].id == current:
-                row_number = position
-        if rows:
-            self.table.setCurrentIndex(self.model.index(row_number, 0))
+        # keep the volunteer's choice across a reload; never choose for them
+        for position, row in enumerate(rows):
+            if row.id == current:
+                self.table.selectRow(position)
+        self.edit_button.setEnabled(self.table.chosen() is not None)
         self.loaded.emit(len(rows))
 
     # ---- choosing ----------------------------------------------------------------------
 
     def current_visit_id(self) -> str | None:
-        index = self.table.currentIndex()
-        if not index.isValid():
+        """The chosen visit's id (None when nothing is chosen)."""
+        index = self.table.chosen()
+        if index is None:
             return None
         value = self.model.data(self.model.index(index.row(), 0), ID_ROLE)
         return str(value) if value else None
+
+    def _choose_selected(self) -> None:
+        chosen = self.table.chosen()
+        if chosen is not None:
+            self._choose(chosen)
+
+    def _selection_changed(self) -> None:
+        self.edit_button.setEnabled(self.table.chosen() is not None)
 
     def _choose(self, index: QModelIndex | QPersistentModelIndex) -> None:
         if not index.isValid():
             return
         visit_id = self.model.data(self.model.index(index.row(), 0), ID_ROLE)
         if visit_id:
-            self.edit_requested.emit(str(visit_id))
+            row = self.model.row_at(index.row())
+            self.edit_requested.emit(str(visit_id), row.version if row is not None else 0)

@@ -8,20 +8,22 @@ not colour alone), and sizes come from the font, never from pixels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractItemModel, QObject, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -157,6 +159,9 @@ class ErrorSummary(QFrame):
 
     Each entry is a link; activating it emits ``focus_requested(name)`` and, when
     the field was registered with :meth:`set_errors`' ``fields``, focuses it.
+    The summary takes focus so a screen reader says it, but it never swallows typing:
+    a key that is not for the summary (not Tab, Enter or an arrow between links) moves
+    focus to the first field with an error and goes on to it.
 
     Signals:
         focus_requested(str): the user chose an error in the summary.
@@ -189,12 +194,42 @@ class ErrorSummary(QFrame):
         self.body.linkActivated.connect(self._on_link)
         layout.addWidget(self.body)
         self._fields: dict[str, QWidget] = {}
+        self._names: list[str] = []
         self._messages: list[str] = []
+        self.body.installEventFilter(self)
         self.hide()
 
     @property
     def messages(self) -> list[str]:
         return list(self._messages)
+
+    def first_field(self) -> QWidget | None:
+        return next((self._fields[n] for n in self._names if n in self._fields), None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._pass_on(event):
+            super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.body and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            return self._pass_on(event)
+        return super().eventFilter(watched, event)
+
+    def _pass_on(self, event: QKeyEvent) -> bool:
+        """Send a key meant for a field on to the first field with an error."""
+        kept = {Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                Qt.Key.Key_Escape, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left,
+                Qt.Key.Key_Right}
+        plain = not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier
+                                          | Qt.KeyboardModifier.KeypadModifier)
+        target = self.first_field()
+        if event.key() in kept or not plain or not event.text() or target is None:
+            return False
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        QApplication.sendEvent(target, QKeyEvent(event.type(), event.key(), event.modifiers(),
+                                                 event.text(), event.isAutoRepeat(), event.count()))
+        return True
 
     def set_errors(self, errors: Mapping[str, str] | Iterable[str],
                    fields: Mapping[str, QWidget] | None = None, *, focus: bool = True) -> None:
@@ -203,6 +238,7 @@ class ErrorSummary(QFrame):
 
         items = list(errors.items()) if isinstance(errors, Mapping) else [("", m) for m in errors]
         self._fields = dict(fields or {})
+        self._names = [name for name, _ in items]
         self._messages = [message for _, message in items]
         if not items:
             self.body.clear()
@@ -228,6 +264,61 @@ class ErrorSummary(QFrame):
         widget = self._fields.get(name)
         if widget is not None:
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class QuestionBar(QFrame):
+    """A question asked inside the page, not in a modal box: a line of text and its answer
+    buttons (hidden until asked).  Whoever asks puts focus on the safe answer."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("askBox")
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(em(self, 0.5), em(self, 0.3), em(self, 0.5), em(self, 0.3))
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName(accessible_name)
+        self._row.addWidget(self.text, 1)
+        self.hide()
+
+    def add_answer(self, text: str, tooltip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        button.setAutoDefault(False)
+        if tooltip:
+            button.setToolTip(tooltip)
+        self._row.addWidget(button)
+        return button
+
+    def ask(self, question: str, focus: QWidget) -> None:
+        self.text.setText(question)
+        self.show()
+        focus.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def can_take_tab_focus(widget: QWidget) -> bool:
+    """The widget is a Tab stop right now (shown, enabled, accepts Tab focus)."""
+    return (widget.isVisible() and widget.isEnabled()
+            and bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus))
+
+
+def focus_chain_step(chain: Sequence[QWidget], forward: bool) -> bool:
+    """Move focus to the next (previous) Tab stop of ``chain`` after the focused widget,
+    going round; False when the focused widget is not in the chain (Qt decides then)."""
+    current = QApplication.focusWidget()
+    stops = [w for w in chain if can_take_tab_focus(w) or w is current]
+    holder = current
+    while holder is not None and holder not in stops:
+        holder = holder.parentWidget()  # e.g. a combo box's line edit, a proxy's child
+    if holder is None or len(stops) < 2:
+        return False
+    position = stops.index(holder)
+    for step in range(1, len(stops) + 1):
+        candidate = stops[(position + (step if forward else -step)) % len(stops)]
+        if candidate is not holder and can_take_tab_focus(candidate):
+            reason = Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+            candidate.setFocus(reason)
+            return True
+    return False
 
 
 def combo_with_terms(terms: Iterable[tuple[str, str]], placeholder: str | None = None) -> QComboBox:
@@ -257,11 +348,6 @@ def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
     edit.setMaxLength(max_length)
     edit.setClearButtonEnabled(False)
     return edit
-
-
-def set_button_shortcut_tooltip(button: QAbstractButton, text: str, shortcut: str) -> None:
-    """Tooltip that shows the shortcut, e.g. "Record a visit (Ctrl+N)"."""
-    button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
 
 
 def review_list(model: QAbstractItemModel) -> QListView:

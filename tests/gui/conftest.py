@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from hubdesk.core.paths import AppPaths
 from hubdesk.store.engine import Store
 from hubdesk.ui.app import make_application
+from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.gc_guard import GuiThreadCollector
@@ -97,3 +98,18 @@ def window(hub_context: AppContext, qtbot: QtBot) -> MainWindow:
         main.unlocked(actor)
     wait_idle(qtbot, hub_context)
     return main
+
+
+@pytest.fixture
+def form(qtbot: QtBot, hub_context: AppContext) -> Iterator[VisitCaptureForm]:
+    widget = VisitCaptureForm(hub_context)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 760)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+    wait_idle(qtbot, hub_context)
+    widget.focus_first()
+    yield widget
+    wait_idle(qtbot, hub_context)

@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
     from hubdesk.core.paths import AppPaths
     from hubdesk.services import volunteers
     from hubdesk.store.engine import Store
-    from hubdesk.ui.capture_form import VisitCaptureForm
+    from hubdesk.ui.capture import VisitCaptureForm
     from hubdesk.ui.context import AppContext
     from hubdesk.ui.errors import ErrorReporter
     from hubdesk.ui.tasks import TaskRunner

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from hubdesk.core.paths import AppPaths
 from hubdesk.services import visits
 from hubdesk.store.engine import Store
-from hubdesk.ui.capture_form import VisitCaptureForm
+from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from tests.conftest import COORDINATOR, PIN, Hub
 from tests.gui.conftest import wait_idle
@@ -169,3 +169,36 @@ def test_an_unfinished_visit_waits_while_another_is_edited(qtbot: QtBot, hub_con
         assert visits.visit_version(db, saved_id) == 2
         draft = visits.load_draft(db, hub.actor)
     assert draft is not None and draft.form["visitor_code"] == "KEEP-1"
+
+
+def test_an_edit_draft_keeps_its_base_version_and_every_agreement_answer(
+        qtbot: QtBot, hub_context: AppContext, store: Store, hub: Hub) -> None:
+    """An edit left half-done comes back on the version it was opened on, with the
+    unticked agreement still there as "not given" (so saving withdraws it)."""
+    form_v1 = visits.VisitForm(
+        contact_mode="walk_in", preferred_name="Maggie", contact="07700 900123",
+        agreements=[visits.AgreementAnswer("follow_up", True, "verbal")])
+    with store.unit_of_work() as db:
+        visit_id = visits.record_visit(db, hub.actor, hub.session_id, form_v1).primary_id
+    first = _new_form(qtbot, hub_context)
+    wait_idle(qtbot, hub_context)
+    with qtbot.waitSignal(first.edit_loaded, timeout=5000):
+        first.edit_visit(visit_id)
+    with qtbot.waitSignal(first.draft_saved, timeout=5000):
+        first.agreement_checks["follow_up"].click()     # the person withdraws their agreement
+    first.close()
+    with store.unit_of_work() as db:                     # meanwhile the visit moves on to v2
+        newer = visits.get_visit_form(db, visit_id)
+        newer.age_band = "85_plus"
+        visits.edit_visit(db, hub.actor, visit_id, newer, base_version=1)
+        draft = visits.load_draft(db, hub.actor)
+    assert draft is not None and draft.base_version == 1
+
+    second = VisitCaptureForm(hub_context)
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.draft_restored, timeout=5000):
+        second.show()
+    assert second.editing == visit_id
+    assert second.state.base_version == 1                # not the current version 2
+    answers = {a.purpose: a.given for a in second.collect().agreements}
+    assert answers["follow_up"] is False and len(answers) == len(second.agreement_checks)

@@ -115,18 +115,18 @@ def test_a_volunteers_day_by_keyboard(qtbot: QtBot, app_context: AppContext, sto
     assert main.tabs.currentIndex() == TODAY_PAGE
     today = main.today
     qtbot.waitUntil(lambda: today.model.rowCount() == 1)
-    from hubdesk.ui.models import ID_ROLE
+    from hubdesk.ui.models import ID_ROLE, VisitTableModel
 
     assert today.model.data(today.model.index(0, 0), ID_ROLE) == visit_id
-    assert today.model.data(today.model.index(0, 1)) == "Walk-in"
-    assert today.model.data(today.model.index(0, 7)) == "v1"
+    assert today.model.data(today.model.index(0, VisitTableModel.column("How they came"))) == "Walk-in"
+    assert today.model.data(today.model.index(0, VisitTableModel.column("Version"))) == "v1"
 
     # ---- edit it: version 2 ----------------------------------------------------------------
     if not _focus_is(today.table):
         keys.press(Qt.Key.Key_Tab)  # from the filter box to the list
     qtbot.waitUntil(lambda: _focus_is(today.table))
-    if not today.table.currentIndex().isValid():
-        keys.press(Qt.Key.Key_Down)
+    assert not today.table.selectionModel().hasSelection()  # nothing chosen for the volunteer
+    keys.press(Qt.Key.Key_Down)                               # the volunteer chooses the visit
     with qtbot.waitSignal(form.edit_loaded, timeout=5000):
         keys.press(Qt.Key.Key_Return)
     assert main.tabs.currentIndex() == CAPTURE_PAGE
@@ -144,7 +144,7 @@ def test_a_volunteers_day_by_keyboard(qtbot: QtBot, app_context: AppContext, sto
         edited = visits.get_visit_form(db, visit_id)
     assert (edited.contact_mode, edited.age_band, edited.sex) == ("walk_in", "75_84", "female")
     assert len(edited.topics) == 2 and len(edited.signposts) == 1
-    qtbot.waitUntil(lambda: today.model.data(today.model.index(0, 7)) == "v2")
+    qtbot.waitUntil(lambda: today.model.data(today.model.index(0, VisitTableModel.column("Version"))) == "v2")
     assert today.model.rowCount() == 1  # an edit is a new version, not a new visit
 
     # ---- close the session: the right counts -----------------------------------------------
