@@ -44,6 +44,7 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import canonical_json, content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.protocol.schemas import EnrolRequest, UploadBatch
+from hubdesk.protocol.signing import new_device_key, sign_enrolment
 from hubdesk.server import admin
 from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import RecordRow
@@ -130,9 +131,11 @@ def enrol_all(url: str, laptops: list[SimulatedLaptop], concurrency: int) -> flo
     def enrol(laptop: SimulatedLaptop) -> None:
         transport = HttpTransport(url)
         try:
-            answer = transport.enrol(EnrolRequest(code=laptop.code, device_id=laptop.device_id,
-                                                  device_name="Bench laptop",
-                                                  app_version="bench"))
+            key, public_key = new_device_key()  # each laptop is a key pair (DESIGN §9)
+            answer = transport.enrol(EnrolRequest(
+                code=laptop.code, device_id=laptop.device_id, device_public_key=public_key,
+                enrol_signature=sign_enrolment(key, laptop.code, laptop.device_id),
+                device_name="Bench laptop", app_version="bench"))
         finally:
             transport.close()
         laptop.token, laptop.hub_id = answer.device_token, answer.hub.id

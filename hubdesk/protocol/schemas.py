@@ -4,7 +4,8 @@ Every field is bounded (lengths, list sizes, integer ranges) so a fuzzer finds
 no 500s from coercion or unbounded integers.  Payload ``fields`` are checked per
 kind by the server, which answers ``rejected`` with a plain-English reason.
 
-Endpoints (all JSON, ``Authorization: Bearer <device token>`` except enrol):
+Endpoints (all JSON: a request body must be ``Content-Type: application/json``;
+``Authorization: Bearer <device token>`` except enrol, recovery and health):
 
 * ``POST /v1/enrol``                     EnrolRequest -> EnrolResponse (safe to repeat)
 * ``POST /v1/batches``                   UploadBatch -> BatchReceipt (replay = same answer)
@@ -12,12 +13,14 @@ Endpoints (all JSON, ``Authorization: Bearer <device token>`` except enrol):
 * ``GET  /v1/reference?cursor=&limit=``  -> ReferencePage (directory, hubs, venues, roster, vocabularies)
 * ``GET  /v1/changes?cursor=&limit=``    -> ChangesPage (coordinator edits, tombstones for the hub)
 * ``POST /v1/heartbeat``                 Heartbeat -> HeartbeatAck
+* ``POST /v1/audit``                     trust.AuditUpload -> trust.AuditReceipt
+* ``POST /v1/recovery``                  trust.RecoveryRequest -> trust.RecoveryResponse (no token)
 * ``GET  /v1/health``                    -> {"status": "ok", "service": "hubdesk-server"} (no auth;
   lets the client tell the real server from a captive portal)
 * ``GET  /v1/ready``                     -> 200 when the database answers and its schema is
   current, else 503 (for load balancers; no auth)
 * ``GET  /metrics``                      -> Prometheus text (operations; no auth, keep it internal)
-* errors: ErrorBody with a 4xx/5xx status; 429/503 may carry ``Retry-After``.
+* errors: ErrorBody with a 4xx/5xx status; 429/503 carry ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 PROTOCOL_VERSION = 1
 MAX_BATCH_ITEMS = 1000
@@ -42,6 +45,9 @@ MAX_FIELD_INT = 2**53  # integers in fields lie in -MAX_FIELD_INT..MAX_FIELD_INT
 MAX_FIELD_LIST_ITEMS = 50
 MAX_FIELD_LIST_TEXT_CHARS = 200
 MAX_REASON_CHARS = 200
+#: the canonical JSON of one record version may not exceed this (bounded free text:
+#: 60 fields of 4,000 characters each would be 240 KB)
+MAX_RECORD_BYTES = 16 * 1024
 MAX_RECEIPT_GAPS = 100
 
 RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person")
@@ -61,13 +67,25 @@ Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Cursor = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_\-=.]*$")]
 Seq = Annotated[int, Field(ge=1, le=MAX_SEQ)]
+#: a raw 32-byte key (Ed25519 or X25519) in base64, and a 64-byte Ed25519 signature
+Base64Key = Annotated[str, StringConstraints(min_length=44, max_length=44,
+                                             pattern=r"^[A-Za-z0-9+/]{43}=$")]
+Base64Signature = Annotated[str, StringConstraints(min_length=88, max_length=88,
+                                                   pattern=r"^[A-Za-z0-9+/]{86}==$")]
 VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION)]
+def _not_an_int(value: Any) -> Any:
+    if isinstance(value, int):
+        raise ValueError("a whole number outside the allowed range")
+    return value
+
+
 # JSON scalars and small lists only: payload fields never nest deeper than that
 FieldValue = (
     None
     | bool
     | Annotated[int, Field(ge=-MAX_FIELD_INT, le=MAX_FIELD_INT)]
-    | Annotated[float, Field(allow_inf_nan=False)]
+    # an int never passes as a float: one past the int bound is refused, not coerced
+    | Annotated[float, BeforeValidator(_not_an_int), Field(allow_inf_nan=False)]
     | Annotated[str, StringConstraints(max_length=MAX_FIELD_TEXT_CHARS)]
     | Annotated[list[Annotated[str, StringConstraints(max_length=MAX_FIELD_LIST_TEXT_CHARS)]],
                 Field(max_length=MAX_FIELD_LIST_ITEMS)]
@@ -144,8 +162,14 @@ class BatchReceipt(Strict):
 
 
 class EnrolRequest(Strict):
+    """A one-time code enrols a NEW device id; ``device_public_key`` is the laptop's
+    Ed25519 public half and ``enrol_signature`` its signature of
+    ``protocol.signing.enrolment_message(code, device_id, device_public_key)``."""
+
     code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
     device_id: Uuid
+    device_public_key: Base64Key
+    enrol_signature: Base64Signature
     device_name: Annotated[str, StringConstraints(max_length=80)] = ""
     app_version: Annotated[str, StringConstraints(max_length=40)] = ""
 
@@ -162,6 +186,8 @@ class EnrolResponse(Strict):
     device_token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
     hub: HubInfo
     server_time: datetime
+    #: the server's X25519 recovery public key (``protocol/trust.py``, the recovery slot)
+    recovery_public_key: Base64Key
 
 
 class ReferenceItem(Strict):

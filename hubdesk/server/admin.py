@@ -10,17 +10,24 @@ names them.  Every function takes an opened engine (see
 from __future__ import annotations
 
 from hubdesk.server.codes import create_enrol_code
-from hubdesk.server.devices import revoke_device
+from hubdesk.server.devices import reinstate_device, revoke_device
 from hubdesk.server.directory import import_directory, read_directory
 from hubdesk.server.edits import (
     SERVER_ACTOR_ID,
     SERVER_DEVICE_ID,
     ServerEdit,
     edit_record,
+)
+from hubdesk.server.erasure import (
+    apply_retention,
+    erase_person,
     erase_record,
+    subject_access,
+    write_subject_access,
 )
 from hubdesk.server.errors import AdminError  # what every use case here raises
 from hubdesk.server.hubs import add_venue, add_volunteer, create_hub
+from hubdesk.server.recovery import create_recovery_code
 from hubdesk.server.reference import upsert_reference
 from hubdesk.server.stats import stats
 
@@ -31,13 +38,19 @@ __all__ = [
     "ServerEdit",
     "add_venue",
     "add_volunteer",
+    "apply_retention",
     "create_enrol_code",
     "create_hub",
+    "create_recovery_code",
     "edit_record",
+    "erase_person",
     "erase_record",
     "import_directory",
     "read_directory",
+    "reinstate_device",
     "revoke_device",
     "stats",
+    "subject_access",
     "upsert_reference",
+    "write_subject_access",
 ]

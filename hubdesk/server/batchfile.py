@@ -2,16 +2,16 @@
 
 File format (JSON)::
 
-    {"format": "hubdesk-batch", "batch": <UploadBatch>, "signature": "<hex>"}
+    {"format": "hubdesk-batch", "version": 2, "batch": <UploadBatch>, "signature": "<base64>"}
 
-The signature is defined once, in ``hubdesk.protocol.signing``.  Instead of a
-signature, ``"device_token_hash": sha256(device token) hex`` is accepted too (weaker:
-it proves only that the file came from a holder of the token's hash).
+The signature is the laptop's Ed25519 signature (``hubdesk.protocol.signing``),
+checked with the public key the laptop registered at enrolment: nothing in the
+server's database can forge one.  Unsigned files, and the older HMAC-signed ones,
+are refused.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hubdesk.protocol.schemas import BatchReceipt
-from hubdesk.protocol.signing import BATCH_FILE_FORMAT, signature_matches
+from hubdesk.protocol.signing import BATCH_FILE_FORMAT, BATCH_FILE_VERSION, signature_matches
 from hubdesk.server import devices, ingest
 from hubdesk.server.errors import AdminError, ApiError
+from hubdesk.server.security_log import record_event_now
 from hubdesk.server.validation import UUID_RE
 
 
@@ -41,24 +42,20 @@ def import_batch_file(engine: Engine, path: Path) -> BatchReceipt:
     device_id = batch.get("device_id")
     if not isinstance(device_id, str) or not UUID_RE.match(device_id):
         raise AdminError("the batch names no valid device id")
-    token = devices.device_token(engine, device_id)
     signature = document.get("signature")
-    token_digest = document.get("device_token_hash")
-    if isinstance(signature, str):
-        try:
-            matches = signature_matches(batch, token, signature)
-        except UnicodeEncodeError as error:
-            raise AdminError("the batch contains text that is not valid Unicode") from error
-        if not matches:
-            raise AdminError("the batch file's signature does not match its laptop; "
-                             "it may have been altered")
-    elif isinstance(token_digest, str):
-        if not hmac.compare_digest(devices.token_hash(token), token_digest.lower()):
-            raise AdminError("the batch file's device token hash does not match its laptop")
-    else:
-        raise AdminError("the batch file is not signed")
-    identity = devices.authenticate(engine, f"Bearer {token}")
+    if document.get("version") != BATCH_FILE_VERSION or not isinstance(signature, str):
+        raise AdminError("the batch file is not signed with the laptop's key (made by an "
+                         "older HubDesk?); export it again from the laptop")
+    public_key = devices.device_public_key(engine, device_id)
+    if not signature_matches(batch, public_key, signature):
+        record_event_now(engine, "bad_batch_signature", device_id=device_id)
+        raise AdminError("the batch file's signature does not match its laptop; "
+                         "it may have been altered")
+    identity = devices.device_identity(engine, device_id)
     try:
-        return ingest.ingest_batch(engine, identity, batch, source="file")
+        receipt = ingest.ingest_batch(engine, identity, batch, source="file")
     except ApiError as error:
         raise AdminError(error.message) from error
+    record_event_now(engine, "batch_file_imported", device_id=device_id,
+                     hub_id=identity.hub_id, detail=f"{len(receipt.results)} items")
+    return receipt

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "again in a burst)")
     serve.add_argument("--graceful-timeout", type=int, default=30,
                        help="seconds a stopping worker may take to finish requests in hand")
+    serve.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM)")
+    serve.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
+    serve.add_argument("--behind-tls-proxy", action="store_true",
+                       help="plain HTTP on a non-loopback address, because a TLS-terminating "
+                            "proxy is in front (its X-Forwarded-For is trusted)")
+    serve.add_argument("--trusted-proxies",
+                       default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                       help="proxies whose X-Forwarded-For is believed (comma-separated; "
+                            "default $FORWARDED_ALLOW_IPS or %(default)s)")
 
     hub = commands.add_parser("create-hub", help="create a hub; prints its id")
     hub.add_argument("--name", required=True)
@@ -67,8 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="records per kind, hub and device; gaps")
     stats.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
-    revoke = commands.add_parser("revoke-device", help="switch a laptop off from the server")
+    revoke = commands.add_parser("revoke-device",
+                                 help="switch a laptop off from the server, for good")
     revoke.add_argument("device_id")
+
+    reinstate = commands.add_parser("reinstate-device",
+                                    help="the only way back for a revoked laptop (audited)")
+    reinstate.add_argument("--device", required=True, metavar="ID")
+
+    recovery = commands.add_parser("recovery-code",
+                                   help="a one-time code to recover a locked laptop's data key")
+    recovery.add_argument("--device", required=True, metavar="ID")
+
+    security = commands.add_parser("security-log", help="print the security log")
+    security.add_argument("--json", action="store_true", help="one JSON object a line")
+    security.add_argument("--limit", type=int, default=1000)
 
     directory = commands.add_parser("import-directory", help="publish a services directory")
     directory.add_argument("file", type=Path, help="JSON list or CSV of services")
@@ -98,6 +121,22 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("kind")
     erase.add_argument("record_id")
 
+    erase_any = commands.add_parser(
+        "erase", help="right to erasure: a person (and their details everywhere) or a record")
+    target = erase_any.add_mutually_exclusive_group(required=True)
+    target.add_argument("--person", metavar="ID", help="a person record id")
+    target.add_argument("--record", metavar="ID", help="a record id (with --kind)")
+    erase_any.add_argument("--kind", default="visit")
+
+    access = commands.add_parser("subject-access",
+                                 help="write everything held about a person to a file")
+    access.add_argument("--person", required=True, metavar="ID")
+    access.add_argument("--out", required=True, type=Path)
+
+    retention = commands.add_parser(
+        "retention", help="anonymise people not seen for --days (default two years)")
+    retention.add_argument("--days", type=int, default=730)
+
     from hubdesk.server.report_command import add_report_parser
 
     add_report_parser(commands)
@@ -118,6 +157,22 @@ def _print_stats(data: dict[str, Any]) -> None:
               f"records, {device['visits']} visits, up to #{device['high_seq']}, "
               f"gaps {device['gaps']}, conflicts {device['held']['conflict']}, "
               f"rejected {device['held']['rejected']}")
+        if not device["audit"]["chain_ok"]:
+            print(f"    AUDIT CHAIN BROKEN at link {device['audit']['first_break']} "
+                  f"(verified up to {device['audit']['verified_through']})")
+
+
+def _print_security_log(engine: Engine, limit: int, as_json: bool) -> None:
+    from hubdesk.server.security_log import security_events
+
+    for event in security_events(engine, max(1, min(limit, 100_000))):
+        if as_json:
+            print(json.dumps({"at": event.at.isoformat(), "event": event.event,
+                              "device_id": event.device_id, "hub_id": event.hub_id,
+                              "address": event.address, "detail": event.detail}))
+        else:
+            print(f"{event.at:%Y-%m-%d %H:%M:%S} {event.event} device={event.device_id or '-'} "
+                  f"hub={event.hub_id or '-'} address={event.address or '-'} {event.detail}")
 
 
 def _parse_sets(pairs: list[str]) -> dict[str, Any]:
@@ -134,11 +189,13 @@ def _parse_sets(pairs: list[str]) -> dict[str, Any]:
 
 
 def serve(engine: Engine, url: str, args: argparse.Namespace) -> int:
-    from hubdesk.server.serving import serve_workers
+    from hubdesk.server.serving import TlsOptions, serve_workers
 
+    tls = TlsOptions(args.certfile, args.keyfile, args.behind_tls_proxy, args.trusted_proxies)
     return serve_workers(engine, url, args.host, args.port, workers=args.workers,
                          pool_size=args.pool_size, log_level=args.log_level,
-                         log_format=args.log_format, graceful_timeout=args.graceful_timeout)
+                         log_format=args.log_format, graceful_timeout=args.graceful_timeout,
+                         tls=tls)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,8 +204,14 @@ def run(args: argparse.Namespace) -> int:
     from hubdesk.server.db import default_db_url
 
     url = args.db or default_db_url()
-    if args.command == "serve" and not 1 <= args.workers <= 64:
-        raise AdminError("--workers must be between 1 and 64")
+    if args.command == "serve":
+        if not 1 <= args.workers <= 64:
+            raise AdminError("--workers must be between 1 and 64")
+        from hubdesk.server.serving import TlsOptions, check_transport_security
+
+        # before the database is opened: a refused start changes nothing
+        check_transport_security(args.host, TlsOptions(args.certfile, args.keyfile,
+                                                       args.behind_tls_proxy))
     engine = open_database(url, pool_size=getattr(args, "pool_size", None))
     try:
         if args.command == "serve":
@@ -172,6 +235,13 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "revoke-device":
             admin.revoke_device(engine, args.device_id)
             print(f"revoked {args.device_id}")
+        elif args.command == "reinstate-device":
+            admin.reinstate_device(engine, args.device)
+            print(f"reinstated {args.device}; its next sync sends what it kept")
+        elif args.command == "recovery-code":
+            print(admin.create_recovery_code(engine, args.device))
+        elif args.command == "security-log":
+            _print_security_log(engine, args.limit, args.json)
         elif args.command == "import-directory":
             read, changed = admin.import_directory(engine, args.file)
             print(f"imported {read} services ({changed} new or changed)")
@@ -188,6 +258,24 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "edit-record":
             edit = admin.edit_record(engine, args.kind, args.record_id, _parse_sets(args.set))
             print(f"{edit.kind} {edit.record_id} version {edit.version}")
+        elif args.command == "erase":
+            if args.person:
+                done = admin.erase_person(engine, args.person)
+                print(f"erased person {args.person}; {done.scrubbed_records} records made "
+                      "anonymous; laptops apply it on their next sync")
+            else:
+                erased = admin.erase_record(engine, args.kind, args.record)
+                print(f"erased {erased} versions of {args.kind} {args.record}")
+        elif args.command == "subject-access":
+            count = admin.write_subject_access(engine, args.person, args.out)
+            print(f"wrote {count} records to {args.out}")
+        elif args.command == "retention":
+            from datetime import timedelta
+
+            if not 30 <= args.days <= 36500:
+                raise AdminError("--days must be between 30 and 36500")
+            done_ids = admin.apply_retention(engine, keep=timedelta(days=args.days))
+            print(f"anonymised {len(done_ids)} people not seen for {args.days} days")
         elif args.command == "erase-record":
             erased = admin.erase_record(engine, args.kind, args.record_id)
             print(f"erased {erased} versions of {args.kind} {args.record_id}")

@@ -1,5 +1,5 @@
 """Versions made on the server: a coordinator's edit (a new version, published to
-the record's hub) and erasure (right to erasure: content removed, a tombstone published)."""
+the record's hub).  Erasure lives in ``erasure``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
@@ -16,9 +16,8 @@ from hubdesk.core.hashing import canonical_json, content_hash
 from hubdesk.protocol.schemas import RECORD_KINDS, RecordPayload
 from hubdesk.server.db import write_tx
 from hubdesk.server.errors import AdminError
-from hubdesk.server.models import CHANGES, HELD, RECORDS
+from hubdesk.server.models import CHANGES, RECORDS
 from hubdesk.server.reference import lock_for_feed
-from hubdesk.server.report_refresh import refresh_report_tables
 
 #: The device id and volunteer id named by versions made on the server itself.
 SERVER_DEVICE_ID = "00000000-0000-0000-0000-000000000000"
@@ -85,30 +84,3 @@ def edit_record(engine: Engine, kind: str, record_id: str, changes: Mapping[str,
     except IntegrityError as error:
         raise AdminError("that version was made at the same moment elsewhere; try again") from error
     return ServerEdit(kind, record_id, payload["version"], digest, payload)
-
-
-def erase_record(engine: Engine, kind: str, record_id: str) -> int:
-    """Erase a record's content on the server (right to erasure) and publish a
-    tombstone to its hub.  The hashes stay, so a late upload of the same content is a
-    duplicate, not a new row.  Returns the number of versions erased."""
-    with write_tx(engine) as conn:
-        lock_for_feed(conn, "hub_changes")
-        latest = conn.execute(
-            select(RECORDS.c.version, RECORDS.c.hub_id)
-            .where(RECORDS.c.kind == kind, RECORDS.c.record_id == record_id)
-            .order_by(RECORDS.c.version.desc()).limit(1)
-        ).first()
-        if latest is None:
-            raise AdminError(f"no {kind} {record_id} on the server")
-        # the report tables keep the anonymous figures of what is about to be erased
-        refresh_report_tables(conn)
-        result = conn.execute(update(RECORDS)
-                              .where(RECORDS.c.kind == kind, RECORDS.c.record_id == record_id)
-                              .values(payload="{}", erased=True))
-        conn.execute(update(HELD).where(HELD.c.record_id == record_id).values(payload="{}"))
-        conn.execute(insert(CHANGES).values(
-            hub_id=latest.hub_id, kind=kind, record_id=record_id, version=latest.version,
-            tombstone=True, changed_at=utc_now(),
-        ))
-        return int(result.rowcount)
-

@@ -40,10 +40,20 @@ from hubdesk.server import metrics
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import ApiError
 from hubdesk.server.identity import DeviceIdentity
+from hubdesk.server.ingest_guards import (
+    DEVICE_STATE,
+    ERASED_REASON,
+    SEQ_REASON,
+    SEQ_WINDOW,
+    charge_quota,
+    erased_records,
+    identical_versions,
+)
 from hubdesk.server.models import BATCHES, HELD, HUBS, RECORDS
 from hubdesk.server.record_insert import insert_one, insert_records
 from hubdesk.server.sequence import Progress, device_progress, sequence_progress
 from hubdesk.server.validation import (
+    RECORD_TOO_LARGE,
     UUID_RE,
     CheckedItem,
     check_item,
@@ -247,8 +257,8 @@ def _held_row(raw: Any, identity: Identity, checked: CheckedItem, status: str, r
     # when the payload could not be read, an ASCII-safe copy: whatever text arrived is kept
     stored_payload = checked.canonical or json.dumps(payload, sort_keys=True,
                                                      ensure_ascii=True, default=str)
-    if reason == ERASED_REASON:
-        stored_payload = "{}"  # as erase_record leaves the record's own versions
+    if reason in (ERASED_REASON, RECORD_TOO_LARGE):
+        stored_payload = "{}"  # nothing of an erased record; nothing of a flood
     return {
         "device_id": device.id,
         "hub_id": device.hub_id,
@@ -277,20 +287,6 @@ def _foreign_records(conn: Connection, record_ids: set[str], hub_id: str,
                             {"ids": sorted(record_ids), "hub": hub_id, "kind": kind}))
 
 
-ERASED_REASON = ("This record was erased on the server (for example at the person's request), "
-                 "so this change to it was not kept.")
-
-
-def _erased_records(conn: Connection, record_ids: set[str]) -> set[str]:
-    """Which of ``record_ids`` have been erased on the server (``admin.erase_record``)."""
-    if not record_ids:
-        return set()
-    return set(conn.scalars(_ERASED, {"ids": sorted(record_ids)}))
-
-
-_ERASED = (select(RECORDS.c.record_id).distinct()
-           .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
-           .where(RECORDS.c.erased.is_(True)))
 _FOREIGN = (select(RECORDS.c.record_id).distinct()
             .where(RECORDS.c.record_id.in_(bindparam("ids", expanding=True)))
             .where(RECORDS.c.hub_id != bindparam("hub")))
@@ -304,8 +300,11 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     statuses: list[str] = [""] * count
     reasons: list[str | None] = [None] * count
 
+    device_row = conn.execute(DEVICE_STATE, {"device": device.id}).one()
     for index, item in enumerate(checked):
-        if item.reason is not None:
+        if identities[index][0] > device_row.contiguous_seq + SEQ_WINDOW:
+            statuses[index], reasons[index] = "rejected", SEQ_REASON
+        elif item.reason is not None:
             statuses[index], reasons[index] = "rejected", item.reason
 
     # a device writes only to its own hub: edits of another hub's records, and
@@ -313,9 +312,19 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     edited = {c.item.record_id for c in checked
               if c.reason is None and c.item is not None and c.item.version > 1}
     foreign_edits = _foreign_records(conn, edited, device.hub_id)
-    # a new version of an erased record (right to erasure) is refused, and none of its
-    # content is kept: the laptop learns of the erasure from the hub's changes feed
-    erased_edits = _erased_records(conn, edited)
+    # any copy of an erased record (right to erasure), a first version included, is
+    # refused and none of it is kept, unless it is the very version already held
+    # (a duplicate); the laptop learns of the erasure from the hub's changes feed
+    erased = erased_records(conn, {record_id for _, record_id, _ in identities})
+    if erased:
+        candidates = [(index, c.item) for index, c in enumerate(checked)
+                      if c.item is not None and c.item.record_id in erased]
+        identical = identical_versions(conn, [
+            (view.kind, view.record_id, view.version, view.content_hash)
+            for _, view in candidates])
+        for position, (index, _view) in enumerate(candidates):
+            if position not in identical:
+                statuses[index], reasons[index] = "rejected", ERASED_REASON
     sessions = {str(c.item.fields.get("session_id")) for c in checked
                 if c.reason is None and c.item is not None and c.item.kind == "visit"}
     foreign_sessions = _foreign_records(conn, sessions, device.hub_id, kind="session")
@@ -329,9 +338,6 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         if payload.record_id in foreign_edits:
             statuses[index] = "rejected"
             reasons[index] = "This record belongs to another hub; this laptop cannot change it."
-            continue
-        if payload.record_id in erased_edits:
-            statuses[index], reasons[index] = "rejected", ERASED_REASON
             continue
         if payload.kind == "visit" and payload.fields.get("session_id") in foreign_sessions:
             statuses[index] = "rejected"
@@ -368,10 +374,19 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     held = [
         _held_row(envelope.items[index], identities[index], checked[index], statuses[index],
                   reasons[index] or "", device, envelope.batch_id, now)
+        # a sequence number outside the window is not held: it would poison the gaps
         for index in range(count) if statuses[index] in ("conflict", "rejected")
+        and reasons[index] != SEQ_REASON
     ]
+    for row in held:
+        if row["record_id"] in erased:  # whatever else was wrong with it
+            row["payload"] = "{}"
     if held:
         conn.execute(insert(HELD), held)
+    kept_bytes = sum(len(row["payload"]) for row, index in zip(rows, row_index, strict=True)
+                     if statuses[index] == "accepted")
+    charge_quota(conn, device.id, device_row.stored_bytes,
+                  kept_bytes + sum(len(row["payload"]) for row in held))
 
     results = []
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}

@@ -27,7 +27,8 @@ from prometheus_client import (
 from hubdesk.server.metrics_env import MULTIPROCESS_ENV
 
 ROUTES = ("/v1/health", "/v1/ready", "/v1/enrol", "/v1/batches", "/v1/reference",
-          "/v1/changes", "/v1/heartbeat", "/metrics", "/openapi.json")
+          "/v1/changes", "/v1/heartbeat", "/v1/audit", "/v1/recovery", "/metrics",
+          "/openapi.json")
 
 REQUESTS = Counter("hubdesk_requests_total", "HTTP requests answered",
                    ["method", "route", "status"])

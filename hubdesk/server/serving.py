@@ -9,10 +9,13 @@ On SIGTERM or SIGINT every worker stops accepting, finishes the requests in hand
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import socket
 import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -21,26 +24,88 @@ from uvicorn.supervisors import Multiprocess
 
 from hubdesk.server.asgi import POOL_ENV
 from hubdesk.server.db import DB_ENV
+from hubdesk.server.errors import AdminError
+from hubdesk.server.http_timeouts import IDLE_TIMEOUT_S, TimedH11Protocol
 from hubdesk.server.logs import logging_config
 from hubdesk.server.metrics_env import MULTIPROCESS_ENV, fresh_metrics_folder
 
+#: connections one worker serves at once; more are answered 503 at once
+MAX_CONNECTIONS_PER_WORKER = 1000
 
-def _announce(sock: socket.socket) -> None:
+
+@dataclass(frozen=True)
+class TlsOptions:
+    """``--certfile``/``--keyfile``, or ``--behind-tls-proxy`` (a proxy in front
+    terminates TLS and is trusted for the client's address: X-Forwarded-For)."""
+
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    behind_proxy: bool = False
+    trusted_proxies: str = "127.0.0.1"
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.certfile else "http"
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport_security(host: str, tls: TlsOptions) -> None:
+    """Refuse to serve plain HTTP on a non-loopback address (device tokens and
+    records would cross the network in the clear), unless a TLS proxy is in front."""
+    if bool(tls.certfile) != bool(tls.keyfile):
+        raise AdminError("give both --certfile and --keyfile")
+    if tls.certfile and tls.keyfile:
+        for path in (tls.certfile, tls.keyfile):
+            if not path.is_file():
+                raise AdminError(f"cannot read {path}")
+        return
+    if not is_loopback(host) and not tls.behind_proxy:
+        raise AdminError(
+            f"refusing to serve plain HTTP on {host}: give --certfile and --keyfile, or "
+            "--behind-tls-proxy when a TLS-terminating proxy is in front (see docs/deploy.md)")
+
+
+def _announce(sock: socket.socket, scheme: str = "http") -> None:
     bound_host, bound_port = sock.getsockname()[:2]
-    print(f"hubdesk-server listening on http://{bound_host}:{bound_port}", flush=True)
+    print(f"hubdesk-server listening on {scheme}://{bound_host}:{bound_port}", flush=True)
 
 
-def serve_workers(engine: Engine, url: str, host: str, port: int, *, workers: int,
-                  pool_size: int | None, log_level: str, log_format: str,
-                  graceful_timeout: int) -> int:
-    """Serve until stopped; ``engine`` is the parent's (migrated, seeded) engine."""
+def server_options(host: str, port: int, tls: TlsOptions, *, log_level: str,
+                   log_format: str, graceful_timeout: int) -> dict[str, Any]:
+    """uvicorn's settings: TLS or trusted proxy, header and idle time-outs, a cap on
+    connections per worker."""
     options: dict[str, Any] = {
         "host": host, "port": port, "log_level": log_level,
         "log_config": logging_config(log_format, log_level), "access_log": False,
         "server_header": False, "timeout_graceful_shutdown": graceful_timeout,
+        "http": TimedH11Protocol, "timeout_keep_alive": IDLE_TIMEOUT_S,
+        "limit_concurrency": MAX_CONNECTIONS_PER_WORKER,
+        # the caller's address (rate limits) from X-Forwarded-For of trusted proxies only
+        "proxy_headers": True, "forwarded_allow_ips": tls.trusted_proxies,
     }
+    if tls.certfile and tls.keyfile:
+        options.update(ssl_certfile=str(tls.certfile), ssl_keyfile=str(tls.keyfile))
+    return options
+
+
+def serve_workers(engine: Engine, url: str, host: str, port: int, *, workers: int,
+                  pool_size: int | None, log_level: str, log_format: str,
+                  graceful_timeout: int, tls: TlsOptions | None = None) -> int:
+    """Serve until stopped; ``engine`` is the parent's (migrated, seeded) engine."""
+    tls = tls or TlsOptions()
+    check_transport_security(host, tls)
+    options = server_options(host, port, tls, log_level=log_level, log_format=log_format,
+                             graceful_timeout=graceful_timeout)
     if workers == 1:
-        return _serve_one(engine, options)
+        return _serve_one(engine, options, tls.scheme)
     engine.dispose()  # each worker opens its own engine and pool
     os.environ[DB_ENV] = url
     if pool_size:
@@ -55,7 +120,7 @@ def serve_workers(engine: Engine, url: str, host: str, port: int, *, workers: in
         config = uvicorn.Config("hubdesk.server.asgi:app_from_environment", factory=True,
                                 workers=workers, **options)
         sock = config.bind_socket()
-        _announce(sock)
+        _announce(sock, tls.scheme)
         Multiprocess(config, sockets=[sock]).run()
     finally:
         if made_folder:
@@ -63,7 +128,7 @@ def serve_workers(engine: Engine, url: str, host: str, port: int, *, workers: in
     return 0
 
 
-def _serve_one(engine: Engine, options: dict[str, Any]) -> int:
+def _serve_one(engine: Engine, options: dict[str, Any], scheme: str) -> int:
     from hubdesk.server.app import create_app, settle_startup_objects
 
     class AnnouncingServer(uvicorn.Server):
@@ -71,7 +136,7 @@ def _serve_one(engine: Engine, options: dict[str, Any]) -> int:
             await super().startup(sockets=sockets)
             for server in self.servers:
                 for sock in server.sockets:
-                    _announce(sock)
+                    _announce(sock, scheme)
 
     config = uvicorn.Config(create_app(engine), **options)
     settle_startup_objects()

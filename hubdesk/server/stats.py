@@ -22,7 +22,9 @@ def stats(engine: Engine) -> dict[str, Any]:
 
     ``visits``/``records`` count distinct records (not versions); ``gaps`` counts
     missing sequence numbers (``gap_ranges`` lists them per device); ``duplicates``
-    counts record versions stored more than once (always 0: unique constraints).
+    counts record versions stored more than once (always 0: unique constraints);
+    ``audit_breaks`` counts laptops whose audit chain was found broken (per device:
+    ``audit`` with ``verified_through``, ``chain_ok`` and ``first_break``).
     """
     with read_tx(engine) as conn:
         hubs = conn.execute(select(HUBS).order_by(HUBS.c.name)).all()
@@ -100,6 +102,9 @@ def stats(engine: Engine) -> dict[str, Any]:
             "oldest_unsent_at": _iso(device.oldest_unsent_at),
             "last_success_at": _iso(device.last_success_at),
             "clock_skew_s": device.clock_skew_s,
+            "audit": {"verified_through": device.audit_verified_through,
+                      "chain_ok": device.audit_break_seq is None,
+                      "first_break": device.audit_break_seq},
         })
     hub_out = []
     for hub in hubs:
@@ -121,6 +126,7 @@ def stats(engine: Engine) -> dict[str, Any]:
             "conflict": sum(d["held"]["conflict"] for d in device_out),
             "rejected": sum(d["held"]["rejected"] for d in device_out),
         },
+        "audit_breaks": sum(1 for d in device_out if not d["audit"]["chain_ok"]),
         "hubs": hub_out,
         "devices": device_out,
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from sqlalchemy import Engine
 from hubdesk.server import admin
 from hubdesk.server.app import create_app
 from hubdesk.server.bootstrap import open_database
+from hubdesk.server.http_timeouts import IDLE_TIMEOUT_S, TimedH11Protocol
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
                "/usr/lib/postgresql/17/bin")
@@ -45,7 +47,8 @@ PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
 def serve_engine(engine: Engine, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve the app over ``engine`` in a thread; yields the base URL."""
     config = uvicorn.Config(create_app(engine), host=host, port=port, log_level="warning",
-                            access_log=False, lifespan="off", server_header=False)
+                            access_log=False, lifespan="off", server_header=False,
+                            http=TimedH11Protocol, timeout_keep_alive=IDLE_TIMEOUT_S)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="hubdesk-test-server", daemon=True)
     thread.start()
@@ -99,6 +102,12 @@ class LiveServer:
     def revoke_device(self, device_id: str) -> None:
         admin.revoke_device(self.engine, device_id)
 
+    def reinstate_device(self, device_id: str) -> None:
+        admin.reinstate_device(self.engine, device_id)
+
+    def recovery_code(self, device_id: str) -> str:
+        return admin.create_recovery_code(self.engine, device_id)
+
     def stats(self) -> dict[str, Any]:
         return admin.stats(self.engine)
 
@@ -130,6 +139,7 @@ class ServerProcess:
 
     url: str
     process: subprocess.Popen[bytes]
+    cafile: Path | None = None  # the certificate to trust when it serves HTTPS
 
     def worker_pids(self) -> list[int]:
         """The worker processes uvicorn's process manager runs now (Linux /proc)."""
@@ -143,8 +153,10 @@ class ServerProcess:
     def ready(self) -> bool:
         import httpx
 
+        verify = ssl.create_default_context(cafile=str(self.cafile)) if self.cafile else True
         try:
-            return httpx.get(f"{self.url}/v1/ready", timeout=5).status_code == 200
+            return httpx.get(f"{self.url}/v1/ready", timeout=5,
+                             verify=verify).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -161,8 +173,8 @@ class ServerProcess:
 
 @contextmanager
 def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...] = (),
-                   env: Mapping[str, str] | None = None,
-                   stderr: Path | None = None) -> Iterator[ServerProcess]:
+                   env: Mapping[str, str] | None = None, stderr: Path | None = None,
+                   cafile: Path | None = None) -> Iterator[ServerProcess]:
     """Run ``python -m hubdesk.server --db URL serve --port 0 --workers N``; yields it
     once ready, and stops it (SIGTERM, as an init system would) at the end."""
     command = [sys.executable, "-m", "hubdesk.server", "--db", db_url, "serve", "--port", "0",
@@ -175,7 +187,7 @@ def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...]
         line = _read_line(process.stdout, timeout=60)
         if "listening on " not in line:
             raise RuntimeError(f"the server did not start: {line!r}")
-        running = ServerProcess(line.split("listening on ", 1)[1].strip(), process)
+        running = ServerProcess(line.split("listening on ", 1)[1].strip(), process, cafile)
         running.wait_ready(workers)
         yield running
     finally:

@@ -26,6 +26,7 @@ from hubdesk.protocol.schemas import (
     MAX_FIELD_TEXT_CHARS,
     MAX_FIELDS,
     MAX_REASON_CHARS,
+    MAX_RECORD_BYTES,
     MAX_SEQ,
     MAX_UTC_OFFSET_MIN,
     MAX_VERSION,
@@ -36,6 +37,8 @@ from hubdesk.protocol.schemas import (
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REASON_MAX = MAX_REASON_CHARS
+RECORD_TOO_LARGE = (f"This record holds more than {MAX_RECORD_BYTES // 1024} KB of text, far "
+                    "more than any record needs; nothing of it was kept.")
 
 
 def short(text: str, limit: int = REASON_MAX) -> str:
@@ -409,6 +412,8 @@ def _judge(item: ItemView, encoded: bytes, device_id: str, hub_id: str,
     if hashlib.sha256(encoded).hexdigest() != item.content_hash:
         return ("The record does not match its checksum; it may have been damaged "
                 "on the way. It stays on the laptop.")
+    if len(encoded) > MAX_RECORD_BYTES:
+        return RECORD_TOO_LARGE
     label = LABELS[item.kind]
     if item.device_id != device_id:
         return "This record names a different laptop from the one sending it."

@@ -101,6 +101,7 @@ def record_sync_outcome(
     state = ensure_device_state(db)
     if success_at is not None:
         state.last_sync_at = success_at
+        state.revoked = False  # the server took our token again: reinstated
     state.last_sync_error = error[:300] if error else None
     if revoked:
         state.revoked = True

@@ -6,8 +6,10 @@ and rules as an upload).  The batch is stored locally as ``sending`` first, so
 the next normal sync asks the server for its receipt (``GET /v1/batches/{id}``)
 and settles it - or sends the very same batch if the file never arrived.
 
-File format: ``{"format": "hubdesk-batch", "batch": <UploadBatch JSON>, "signature": <hex>}``;
-the signature is defined once, in ``hubdesk.protocol.signing``.
+File format: ``{"format": "hubdesk-batch", "version": 2, "batch": <UploadBatch JSON>,
+"signature": <base64>}``: the laptop's Ed25519 signature, defined once in
+``hubdesk.protocol.signing``; the server checks it with the public half it learnt at
+enrolment, so nothing in its database can forge a file.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import AppPaths
 from hubdesk.protocol.schemas import MAX_BATCH_ITEMS
-from hubdesk.protocol.signing import BATCH_FILE_FORMAT, sign_batch
+from hubdesk.protocol.signing import BATCH_FILE_FORMAT, BATCH_FILE_VERSION, sign_batch
 from hubdesk.store import sync_repo
+from hubdesk.store.device_keys import signing_key
 from hubdesk.store.engine import Store
 from hubdesk.sync.errors import NotEnrolled
 from hubdesk.sync.wire import batch_document
@@ -47,7 +50,7 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
         state = sync_repo.device_state(db)
         if state is None or not state.device_token:
             raise NotEnrolled()
-        token, device_id = state.device_token, state.device_id
+        device_id, private_key = state.device_id, signing_key(db)
         open_batches = sync_repo.open_batches(db)
         if open_batches:
             batch_id = open_batches[0].batch_id
@@ -60,7 +63,8 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
             sync_repo.store_batch(db, batch_id, [i.seq for i in items], utc_now())
     batch = batch_document(batch_id, device_id, items)
     document: dict[str, Any] = {
-        "format": BATCH_FILE_FORMAT, "batch": batch, "signature": sign_batch(batch, token),
+        "format": BATCH_FILE_FORMAT, "version": BATCH_FILE_VERSION, "batch": batch,
+        "signature": sign_batch(batch, private_key),
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".part")

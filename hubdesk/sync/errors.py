@@ -129,6 +129,18 @@ class InsecureConnection(SyncError):
         self.detail = detail
 
 
+class PlainHttpRefused(SyncError):
+    """The server address is ``http://`` to another computer: tokens and records would
+    cross the network unencrypted, so nothing is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "HubDesk only talks to a server on another computer over a secure "
+            "connection (https://).",
+            hint="Use the https:// address from the council's HubDesk team.",
+        )
+
+
 class NotFound(SyncError):
     """404 for a resource we asked about (e.g. a batch the server never received)."""
 

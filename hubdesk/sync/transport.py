@@ -1,5 +1,11 @@
 """HTTP transport for sync protocol v1: the only module that imports ``requests``.
 
+Only ``https://`` is used, except to this computer (``http://127.0.0.1``,
+``localhost``): plain HTTP to another host is refused before anything is sent.
+Certificates are checked against the operating system's trust store
+(``truststore``), so a council's own certificate authority, installed on its
+laptops by IT, is trusted without HubDesk carrying a copy.
+
 Timeouts are a connect timeout plus a *stall* timeout (``requests``' read timeout
 applies to each socket read, so a slow link that keeps moving never times out,
 a silent one does).  Every failure becomes one of the typed errors of
@@ -9,15 +15,20 @@ a truncated or invalid body is a :class:`BadResponse`, never a half-read value.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import ssl
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
+import truststore
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from requests.adapters import HTTPAdapter
 
 from hubdesk.protocol.schemas import (
     BatchReceipt,
@@ -38,6 +49,7 @@ from hubdesk.sync.errors import (
     NotFound,
     Offline,
     PayloadTooLarge,
+    PlainHttpRefused,
     RequestRejected,
     ServerBusy,
     ServerError,
@@ -50,7 +62,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 HEALTH_BODY = {"status": "ok", "service": "hubdesk-server"}
 MAX_RETRY_AFTER_S = 3600.0
-_ENROL_CODES = {"enrol_code_invalid", "enrol_code_used"}
+_ENROL_CODES = {"enrol_code_invalid", "enrol_code_used", "device_already_enrolled",
+                "bad_enrol_signature"}
 _AUTH_CODES = {"device_revoked", "invalid_token", "unknown_device", "unauthorized", "not_enrolled"}
 
 
@@ -74,6 +87,37 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, min(seconds, MAX_RETRY_AFTER_S))
 
 
+def is_allowed_server_url(url: str) -> bool:
+    """``https://`` anywhere; ``http://`` only to this computer (a loopback address)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http":
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SystemTrustAdapter(HTTPAdapter):
+    """HTTPS checked against the operating system's certificate store (``truststore``)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs["ssl_context"] = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+
 class HttpTransport:
     """Talks to one HubDesk server with one device token (or none, for enrolment)."""
 
@@ -91,6 +135,7 @@ class HttpTransport:
         self.connect_timeout = connect_timeout
         self.stall_timeout = stall_timeout
         self.session = requests.Session()
+        self.session.mount("https://", SystemTrustAdapter())
         self.session.headers["User-Agent"] = f"HubDesk/{app_version or '0'}"
         self.session.headers["Accept"] = "application/json"
 
@@ -176,6 +221,8 @@ class HttpTransport:
         auth: bool = True,
         allow_redirects: bool = True,
     ) -> requests.Response:
+        if not is_allowed_server_url(self.base_url):
+            raise PlainHttpRefused()
         headers: dict[str, str] = {}
         if data is not None:
             headers["Content-Type"] = "application/json"

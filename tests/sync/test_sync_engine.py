@@ -18,6 +18,7 @@ from hubdesk.core.days import hub_today
 from hubdesk.core.ids import uuid7
 from hubdesk.server import admin
 from hubdesk.server.batchfile import import_batch_file
+from hubdesk.server.errors import AdminError
 from hubdesk.store import sync_repo
 from hubdesk.store.models import DeviceState, OutboxItem, SyncBatch, Visit
 from hubdesk.store.outbox import finalise
@@ -122,8 +123,15 @@ def test_revoked_laptop_says_so_and_keeps_its_data(
         status = sync_status(db)
         assert status.revoked and status.unsent == result.pending > 0
         assert "disconnected" in status_line(status)
-    again = laptop.sync()  # no request at all now
+    again = laptop.sync()  # still switched off: refused again, nothing lost
     assert again.error_kind == "AuthRevoked"
+    # the council reinstates it (the only way back): the laptop sends what it kept
+    admin.reinstate_device(server.engine, laptop.device_id)
+    back = laptop.sync()
+    assert back.completed and back.pending == 0
+    with laptop.store.unit_of_work() as db:
+        assert not sync_status(db).revoked
+    check_invariants(server, [laptop])
 
 
 class _Portal(BaseHTTPRequestHandler):
@@ -211,7 +219,7 @@ def test_batch_file_is_imported_on_the_server_and_settled_by_the_next_sync(
     document["batch"]["items"][0]["payload"]["fields"]["age_band"] = "16_24"
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(document))
-    with pytest.raises(admin.AdminError):
+    with pytest.raises(AdminError):
         import_batch_file(server.engine, tampered)
     check_invariants(server, [laptop])
 
@@ -257,7 +265,8 @@ def test_enrol_is_safe_to_repeat(server: RunningServer, tmp_path: Path,
         assert enrol_command(store, paths, server.url, code) == 0  # the answer was "lost"
         with store.unit_of_work() as db:
             second = sync_repo.device_state(db)
-            assert second is not None and second.device_token == token
+            # a new random token (the first is dead); the sync below proves it works
+            assert second is not None and second.device_token not in (None, token)
             assert hub_id == server.hub_id
         out = capsys.readouterr().out
         assert out.count("Enrolled this laptop with Stevenage Healthy Hub") == 2

@@ -222,16 +222,21 @@ def test_retry_after_forms() -> None:
     assert parsed is not None and 55 <= parsed <= 61
 
 
-@pytest.mark.parametrize("status, code", [(401, "enrol_code_invalid"), (409, "enrol_code_used")])
+@pytest.mark.parametrize("status, code", [(401, "enrol_code_invalid"), (409, "enrol_code_used"),
+                                          (409, "device_already_enrolled")])
 def test_a_refused_enrolment_code_is_not_a_revoked_laptop(
         far_end: Callable[[Behaviour], str], status: int, code: str) -> None:
     from hubdesk.core.ids import uuid7
     from hubdesk.protocol.schemas import EnrolRequest
+    from hubdesk.protocol.signing import new_device_key, sign_enrolment
     from hubdesk.sync.errors import EnrolRefused
 
     url = far_end(lambda h: _send(h, status, _error(status, code, "Ask the council team for a new one.")))
     with pytest.raises(EnrolRefused) as caught:
-        _transport(url).enrol(EnrolRequest(code="ABCDEF-123", device_id=uuid7()))
+        device_id, (key, public_key) = uuid7(), new_device_key()
+        _transport(url).enrol(EnrolRequest(
+            code="ABCDEF-123", device_id=device_id, device_public_key=public_key,
+            enrol_signature=sign_enrolment(key, "ABCDEF-123", device_id)))
     assert not isinstance(caught.value, AuthRevoked)
     assert "Ask the council team" in str(caught.value)
 

@@ -62,17 +62,19 @@ def test_encrypted_store_cannot_be_read_without_its_key(tmp_path: Path) -> None:
 def test_upgrade_copies_the_database_aside_first_and_keeps_every_row(tmp_path: Path) -> None:
     from alembic import command
 
-    from hubdesk.services import setup
     from hubdesk.store.engine import alembic_config, make_engine
 
     database, backups = tmp_path / "old.sqlite3", tmp_path / "backups"
     engine = make_engine(database)
     command.upgrade(alembic_config(engine), "0001")  # a laptop still on the first schema
-    old = Store(engine)
-    with old.unit_of_work() as db:
-        setup.first_run_setup(db, setup.SetupForm("Hub", "District", "Hall", "Pat", "2468"))
-        volunteers_before = db.execute(text("SELECT id, display_name FROM volunteers")).all()
-    old.close()
+    # rows written as the first schema had them (today's ORM models have later columns)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO volunteers (id, display_name, role, pin_hash, active, failed_attempts,"
+            " created_at) VALUES ('v1', 'Pat', 'coordinator', 'x', 1, 0, '2026-11-01 09:00')"))
+        volunteers_before = connection.execute(
+            text("SELECT id, display_name FROM volunteers")).all()
+    engine.dispose()
 
     upgraded = Store.open(database, backups=backups)
     assert current_revision(upgraded.engine) == SCHEMA_HEAD
