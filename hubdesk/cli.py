@@ -113,36 +113,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_command(args: argparse.Namespace, paths: object) -> int:
+    """Every command opens the encrypted store as a volunteer (``--volunteer`` and
+    ``HUBDESK_PIN`` or a prompt): nothing is read or sent without a PIN."""
     from hubdesk.core.paths import AppPaths
-    from hubdesk.services import setup
-    from hubdesk.store.engine import Store
 
     assert isinstance(paths, AppPaths)
-    store = Store.open(paths.database, backups=paths.backups)
+    if args.command == "demo":
+        from hubdesk.services.demo import demo_is_sensible
+
+        problem = demo_is_sensible(args.visits, args.days)
+        if problem:
+            print(f"hubdesk: {problem}", file=sys.stderr)
+            return 2
+    if args.command == "export" and args.date_to < args.date_from:
+        print("hubdesk: --to is before --from", file=sys.stderr)
+        return 2
+    store, actor = _open_as_volunteer(args, paths)
     try:
-        with store.unit_of_work() as db:
-            setup.ensure_device(db)
         if args.command == "status":
             return _status(store, args.json)
         if args.command == "demo":
-            return _demo(store, args)
+            return _demo(store, actor, args)
         if args.command == "enrol":
             from hubdesk.sync.commands import enrol_command
 
-            _first_coordinator_if_new(store, args)
             return enrol_command(store, paths, args.server, args.code)
         if args.command == "sync":
             from hubdesk.sync.commands import sync_command
 
             return sync_command(store, paths, args.json)
         if args.command == "export":
-            return _export(store, args)
+            return _export(store, actor, args)
         if args.command == "export-batch":
             from pathlib import Path
 
             from hubdesk.sync.batchfile import export_batch_command
 
-            return export_batch_command(store, paths, Path(args.out) if args.out else None)
+            return export_batch_command(store, paths, Path(args.out) if args.out else None,
+                                        actor=actor)
         raise AssertionError(args.command)
     finally:
         store.close()
@@ -159,24 +167,35 @@ def _read_pin() -> str:
     return getpass.getpass("PIN: ")
 
 
-def _first_coordinator_if_new(store: object, args: argparse.Namespace) -> None:
-    from hubdesk.services import setup
-    from hubdesk.store.engine import Store
+def _open_as_volunteer(args: argparse.Namespace, paths: object):  # type: ignore[no-untyped-def]
+    """(store, actor): unlock the laptop; on a new data folder ``enrol`` and ``demo``
+    create the first coordinator (DESIGN §5), every other command refuses."""
+    from hubdesk.core.errors import UserFacingError
+    from hubdesk.core.paths import AppPaths
+    from hubdesk.services import laptop, setup, volunteers
 
-    assert isinstance(store, Store)
-    with store.unit_of_work() as db:
-        if setup.needs_first_run(db):
-            setup.ensure_first_coordinator(db, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+    assert isinstance(paths, AppPaths)
+    name = args.volunteer or DEFAULT_VOLUNTEER
+    if laptop.laptop_state(paths) is laptop.LaptopState.NEW:
+        if args.command not in ("enrol", "demo"):
+            raise UserFacingError("HubDesk is not set up on this laptop yet.",
+                                  hint="Run enrol (or start the app) first.")
+        pin = _read_pin()
+        from hubdesk.core.pins import check_pin_format
 
-
-def _unlock(store: object, args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from hubdesk.services import volunteers
-    from hubdesk.store.engine import Store
-
-    assert isinstance(store, Store)
-    _first_coordinator_if_new(store, args)
-    with store.unit_of_work() as db:
-        return volunteers.unlock(db, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+        check_pin_format(pin)
+        store = laptop.open_new_laptop(paths)
+        try:
+            with store.unit_of_work() as db:
+                setup.ensure_first_coordinator(db, name, pin)
+            with store.unit_of_work() as db:
+                actor = volunteers.unlock(db, name, pin)
+        except BaseException:
+            store.close()
+            raise
+        return store, actor
+    opened = laptop.unlock_laptop(paths, name, _read_pin())
+    return opened.store, opened.actor
 
 
 def _status(store: object, as_json: bool) -> int:
@@ -196,16 +215,11 @@ def _status(store: object, as_json: bool) -> int:
     return 0
 
 
-def _demo(store: object, args: argparse.Namespace) -> int:
-    from hubdesk.services.demo import demo_is_sensible, generate_demo
+def _demo(store: object, actor: object, args: argparse.Namespace) -> int:
+    from hubdesk.services.demo import generate_demo
     from hubdesk.store.engine import Store
 
     assert isinstance(store, Store)
-    problem = demo_is_sensible(args.visits, args.days)
-    if problem:
-        print(f"hubdesk: {problem}", file=sys.stderr)
-        return 2
-    actor = _unlock(store, args)
     started = time.perf_counter()
     last_report = [0.0]
 
@@ -225,15 +239,11 @@ def _demo(store: object, args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(store: object, args: argparse.Namespace) -> int:
+def _export(store: object, actor: object, args: argparse.Namespace) -> int:
     from hubdesk.reports.export import export_visits
     from hubdesk.store.engine import Store
 
     assert isinstance(store, Store)
-    if args.date_to < args.date_from:
-        print("hubdesk: --to is before --from", file=sys.stderr)
-        return 2
-    actor = _unlock(store, args)
     with store.unit_of_work() as db:
         written = export_visits(db, actor, args.date_from, args.date_to, args.format, args.out)
     print(f"Exported {written:,} visits to {args.out}")

@@ -11,6 +11,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
+# cheap scrypt for *new* key slots, so the suite stays fast (store/keyring.py; never
+# lowers a slot that exists); subprocesses the tests start inherit it
+os.environ["HUBDESK_TEST_CHEAP_KDF"] = "1"
 # never touch a real profile, even by accident
 os.environ["HUBDESK_DATA_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "hubdesk-tests-never-used")
 
