@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 from hubdesk.core.clock import utc_now
@@ -35,42 +34,21 @@ from hubdesk.services.volunteers import (
     unlock,
 )
 from hubdesk.store.attempts import AttemptLog
-from hubdesk.store.encryption import (
-    database_is_plain,
-    encrypt_in_place,
-    finish_interrupted_wipe,
-    lock_down,
-)
+from hubdesk.store.encryption import LaptopState, encrypt_in_place, laptop_state, lock_down
 from hubdesk.store.engine import Store
 from hubdesk.store.keyring import KeyRing, Vault, WrongSecret
 
 log = logging.getLogger("hubdesk.services.laptop")
 
+__all__ = ["LaptopState", "Unlocked", "laptop_state", "open_new_laptop", "unlock_laptop"]
+
 _NO_MATCH = "That name and PIN do not match."
-
-
-class LaptopState(Enum):
-    NEW = "new"
-    PLAIN = "plain"
-    ENCRYPTED = "encrypted"
 
 
 @dataclass
 class Unlocked:
     store: Store
     actor: Actor
-
-
-def laptop_state(paths: AppPaths) -> LaptopState:
-    """Which start-up this data folder needs (cheap: reads a file header and the key file)."""
-    finish_interrupted_wipe(paths.database)
-    lock_down(paths.data_dir)
-    if database_is_plain(paths.database):
-        return LaptopState.PLAIN
-    ring = KeyRing.load(paths.data_dir)
-    if ring is not None and paths.database.exists() and (ring.slot_count or ring.recovery):
-        return LaptopState.ENCRYPTED
-    return LaptopState.NEW
 
 
 def open_new_laptop(paths: AppPaths) -> Store:

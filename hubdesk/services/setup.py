@@ -20,7 +20,6 @@ from hubdesk.services.common import Actor, Changes, audit
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import DeviceState, Hub, Service, Venue, Volunteer
 
-
 KEY_SLOT_MARK = "keyslot"
 """``pin_hash`` of a volunteer whose PIN is a key slot (nothing to guess offline here)."""
 

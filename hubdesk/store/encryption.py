@@ -20,13 +20,37 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from enum import Enum
 from pathlib import Path
+
+from hubdesk.core.paths import AppPaths
 
 log = logging.getLogger("hubdesk.store.encryption")
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _WIPE_SUFFIX = ".plain-wipe"
 _ENCRYPTING_SUFFIX = ".encrypting"
+
+
+class LaptopState(Enum):
+    NEW = "new"
+    PLAIN = "plain"
+    ENCRYPTED = "encrypted"
+
+
+def laptop_state(paths: AppPaths) -> LaptopState:
+    """Which start-up a data folder needs.  Cheap (a file header and the key file; no
+    SQLAlchemy), so the PIN screen can ask before anything heavy is imported."""
+    from hubdesk.store.keyring import KeyRing
+
+    finish_interrupted_wipe(paths.database)
+    lock_down(paths.data_dir)
+    if database_is_plain(paths.database):
+        return LaptopState.PLAIN
+    ring = KeyRing.load(paths.data_dir)
+    if ring is not None and paths.database.exists() and (ring.slot_count or ring.recovery):
+        return LaptopState.ENCRYPTED
+    return LaptopState.NEW
 
 
 def database_is_plain(database: Path) -> bool:
