@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.clock import to_local
 from hubdesk.core.errors import UserFacingError
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services.common import Actor, audit
+from hubdesk.services.common import Actor, audit, require_coordinator
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import HubSession, Venue
 
@@ -22,7 +22,9 @@ COLUMNS = [
 
 
 def export_visits(db: Session, actor: Actor, date_from: date, date_to: date, fmt: str, out: str) -> int:
-    """Write current visits dated ``date_from``..``date_to`` (local days, inclusive)."""
+    """Write current visits dated ``date_from``..``date_to`` (local days, inclusive).
+    Coordinators only (DESIGN §9: reports are theirs)."""
+    require_coordinator(actor, "export reports")
     if fmt != "csv":
         raise UserFacingError(
             f"Export to {fmt.upper()} is not available yet.", hint="Use --format csv for now."

@@ -62,7 +62,7 @@ from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import resources_dir
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services import directory, visits
+from hubdesk.services import access, directory, visits
 from hubdesk.services.common import Actor, Changes
 from hubdesk.services.visits import AgreementAnswer, TopicAnswer, VisitForm
 from hubdesk.ui.context import AppContext
@@ -714,8 +714,11 @@ class VisitCaptureForm(QWidget):
         """
         self.flush_draft()  # the unfinished visit is committed before we switch
 
+        actor = self.context.actor
+        assert actor is not None
+
         def load(db: Session) -> tuple[VisitForm, int, dict[str, str]]:
-            form = visits.get_visit_form(db, visit_id)
+            form = access.open_visit(db, actor, visit_id)
             names = directory.services_by_ids(db, [s.service_id for s in form.signposts])
             return form, visits.visit_version(db, visit_id), names
 
@@ -769,7 +772,7 @@ class VisitCaptureForm(QWidget):
 
         def work(db: Session) -> tuple[Changes, str]:
             if edit_id is not None:
-                changes = visits.edit_visit(db, actor, edit_id, form)
+                changes = access.save_visit_edit(db, actor, edit_id, form)
                 visits.discard_draft(db, draft_id)
                 return changes, edit_id
             changes = visits.record_visit(db, actor, session_id, form, draft_id=draft_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services import sessions, setup
+from hubdesk.services import sessions, venues
 from hubdesk.services.common import Changes
 from hubdesk.services.sessions import SessionSummary, VenueInfo
 from hubdesk.ui.base_dialog import BaseDialog
@@ -33,22 +33,6 @@ from hubdesk.ui.widgets import (
     run_db,
     set_dynamic_property,
 )
-
-
-def _hub_id(db: Session) -> str:
-    from hubdesk.store import repositories as repo
-
-    state = repo.device_state(db)
-    if state is not None and state.hub_id:
-        return state.hub_id
-    venues = sessions.list_venues(db)
-    if not venues:
-        raise ValidationError({"new_venue_name": "Set up the hub first."})
-    return venues[0].hub_id
-
-
-def _add_venue(db: Session, name: str, venue_type: str, postcode: str) -> str:
-    return setup.add_venue(db, _hub_id(db), name, venue_type, postcode)
 
 
 class OpenSessionDialog(BaseDialog):
@@ -148,8 +132,11 @@ class OpenSessionDialog(BaseDialog):
         postcode = self.new_venue_postcode.text()
         self.set_busy(True)
 
+        actor = self.context.actor
+        assert actor is not None
+
         def work(db: Session) -> tuple[list[VenueInfo], str]:
-            venue_id = _add_venue(db, name, venue_type, postcode)
+            venue_id = venues.add_venue(db, actor, name, venue_type, postcode).primary_id
             return sessions.list_venues(db), venue_id
 
         run_db(self, self.context, work, self._venue_saved, self._failed)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services import visits
+from hubdesk.services import access
 from hubdesk.services.common import Changes
 from hubdesk.services.visits import VisitRow
 from hubdesk.ui.context import AppContext
@@ -171,8 +171,9 @@ class TodayVisitsView(QWidget):
         self._number += 1
         number = self._number
         text, topic, day = self.filter.text().strip(), self.topic.currentData(), self.day
+        actor = self.context.actor
         self.context.runner.run_db(
-            lambda db: visits.list_visits(db, day, text=text, topic=topic),
+            lambda db: access.visible_visits(db, actor, day, text=text, topic=topic),
             alive_only(self, lambda rows: self._show(number, rows)))
 
     def _data_changed(self, changes: Changes) -> None:
