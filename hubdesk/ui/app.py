@@ -96,6 +96,12 @@ def _install_sync(window: object, context: object) -> None:
     window.sync_controller = install_sync(window, context)  # type: ignore[arg-type, attr-defined]
 
 
+def _install_auto_lock(window: object, context: object) -> None:
+    from hubdesk.ui.lock.install import install_auto_lock
+
+    window.auto_lock = install_auto_lock(window, context)  # type: ignore[arg-type, attr-defined]
+
+
 def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
     """Run the desktop app until its window closes; returns the exit code."""
     from hubdesk.core.logging_setup import configure_logging
@@ -214,8 +220,9 @@ class _Shell:
             window.ready.connect(lambda: log.info("usable form after %.3f s", seconds_since_start()))
         else:
             QTimer.singleShot(0, lambda: window.start(None))
-        # after the window is up: the Sync menu, status line and auto-sync
+        # after the window is up: the Sync menu, status line and auto-sync; the idle lock
         QTimer.singleShot(0, lambda: _install_sync(window, context))
+        QTimer.singleShot(0, lambda: _install_auto_lock(window, context))
 
     def close(self) -> None:
         if self.runner is not None:

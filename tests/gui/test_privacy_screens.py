@@ -1,0 +1,154 @@
+"""The laptop's lock screens and volunteer management, driven by keyboard (issue 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from hubdesk.core.paths import AppPaths
+from hubdesk.services import laptop
+from hubdesk.store.engine import Store
+from hubdesk.ui.context import AppContext
+from hubdesk.ui.lock.idle import IdleLock
+from hubdesk.ui.lock.pin_screen import PinScreen
+from hubdesk.ui.main_window import MainWindow
+from hubdesk.ui.volunteers_dialog import VolunteersDialog
+from tests.conftest import COORDINATOR, PIN
+from tests.gui.conftest import wait_idle
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def store(paths: AppPaths) -> Iterator[Store]:
+    """These tests run on the real encrypted store (key slots, SQLCipher)."""
+    opened = laptop.open_new_laptop(paths)
+    yield opened
+    opened.close()
+
+
+def _visible_texts(root: QWidget) -> str:
+    texts = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        for getter in ("text", "toPlainText", "currentText"):
+            value = getattr(widget, getter, None)
+            if callable(value):
+                try:
+                    texts.append(str(value()))
+                except TypeError:
+                    pass
+    return "\n".join(texts)
+
+
+def test_pin_screen_unlocks_by_keyboard_and_says_when_a_pin_is_wrong(
+        hub_context: AppContext, paths: AppPaths, qtbot: QtBot) -> None:
+    hub_context.runner.shutdown()  # the PIN screen opens its own store, as at start-up
+    screen = PinScreen(paths)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is screen.name)  # the name comes first
+    qtbot.keyClicks(screen.name, COORDINATOR)
+    qtbot.keyClick(screen.name, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is screen.secret
+    qtbot.keyClicks(screen.secret, "9999")
+    qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(screen.error_text), timeout=10_000)
+    assert "do not match" in screen.error_text
+    assert screen.secret.text() == ""  # the wrong PIN is not left on screen
+    assert screen.secret.echoMode() == QLineEdit.EchoMode.Password
+    qtbot.keyClicks(screen.secret, PIN)
+    with qtbot.waitSignal(screen.unlocked, timeout=10_000) as unlocked:
+        qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+    opened = unlocked.args[0]
+    assert opened.actor.display_name == COORDINATOR
+    opened.store.close()
+    for field in (screen.name, screen.secret):
+        assert field.accessibleName() or field.parentWidget() is not None
+
+
+def _press_yes_on_the_question(qtbot: QtBot) -> None:
+    box = QApplication.activeModalWidget()
+    if isinstance(box, QMessageBox):
+        qtbot.keyClick(box, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
+    else:
+        QTimer.singleShot(50, lambda: _press_yes_on_the_question(qtbot))
+
+
+def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, paths: AppPaths,
+                                                      qtbot: QtBot) -> None:
+    dialog = VolunteersDialog(hub_context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    wait_idle(qtbot, hub_context)
+    assert [dialog.list.item(i).text() for i in range(dialog.list.count())] == \
+        [f"{COORDINATOR} — Coordinator"]
+
+    # add: Alt+A, type the name, Tab, PIN, Tab, PIN again, Enter
+    qtbot.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QWidget)
+                    and QApplication.activeModalWidget() is not dialog)
+    form = QApplication.activeModalWidget()
+    qtbot.keyClicks(QApplication.focusWidget(), "Val Volunteer")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "1357")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "1357")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=10_000)
+    assert form is not None and (not shiboken6.isValid(form) or not form.isVisible())
+    assert "Val Volunteer — Volunteer" in [dialog.list.item(i).text() for i in range(2)]
+    assert laptop.unlock_laptop(paths, "Val Volunteer", "1357").store.close() is None
+
+    # choose Val with the arrow keys, make her a coordinator (Alt+C), then deactivate (Alt+D)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.list)  # focus is back on the list
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Home)
+    while dialog.selected is not None and dialog.selected.display_name != "Val Volunteer":
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "Val Volunteer — Coordinator" in
+                    [dialog.list.item(i).text() for i in range(dialog.list.count())], timeout=10_000)
+    QTimer.singleShot(50, lambda: _press_yes_on_the_question(qtbot))
+    qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "Val Volunteer — Coordinator · deactivated" in
+                    [dialog.list.item(i).text() for i in range(dialog.list.count())], timeout=10_000)
+    from hubdesk.core.errors import AuthError
+
+    with pytest.raises(AuthError):
+        laptop.unlock_laptop(paths, "Val Volunteer", "1357")  # her key slot is gone
+
+
+def test_idle_auto_lock_hides_personal_details_and_keeps_the_draft(
+        window: MainWindow, hub_context: AppContext, qtbot: QtBot) -> None:
+    form = window.capture
+    form.visitor_code.setFocus()
+    qtbot.keyClicks(form.visitor_code, "ZX-42")
+    qtbot.keyClicks(form.note, "Ada Testperson lost her husband")
+    assert "Ada Testperson" in _visible_texts(window) and "ZX-42" in _visible_texts(window)
+    idle = IdleLock(window, minutes=0.01)  # 0.6 s without a key press
+    with qtbot.waitSignal(idle.locked, timeout=5000):
+        pass
+    idle.stop()
+    assert window.is_locked
+    assert "Ada Testperson" not in _visible_texts(window)
+    assert "ZX-42" not in _visible_texts(window)
+    wait_idle(qtbot, hub_context)
+    # the same volunteer unlocks: the unfinished visit is back as it was
+    dialog = window.dialog
+    assert dialog is not None
+    name_box = dialog.name  # type: ignore[attr-defined]
+    name_box.setEditText(COORDINATOR)
+    qtbot.keyClicks(dialog.pin, PIN)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(window.ready, timeout=10_000):
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    wait_idle(qtbot, hub_context)
+    qtbot.waitUntil(lambda: "Ada Testperson" in form.note.toPlainText(), timeout=5000)
+    assert form.visitor_code.text() == "ZX-42"
