@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -40,10 +41,8 @@ def _visible_texts(root: QWidget) -> str:
         for getter in ("text", "toPlainText", "currentText"):
             value = getattr(widget, getter, None)
             if callable(value):
-                try:
+                with contextlib.suppress(TypeError):
                     texts.append(str(value()))
-                except TypeError:
-                    pass
     return "\n".join(texts)
 
 
