@@ -46,7 +46,7 @@ from hubdesk.core.hashing import canonical_json, content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import AppPaths
 from hubdesk.server import admin
-from hubdesk.server.db import open_database
+from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import RecordRow
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store

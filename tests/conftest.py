@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 os.environ["HUBDESK_TEST_CHEAP_KDF"] = "1"
 # never touch a real profile, even by accident
 os.environ["HUBDESK_DATA_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "hubdesk-tests-never-used")
+# the server's recovery key file, for servers over PostgreSQL (a SQLite server keeps it
+# beside its database file): never the real profile
+os.environ.setdefault("HUBDESK_SERVER_KEY_DIR", tempfile.mkdtemp(prefix="hubdesk-test-keys-"))
 
 from hubdesk.core.paths import AppPaths
 from hubdesk.services.common import Actor

@@ -36,7 +36,7 @@ from sqlalchemy import select  # noqa: E402
 from hubdesk.core.hashing import content_hash  # noqa: E402
 from hubdesk.core.paths import AppPaths  # noqa: E402
 from hubdesk.server import admin  # noqa: E402
-from hubdesk.server.db import open_database  # noqa: E402
+from hubdesk.server.bootstrap import open_database  # noqa: E402
 from hubdesk.server.testing import free_port, serve_engine  # noqa: E402
 from hubdesk.services import sessions, setup, visits  # noqa: E402
 from hubdesk.services.common import Actor  # noqa: E402

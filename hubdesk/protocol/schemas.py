@@ -4,7 +4,8 @@ Every field is bounded (lengths, list sizes, integer ranges) so a fuzzer finds
 no 500s from coercion or unbounded integers.  Payload ``fields`` are checked per
 kind by the server, which answers ``rejected`` with a plain-English reason.
 
-Endpoints (all JSON, ``Authorization: Bearer <device token>`` except enrol):
+Endpoints (all JSON: a request body must be ``Content-Type: application/json``;
+``Authorization: Bearer <device token>`` except enrol, recovery and health):
 
 * ``POST /v1/enrol``                     EnrolRequest -> EnrolResponse (safe to repeat)
 * ``POST /v1/batches``                   UploadBatch -> BatchReceipt (replay = same answer)
@@ -12,9 +13,14 @@ Endpoints (all JSON, ``Authorization: Bearer <device token>`` except enrol):
 * ``GET  /v1/reference?cursor=&limit=``  -> ReferencePage (directory, hubs, venues, roster, vocabularies)
 * ``GET  /v1/changes?cursor=&limit=``    -> ChangesPage (coordinator edits, tombstones for the hub)
 * ``POST /v1/heartbeat``                 Heartbeat -> HeartbeatAck
+* ``POST /v1/audit``                     trust.AuditUpload -> trust.AuditReceipt
+* ``POST /v1/recovery``                  trust.RecoveryRequest -> trust.RecoveryResponse (no token)
 * ``GET  /v1/health``                    -> {"status": "ok", "service": "hubdesk-server"} (no auth;
   lets the client tell the real server from a captive portal)
-* errors: ErrorBody with a 4xx/5xx status; 429/503 may carry ``Retry-After``.
+* ``GET  /v1/ready``                     -> 200 when the database answers and its schema is
+  current, else 503 (for load balancers; no auth)
+* ``GET  /metrics``                      -> Prometheus text (operations; no auth, keep it internal)
+* errors: ErrorBody with a 4xx/5xx status; 429/503 carry ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,18 @@ PROTOCOL_VERSION = 1
 MAX_BATCH_ITEMS = 1000
 MAX_PAGE_ITEMS = 1000
 MAX_SEQ = 2**53 - 1
+#: the bounds of a record version; the server's validation fast path reads these too
+MAX_VERSION = 1_000_000
+MAX_UTC_OFFSET_MIN = 24 * 60
+MAX_CREATED_AT_CHARS = 40
+MAX_FIELDS = 60
+MAX_FIELD_NAME_CHARS = 40
+MAX_FIELD_TEXT_CHARS = 4000
+MAX_FIELD_INT = 2**53  # integers in fields lie in -MAX_FIELD_INT..MAX_FIELD_INT
+MAX_FIELD_LIST_ITEMS = 50
+MAX_FIELD_LIST_TEXT_CHARS = 200
+MAX_REASON_CHARS = 200
+MAX_RECEIPT_GAPS = 100
 
 RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person")
 RecordKind = Literal["session", "visit", "conversation", "outcome", "follow_up", "agreement", "person"]
@@ -46,17 +64,23 @@ Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Cursor = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_\-=.]*$")]
 Seq = Annotated[int, Field(ge=1, le=MAX_SEQ)]
-VersionNumber = Annotated[int, Field(ge=1, le=1_000_000)]
+#: a raw 32-byte key (Ed25519 or X25519) in base64, and a 64-byte Ed25519 signature
+Base64Key = Annotated[str, StringConstraints(min_length=44, max_length=44,
+                                             pattern=r"^[A-Za-z0-9+/]{43}=$")]
+Base64Signature = Annotated[str, StringConstraints(min_length=88, max_length=88,
+                                                   pattern=r"^[A-Za-z0-9+/]{86}==$")]
+VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 # JSON scalars and small lists only: payload fields never nest deeper than that
 FieldValue = (
     None
     | bool
-    | Annotated[int, Field(ge=-(2**53), le=2**53)]
+    | Annotated[int, Field(ge=-MAX_FIELD_INT, le=MAX_FIELD_INT)]
     | Annotated[float, Field(allow_inf_nan=False)]
-    | Annotated[str, StringConstraints(max_length=4000)]
-    | Annotated[list[Annotated[str, StringConstraints(max_length=200)]], Field(max_length=50)]
-    | Annotated[list[dict[str, Annotated[str, StringConstraints(max_length=200)] | int]],
-                Field(max_length=50)]
+    | Annotated[str, StringConstraints(max_length=MAX_FIELD_TEXT_CHARS)]
+    | Annotated[list[Annotated[str, StringConstraints(max_length=MAX_FIELD_LIST_TEXT_CHARS)]],
+                Field(max_length=MAX_FIELD_LIST_ITEMS)]
+    | Annotated[list[dict[str, Annotated[str, StringConstraints(
+        max_length=MAX_FIELD_LIST_TEXT_CHARS)] | int]], Field(max_length=MAX_FIELD_LIST_ITEMS)]
 )
 
 
@@ -74,10 +98,11 @@ class RecordPayload(Strict):
     deleted: bool = False
     device_id: Uuid
     created_by: Uuid
-    created_at: Annotated[str, StringConstraints(max_length=40)]
-    utc_offset_min: Annotated[int, Field(ge=-24 * 60, le=24 * 60)]
-    fields: Annotated[dict[Annotated[str, StringConstraints(max_length=40)], FieldValue],
-                      Field(max_length=60)]
+    created_at: Annotated[str, StringConstraints(max_length=MAX_CREATED_AT_CHARS)]
+    utc_offset_min: Annotated[int, Field(ge=-MAX_UTC_OFFSET_MIN, le=MAX_UTC_OFFSET_MIN)]
+    fields: Annotated[dict[Annotated[str, StringConstraints(max_length=MAX_FIELD_NAME_CHARS)],
+                           FieldValue],
+                      Field(max_length=MAX_FIELDS)]
 
 
 class UploadItem(Strict):
@@ -98,7 +123,7 @@ class ItemResult(Strict):
     record_id: Uuid
     version: VersionNumber
     status: ItemStatus
-    reason: ShortText | None = None
+    reason: Annotated[str, StringConstraints(max_length=MAX_REASON_CHARS)] | None = None
 
 
 class SeqRange(Strict):
@@ -122,13 +147,19 @@ class BatchReceipt(Strict):
     results: Annotated[list[ItemResult], Field(max_length=MAX_BATCH_ITEMS)]
     counts: ReceiptCounts
     high_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)]  # contiguous 1..high_seq held
-    gaps: Annotated[list[SeqRange], Field(max_length=100)]
+    gaps: Annotated[list[SeqRange], Field(max_length=MAX_RECEIPT_GAPS)]
     server_time: datetime
 
 
 class EnrolRequest(Strict):
+    """A one-time code enrols a NEW device id; ``device_public_key`` is the laptop's
+    Ed25519 public half and ``enrol_signature`` its signature of
+    ``protocol.signing.enrolment_message(code, device_id, device_public_key)``."""
+
     code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
     device_id: Uuid
+    device_public_key: Base64Key
+    enrol_signature: Base64Signature
     device_name: Annotated[str, StringConstraints(max_length=80)] = ""
     app_version: Annotated[str, StringConstraints(max_length=40)] = ""
 
@@ -145,6 +176,8 @@ class EnrolResponse(Strict):
     device_token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
     hub: HubInfo
     server_time: datetime
+    #: the server's X25519 recovery public key (``protocol/trust.py``, the recovery slot)
+    recovery_public_key: Base64Key
 
 
 class ReferenceItem(Strict):
@@ -195,7 +228,7 @@ class HeartbeatAck(Strict):
     server_time: datetime
     high_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None  # contiguous 1..high_seq held
     max_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None  # the highest held
-    gaps: Annotated[list[SeqRange], Field(max_length=100)] = []
+    gaps: Annotated[list[SeqRange], Field(max_length=MAX_RECEIPT_GAPS)] = []
 
 
 class ErrorBody(Strict):

@@ -36,9 +36,13 @@ from hubdesk.protocol.schemas import (
     ReferencePage,
     UploadBatch,
 )
-from hubdesk.server import devices, feeds, ingest
+from hubdesk.protocol.trust import AuditReceipt, AuditUpload, RecoveryRequest, RecoveryResponse
+from hubdesk.server import audit_chain, devices, feeds, ingest, metrics, recovery
 from hubdesk.server.db import DatabaseBusy
 from hubdesk.server.errors import ApiError
+from hubdesk.server.identity import DeviceIdentity
+from hubdesk.server.keys import ServerKeys, key_folder, load_or_create_keys
+from hubdesk.server.readiness import readiness
 from hubdesk.server.validation import describe_validation_error
 
 log = logging.getLogger("hubdesk.server")
@@ -59,14 +63,48 @@ class Health(BaseModel):
     protocol: int = PROTOCOL_VERSION
 
 
+class Ready(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["ready", "unready"]
+    reason: str = ""
+
+
+class RequestMetrics:
+    """Counts every answered request by method, route template and status (a plain
+    ASGI wrapper: Starlette's BaseHTTPMiddleware would cost more per request)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def send_noting_status(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            metrics.record_request(scope["method"], scope["path"], status[0])
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         401: "Missing, malformed or unknown device token (or enrolment code)",
         403: "The device is revoked (`device_revoked`) or names another device",
         404: "Not found",
-        409: "Conflict (enrolment code used by another laptop, batch id reused)",
+        409: "Conflict (enrolment code used by another laptop, device id already enrolled, "
+             "batch id reused)",
         413: "Request body too large: send fewer items per batch",
+        415: "The body is not sent as `Content-Type: application/json`",
         422: "Malformed request, with a plain-English message",
+        429: "Too many failed attempts from this address or for this device; retry after "
+             "`Retry-After` seconds",
         503: "The database is busy; retry after `Retry-After` seconds",
     }
     return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
@@ -90,8 +128,19 @@ def _error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=error.status, headers=error.headers)
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address (uvicorn takes it from X-Forwarded-For only when the
+    proxy is trusted: ``serve --behind-tls-proxy``)."""
+    return request.client.host if request.client else None
+
+
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, refusing more than ``limit`` bytes with 413."""
+    """The JSON request body, refusing another content type (415) and more than
+    ``limit`` bytes (413)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, "unsupported_media_type",
+                       "Send the request body as JSON (Content-Type: application/json).")
     too_large = ApiError(413, "too_large",
                          f"The request is larger than {limit // (1024 * 1024)} MB; "
                          "send fewer records per batch.")
@@ -117,12 +166,14 @@ def parse_model(body: bytes, model: type[M]) -> M:
                        + describe_validation_error(error)) from error
 
 
-def _ingest_body(engine: Engine, device: ingest.DeviceIdentity, body: bytes) -> bytes:
+def _ingest_body(engine: Engine, device: DeviceIdentity, body: bytes) -> bytes:
     return ingest.ingest_batch_json(engine, device, ingest.parse_json(body))
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The app over an opened, migrated database (see ``db.open_database``)."""
+def create_app(engine: Engine, keys: ServerKeys | None = None) -> FastAPI:
+    """The app over an opened, migrated database (see ``db.open_database``); ``keys``
+    default to those in the database's key folder (``keys.key_folder``)."""
+    server_keys = keys or load_or_create_keys(key_folder(engine.url))
     app = FastAPI(
         title="HubDesk sync server",
         version=f"{PROTOCOL_VERSION}.0",
@@ -136,9 +187,14 @@ def create_app(engine: Engine) -> FastAPI:
     bearer = HTTPBearer(auto_error=False, description="The laptop's device token")
     auth_dep = [Depends(bearer)]
 
-    async def device_of(request: Request) -> ingest.DeviceIdentity:
-        return await run_in_threadpool(devices.authenticate, engine,
-                                       request.headers.get("authorization"))
+    async def device_of(request: Request) -> DeviceIdentity:
+        try:
+            return await run_in_threadpool(devices.authenticate, engine,
+                                           request.headers.get("authorization"),
+                                           client_address(request))
+        except ApiError as refused:
+            metrics.AUTH_FAILURES.labels(refused.code).inc()
+            raise
 
     @app.exception_handler(ApiError)
     async def on_api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -176,17 +232,42 @@ def create_app(engine: Engine) -> FastAPI:
         """No authentication: tells the real server from a captive portal."""
         return Health()
 
+    @app.get("/v1/ready", response_model=Ready, tags=["health"],
+             responses={503: {"model": Ready, "description": "Not ready: see `reason`"}})
+    async def ready() -> JSONResponse:
+        """No authentication: 200 when the database answers and its schema is current,
+        503 otherwise (a load balancer sends this process no work until it is ready)."""
+        found = await run_in_threadpool(readiness, engine)
+        body = Ready(status="ready" if found.ready else "unready", reason=found.reason)
+        return JSONResponse(body.model_dump(), status_code=200 if found.ready else 503)
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """Prometheus text format; keep it on the internal network (see docs/deploy.md)."""
+        body, content_type = await run_in_threadpool(metrics.exposition)
+        return Response(body, media_type=content_type)
+
     @app.post("/v1/enrol", response_model=EnrolResponse, tags=["devices"],
-              responses=_errors(401, 403, 409, 413, 422, 503),
+              responses=_errors(401, 403, 409, 413, 415, 422, 429, 503),
               openapi_extra=_body(EnrolRequest))
     async def enrol(request: Request) -> Response:
-        """Enrol a laptop with a one-time code; a repeat from the same laptop while the
-        code is valid gets the same working token; a second laptop is refused (409)."""
+        """Enrol a NEW laptop with a one-time code and its public key; a repeat from the
+        same laptop (same code and key) while the code is valid gets a working token;
+        another laptop, or a device id already known, is refused (409); a revoked
+        laptop stays revoked (403)."""
         payload = parse_model(await read_body(request), EnrolRequest)
-        return _json(await run_in_threadpool(devices.enrol, engine, payload))
+        try:
+            answer = await run_in_threadpool(devices.enrol, engine, payload,
+                                             server_keys.recovery_public_b64,
+                                             client_address(request))
+        except ApiError as refused:
+            metrics.ENROLMENTS.labels(refused.code).inc()
+            raise
+        metrics.ENROLMENTS.labels("enrolled").inc()
+        return _json(answer)
 
     @app.post("/v1/batches", response_model=BatchReceipt, tags=["sync"],
-              dependencies=auth_dep, responses=_errors(401, 403, 409, 413, 422, 503),
+              dependencies=auth_dep, responses=_errors(401, 403, 409, 413, 415, 422, 429, 503),
               openapi_extra=_body(UploadBatch))
     async def upload_batch(request: Request) -> Response:
         """Upload a batch; the batch id is the idempotency key (a replay gets the same
@@ -198,7 +279,7 @@ def create_app(engine: Engine) -> FastAPI:
         return Response(receipt, media_type="application/json")
 
     @app.get("/v1/batches/{batch_id}", response_model=BatchReceipt, tags=["sync"],
-             dependencies=auth_dep, responses=_errors(401, 403, 404, 422, 503))
+             dependencies=auth_dep, responses=_errors(401, 403, 404, 422, 429, 503))
     async def get_batch(
         request: Request,
         batch_id: BatchIdParam,
@@ -208,7 +289,7 @@ def create_app(engine: Engine) -> FastAPI:
         return _json(await run_in_threadpool(ingest.stored_receipt, engine, device, batch_id))
 
     @app.get("/v1/reference", response_model=ReferencePage, tags=["sync"],
-             dependencies=auth_dep, responses=_errors(401, 403, 422, 503))
+             dependencies=auth_dep, responses=_errors(401, 403, 422, 429, 503))
     async def reference(
         request: Request,
         cursor: CursorParam = None,
@@ -220,7 +301,7 @@ def create_app(engine: Engine) -> FastAPI:
                                              limit))
 
     @app.get("/v1/changes", response_model=ChangesPage, tags=["sync"],
-             dependencies=auth_dep, responses=_errors(401, 403, 422, 503))
+             dependencies=auth_dep, responses=_errors(401, 403, 422, 429, 503))
     async def changes(
         request: Request,
         cursor: CursorParam = None,
@@ -231,7 +312,7 @@ def create_app(engine: Engine) -> FastAPI:
         return _json(await run_in_threadpool(feeds.changes_page, engine, device, cursor, limit))
 
     @app.post("/v1/heartbeat", response_model=HeartbeatAck, tags=["devices"],
-              dependencies=auth_dep, responses=_errors(401, 403, 413, 422, 503),
+              dependencies=auth_dep, responses=_errors(401, 403, 413, 415, 422, 429, 503),
               openapi_extra=_body(Heartbeat))
     async def heartbeat(request: Request) -> Response:
         """The laptop's sync health: unsent, needs attention, oldest unsent, clock."""
@@ -239,7 +320,28 @@ def create_app(engine: Engine) -> FastAPI:
         beat = parse_model(await read_body(request), Heartbeat)
         return _json(await run_in_threadpool(devices.heartbeat, engine, device, beat))
 
+    @app.post("/v1/audit", response_model=AuditReceipt, tags=["devices"],
+              dependencies=auth_dep, responses=_errors(401, 403, 413, 415, 422, 429, 503),
+              openapi_extra=_body(AuditUpload))
+    async def audit(request: Request) -> Response:
+        """Links of the laptop's audit chain, stored append-only and verified from the
+        last stored link; a break is kept and reported (``chain_ok`` false)."""
+        device = await device_of(request)
+        upload = parse_model(await read_body(request), AuditUpload)
+        return _json(await run_in_threadpool(audit_chain.receive_links, engine, device, upload))
+
+    @app.post("/v1/recovery", response_model=RecoveryResponse, tags=["devices"],
+              responses=_errors(401, 403, 413, 415, 422, 429, 503),
+              openapi_extra=_body(RecoveryRequest))
+    async def recover(request: Request) -> Response:
+        """No token: a one-time recovery code for this device opens its recovery slot;
+        the key comes back sealed to the request's one-off reply key."""
+        payload = parse_model(await read_body(request), RecoveryRequest)
+        return _json(await run_in_threadpool(recovery.recover, engine, server_keys, payload,
+                                             client_address(request)))
+
     app.openapi = _openapi_builder(app)  # type: ignore[method-assign]
+    app.add_middleware(RequestMetrics)
     return app
 
 
@@ -253,7 +355,8 @@ def _openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
                                description=app.description, routes=app.routes)
         _, defs = models_json_schema(
             [(UploadBatch, "validation"), (EnrolRequest, "validation"),
-             (Heartbeat, "validation")],
+             (Heartbeat, "validation"), (AuditUpload, "validation"),
+             (RecoveryRequest, "validation")],
             ref_template="#/components/schemas/{model}",
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})

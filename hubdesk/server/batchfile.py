@@ -2,38 +2,28 @@
 
 File format (JSON)::
 
-    {"format": "hubdesk-batch", "batch": <UploadBatch>, "signature": "<hex>"}
+    {"format": "hubdesk-batch", "version": 2, "batch": <UploadBatch>, "signature": "<base64>"}
 
-``signature = HMAC-SHA256(key = device token (UTF-8), message = canonical_json(batch)
-(UTF-8))`` as hex, with ``hubdesk.core.hashing.canonical_json`` (sorted keys, no
-spaces, ``ensure_ascii=False``).  Instead of a signature, ``"device_token_hash":
-sha256(device token) hex`` is accepted too (weaker: it proves only that the file
-came from a holder of the token's hash).
+The signature is the laptop's Ed25519 signature (``hubdesk.protocol.signing``),
+checked with the public key the laptop registered at enrolment: nothing in the
+server's database can forge one.  Unsigned files, and the older HMAC-signed ones,
+are refused.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from hubdesk.core.hashing import canonical_json
 from hubdesk.protocol.schemas import BatchReceipt
+from hubdesk.protocol.signing import BATCH_FILE_FORMAT, BATCH_FILE_VERSION, signature_matches
 from hubdesk.server import devices, ingest
 from hubdesk.server.errors import AdminError, ApiError
+from hubdesk.server.security_log import record_event_now
 from hubdesk.server.validation import UUID_RE
-
-FILE_FORMAT = "hubdesk-batch"
-
-
-def sign_batch(batch: dict[str, Any], token: str) -> str:
-    """The signature a laptop puts in a batch file (documented for the client)."""
-    message = canonical_json(batch).encode("utf-8")
-    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def import_batch_file(engine: Engine, path: Path) -> BatchReceipt:
@@ -46,30 +36,26 @@ def import_batch_file(engine: Engine, path: Path) -> BatchReceipt:
         raise AdminError(f"{path.name} is not valid JSON") from error
     if not isinstance(document, dict) or not isinstance(document.get("batch"), dict):
         raise AdminError(f"{path.name} is not a HubDesk batch file (no 'batch' object)")
-    if document.get("format", FILE_FORMAT) != FILE_FORMAT:
+    if document.get("format", BATCH_FILE_FORMAT) != BATCH_FILE_FORMAT:
         raise AdminError(f"{path.name} is not a HubDesk batch file")
     batch: dict[str, Any] = document["batch"]
     device_id = batch.get("device_id")
     if not isinstance(device_id, str) or not UUID_RE.match(device_id):
         raise AdminError("the batch names no valid device id")
-    token = devices.device_token(engine, device_id)
     signature = document.get("signature")
-    token_digest = document.get("device_token_hash")
-    if isinstance(signature, str):
-        try:
-            expected = sign_batch(batch, token)
-        except UnicodeEncodeError as error:
-            raise AdminError("the batch contains text that is not valid Unicode") from error
-        if not hmac.compare_digest(expected, signature.lower()):
-            raise AdminError("the batch file's signature does not match its laptop; "
-                             "it may have been altered")
-    elif isinstance(token_digest, str):
-        if not hmac.compare_digest(devices.token_hash(token), token_digest.lower()):
-            raise AdminError("the batch file's device token hash does not match its laptop")
-    else:
-        raise AdminError("the batch file is not signed")
-    identity = devices.authenticate(engine, f"Bearer {token}")
+    if document.get("version") != BATCH_FILE_VERSION or not isinstance(signature, str):
+        raise AdminError("the batch file is not signed with the laptop's key (made by an "
+                         "older HubDesk?); export it again from the laptop")
+    public_key = devices.device_public_key(engine, device_id)
+    if not signature_matches(batch, public_key, signature):
+        record_event_now(engine, "bad_batch_signature", device_id=device_id)
+        raise AdminError("the batch file's signature does not match its laptop; "
+                         "it may have been altered")
+    identity = devices.device_identity(engine, device_id)
     try:
-        return ingest.ingest_batch(engine, identity, batch, source="file")
+        receipt = ingest.ingest_batch(engine, identity, batch, source="file")
     except ApiError as error:
         raise AdminError(error.message) from error
+    record_event_now(engine, "batch_file_imported", device_id=device_id,
+                     hub_id=identity.hub_id, detail=f"{len(receipt.results)} items")
+    return receipt

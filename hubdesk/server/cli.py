@@ -43,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     serve.add_argument("--log-level", default="warning",
                        choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--log-format", default="text", choices=["text", "json"],
+                       help="json: one JSON object a line, for a log collector")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (uvicorn's process manager; use PostgreSQL)")
+    serve.add_argument("--pool-size", type=int, default=None,
+                       help="PostgreSQL connections per worker (default 8, and as many "
+                            "again in a burst)")
+    serve.add_argument("--graceful-timeout", type=int, default=30,
+                       help="seconds a stopping worker may take to finish requests in hand")
 
     hub = commands.add_parser("create-hub", help="create a hub; prints its id")
     hub.add_argument("--name", required=True)
@@ -57,8 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="records per kind, hub and device; gaps")
     stats.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
-    revoke = commands.add_parser("revoke-device", help="switch a laptop off from the server")
+    revoke = commands.add_parser("revoke-device",
+                                 help="switch a laptop off from the server, for good")
     revoke.add_argument("device_id")
+
+    reinstate = commands.add_parser("reinstate-device",
+                                    help="the only way back for a revoked laptop (audited)")
+    reinstate.add_argument("--device", required=True, metavar="ID")
+
+    recovery = commands.add_parser("recovery-code",
+                                   help="a one-time code to recover a locked laptop's data key")
+    recovery.add_argument("--device", required=True, metavar="ID")
+
+    security = commands.add_parser("security-log", help="print the security log")
+    security.add_argument("--json", action="store_true", help="one JSON object a line")
+    security.add_argument("--limit", type=int, default=1000)
 
     directory = commands.add_parser("import-directory", help="publish a services directory")
     directory.add_argument("file", type=Path, help="JSON list or CSV of services")
@@ -92,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_stats(data: dict[str, Any]) -> None:
     print(f"Records: {data['records']} ({data['visits']} visits), "
-          f"versions {data['versions']}, missing sequence numbers {data['gaps']}")
+          f"versions {data['versions']}, missing sequence numbers {data['gaps']}, "
+          f"duplicated versions {data['duplicates']}")
     print("By kind: " + ", ".join(f"{k} {v}" for k, v in data["by_kind"].items()))
     for hub in data["hubs"]:
         print(f"Hub {hub['name']} ({hub['district']}): {hub['records']} records, "
@@ -103,6 +126,22 @@ def _print_stats(data: dict[str, Any]) -> None:
               f"records, {device['visits']} visits, up to #{device['high_seq']}, "
               f"gaps {device['gaps']}, conflicts {device['held']['conflict']}, "
               f"rejected {device['held']['rejected']}")
+        if not device["audit"]["chain_ok"]:
+            print(f"    AUDIT CHAIN BROKEN at link {device['audit']['first_break']} "
+                  f"(verified up to {device['audit']['verified_through']})")
+
+
+def _print_security_log(engine: Engine, limit: int, as_json: bool) -> None:
+    from hubdesk.server.security_log import security_events
+
+    for event in security_events(engine, max(1, min(limit, 100_000))):
+        if as_json:
+            print(json.dumps({"at": event.at.isoformat(), "event": event.event,
+                              "device_id": event.device_id, "hub_id": event.hub_id,
+                              "address": event.address, "detail": event.detail}))
+        else:
+            print(f"{event.at:%Y-%m-%d %H:%M:%S} {event.event} device={event.device_id or '-'} "
+                  f"hub={event.hub_id or '-'} address={event.address or '-'} {event.detail}")
 
 
 def _parse_sets(pairs: list[str]) -> dict[str, Any]:
@@ -118,35 +157,26 @@ def _parse_sets(pairs: list[str]) -> dict[str, Any]:
     return changes
 
 
-def serve(engine: Engine, host: str, port: int, log_level: str) -> int:
-    import uvicorn
+def serve(engine: Engine, url: str, args: argparse.Namespace) -> int:
+    from hubdesk.server.serving import serve_workers
 
-    from hubdesk.server.app import create_app
-
-    class AnnouncingServer(uvicorn.Server):
-        async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets=sockets)
-            for server in self.servers:
-                for sock in server.sockets:
-                    bound_host, bound_port = sock.getsockname()[:2]
-                    print(f"hubdesk-server listening on http://{bound_host}:{bound_port}",
-                          flush=True)
-
-    config = uvicorn.Config(create_app(engine), host=host, port=port, log_level=log_level,
-                            access_log=False, server_header=False)
-    AnnouncingServer(config).run()
-    return 0
+    return serve_workers(engine, url, args.host, args.port, workers=args.workers,
+                         pool_size=args.pool_size, log_level=args.log_level,
+                         log_format=args.log_format, graceful_timeout=args.graceful_timeout)
 
 
 def run(args: argparse.Namespace) -> int:
     from hubdesk.server import admin
-    from hubdesk.server.db import default_db_url, open_database
+    from hubdesk.server.bootstrap import open_database
+    from hubdesk.server.db import default_db_url
 
     url = args.db or default_db_url()
-    engine = open_database(url)
+    if args.command == "serve" and not 1 <= args.workers <= 64:
+        raise AdminError("--workers must be between 1 and 64")
+    engine = open_database(url, pool_size=getattr(args, "pool_size", None))
     try:
         if args.command == "serve":
-            return serve(engine, args.host, args.port, args.log_level)
+            return serve(engine, url, args)
         if args.command == "create-hub":
             print(admin.create_hub(engine, args.name, args.district, args.tier))
         elif args.command == "enrol-code":
@@ -162,6 +192,13 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "revoke-device":
             admin.revoke_device(engine, args.device_id)
             print(f"revoked {args.device_id}")
+        elif args.command == "reinstate-device":
+            admin.reinstate_device(engine, args.device)
+            print(f"reinstated {args.device}; its next sync sends what it kept")
+        elif args.command == "recovery-code":
+            print(admin.create_recovery_code(engine, args.device))
+        elif args.command == "security-log":
+            _print_security_log(engine, args.limit, args.json)
         elif args.command == "import-directory":
             read, changed = admin.import_directory(engine, args.file)
             print(f"imported {read} services ({changed} new or changed)")

@@ -40,10 +40,6 @@ def default_db_url() -> str:
     return f"sqlite:///{folder / 'hubdesk-server.sqlite3'}"
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
     cursor = dbapi_connection.cursor()
@@ -59,8 +55,17 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///FILE`` or ``postgresql+psycopg://...``)."""
+#: PostgreSQL connections each worker process keeps (and as many again in a burst);
+#: with N workers the server may hold 2 x N x this many: keep it under max_connections
+DEFAULT_PG_POOL = 8
+#: seconds to wait for PostgreSQL to accept a connection (``/v1/ready`` answers in time)
+PG_CONNECT_TIMEOUT_S = 5
+
+
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """An engine for ``url`` (``sqlite:///FILE`` or ``postgresql+psycopg://...``).
+
+    ``pool_size`` sizes one worker process's PostgreSQL pool (default DEFAULT_PG_POOL)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -79,7 +84,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_size=10, max_overflow=30, pool_pre_ping=True)
+        size = pool_size or DEFAULT_PG_POOL
+        return create_engine(parsed, pool_size=size, max_overflow=size, pool_pre_ping=True,
+                             pool_timeout=30,
+                             connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
 
 
@@ -110,20 +118,6 @@ def migrate(engine: Engine) -> bool:
     command.upgrade(_alembic_config(engine), "head")
     log.info("server database migrated from %s to %s", current, head_revision())
     return True
-
-
-def open_database(url: str) -> Engine:
-    """Engine + migrations + seed data (secret, vocabularies)."""
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-        from hubdesk.server.admin import ensure_seed
-
-        ensure_seed(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
 
 
 @contextmanager
@@ -177,9 +171,7 @@ __all__ = [
     "is_sqlite",
     "make_engine",
     "migrate",
-    "open_database",
     "read_tx",
-    "sqlite_url",
     "with_retries",
     "write_tx",
 ]

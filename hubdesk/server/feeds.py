@@ -2,7 +2,7 @@
 
 A cursor names the last server change id the device has seen, as ``r.<n>`` for
 reference data and ``c.<n>`` for hub changes.  Change ids only grow, and on
-PostgreSQL writers of a feed serialise (see ``admin._lock_for_feed``), so a page
+PostgreSQL writers of a feed serialise (see ``reference.lock_for_feed``), so a page
 never skips a change that commits later.
 """
 
@@ -23,7 +23,7 @@ from hubdesk.protocol.schemas import (
 )
 from hubdesk.server.db import read_tx
 from hubdesk.server.errors import ApiError
-from hubdesk.server.ingest import DeviceIdentity
+from hubdesk.server.identity import DeviceIdentity
 from hubdesk.server.models import CHANGES, RECORDS, REFERENCE
 
 DEFAULT_PAGE = 500

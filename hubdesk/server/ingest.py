@@ -16,15 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import from_json
-from sqlalchemy import Connection, Dialect, Engine, bindparam, func, insert, select, union, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
@@ -37,9 +36,13 @@ from hubdesk.protocol.schemas import (
     SeqRange,
     Uuid,
 )
+from hubdesk.server import metrics
 from hubdesk.server.db import read_tx, with_retries, write_tx
 from hubdesk.server.errors import ApiError
-from hubdesk.server.models import BATCHES, DEVICES, HELD, HUBS, RECORDS
+from hubdesk.server.identity import DeviceIdentity
+from hubdesk.server.models import BATCHES, HELD, HUBS, RECORDS
+from hubdesk.server.record_insert import insert_one, insert_records
+from hubdesk.server.sequence import Progress, device_progress, sequence_progress
 from hubdesk.server.validation import (
     UUID_RE,
     CheckedItem,
@@ -47,16 +50,6 @@ from hubdesk.server.validation import (
     describe_validation_error,
     item_identity,
 )
-
-MAX_GAPS = 100
-
-
-@dataclass(frozen=True)
-class DeviceIdentity:
-    """An authenticated, not revoked device."""
-
-    id: str
-    hub_id: str
 
 
 class BatchEnvelope(BaseModel):
@@ -142,9 +135,6 @@ def _other_hubs(engine: Engine, own_hub_id: str) -> frozenset[str]:
         return frozenset(conn.scalars(_OTHER_HUBS, {"hub": own_hub_id}))
 
 
-Progress = tuple[int, list[tuple[int, int]], int]
-
-
 def ingest_batch(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
                  *, source: str = "http") -> BatchReceipt:
     """Store a batch (exactly once) and answer with its receipt."""
@@ -193,9 +183,10 @@ def _ingest(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
                                          "answer": orjson.dumps(answer).decode("utf-8")})
             # progress as this transaction sees it; the hint it stores is only ever a
             # lower bound of what is held once it commits
-            progress.append(_progress(conn, device.id, update_hint=True))
+            progress.append(sequence_progress(conn, device.id, update_hint=True))
             return answer
 
+    started = time.perf_counter()
     try:
         answer = with_retries(attempt)
     except IntegrityError:
@@ -206,6 +197,8 @@ def _ingest(engine: Engine, device: DeviceIdentity, raw: dict[str, Any],
             raise
         answer = _replay(stored, device, digest)
         progress.clear()
+    metrics.record_batch(answer["counts"], time.perf_counter() - started,
+                         replay=not progress)
     if not progress:  # a replay: progress as now
         return envelope.batch_id, answer, device_progress(engine, device.id)
     return envelope.batch_id, answer, progress[-1]
@@ -370,7 +363,7 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
                 statuses[index] = "accepted"
         except IntegrityError:
             for index, row in zip(row_index, rows, strict=True):
-                statuses[index], reasons[index] = _insert_one(conn, row)
+                statuses[index], reasons[index] = insert_one(conn, row)
 
     held = [
         _held_row(envelope.items[index], identities[index], checked[index], statuses[index],
@@ -391,161 +384,6 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         counts[statuses[index]] += 1
         results.append(result)
     return {"results": results, "counts": counts}
-
-
-#: the columns ``_ingest_items`` gives for each record row, in the table's order
-RECORD_ROW_KEYS = ("kind", "record_id", "version", "base_version", "deleted", "hub_id",
-                   "device_id", "seq", "content_hash", "payload", "origin", "erased",
-                   "batch_id", "received_at")
-_SQLITE_INSERT = (f"INSERT INTO {RECORDS.name} ({', '.join(RECORD_ROW_KEYS)}) "
-                  f"VALUES ({', '.join('?' * len(RECORD_ROW_KEYS))})")
-
-
-def insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """``conn.execute(insert(RECORDS), rows)``, the same statement and stored values.
-
-    On SQLite it goes straight to the driver's ``executemany``: SQLAlchemy would
-    convert each row's values one by one (~9 µs a row), though in a batch the
-    datetime and flags are the same in every row; here each distinct value is
-    converted once, by the column type's own SQLite converter.  (PostgreSQL keeps
-    SQLAlchemy's batched insert.)  ``tests/server/test_fast_paths.py`` checks that
-    both give the same rows.
-    """
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(RECORDS), rows)
-        return
-    converters = _sqlite_converters(conn.dialect)
-    memo: dict[tuple[str, Any], Any] = {}
-    params = []
-    for row in rows:
-        values = [row[key] for key in RECORD_ROW_KEYS]
-        for position, key, convert in converters:
-            value = values[position]
-            try:
-                values[position] = memo[key, value]
-            except KeyError:
-                values[position] = memo[key, value] = convert(value)
-        params.append(tuple(values))
-    conn.exec_driver_sql(_SQLITE_INSERT, params)
-
-
-_CONVERTERS: dict[type[Dialect], list[tuple[int, str, Callable[[Any], Any]]]] = {}
-
-
-def _sqlite_converters(dialect: Dialect) -> list[tuple[int, str, Callable[[Any], Any]]]:
-    """(position, column, the type's bind processor) for the columns that have one."""
-    found = _CONVERTERS.get(type(dialect))
-    if found is None:
-        found = []
-        for position, key in enumerate(RECORD_ROW_KEYS):
-            column_type = RECORDS.c[key].type
-            processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                found.append((position, key, processor))
-        _CONVERTERS[type(dialect)] = found
-    return found
-
-
-def _insert_one(conn: Connection, row: dict[str, Any]) -> tuple[str, str | None]:
-    """The slow path: one item in its own SAVEPOINT, a clash classified by hash."""
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(RECORDS), [row])
-        return "accepted", None
-    except IntegrityError:
-        pass
-    existing = conn.execute(
-        select(RECORDS.c.content_hash, RECORDS.c.origin).where(
-            RECORDS.c.kind == row["kind"],
-            RECORDS.c.record_id == row["record_id"],
-            RECORDS.c.version == row["version"],
-        )
-    ).first()
-    if existing is not None:
-        if existing.content_hash == row["content_hash"]:
-            return "duplicate", None
-        who = "a coordinator on the server" if existing.origin == "server" else "another copy"
-        return ("conflict",
-                f"Version {row['version']} of this record was already made by {who} "
-                "with different content; both are kept for a coordinator to resolve.")
-    return ("conflict",
-            f"Sequence number {row['seq']} was already used by a different record "
-            "from this laptop.")
-
-
-def device_progress(engine: Engine, device_id: str) -> Progress:
-    """(contiguous high seq, first gaps as ranges, number of missing seqs) for a device.
-
-    Rows answered conflict/rejected count as received: the laptop knows about them.
-    """
-    with read_tx(engine) as conn:
-        return _progress(conn, device_id, update_hint=False)
-
-
-def device_holdings(engine: Engine, device_id: str) -> tuple[int, list[tuple[int, int]], int]:
-    """(contiguous high seq, first gaps, highest seq held) for a device: what a laptop
-    needs to notice versions the server lost (restored from an older backup)."""
-    with read_tx(engine) as conn:
-        high, gaps, _missing = _progress(conn, device_id, update_hint=False)
-        tops = conn.execute(union(
-            select(func.max(RECORDS.c.seq)).where(RECORDS.c.device_id == device_id),
-            select(func.max(HELD.c.seq)).where(HELD.c.device_id == device_id),
-        )).scalars().all()
-    return high, gaps, max([high, *(top for top in tops if top is not None)])
-
-
-# The statements of every batch, built once: SQLAlchemy then reuses their cache keys
-# (building them per call costs ~0.4 ms each, ~2 µs a record).
-_HINT = select(DEVICES.c.contiguous_seq).where(DEVICES.c.id == bindparam("device"))
-_SEQS_ABOVE = union(
-    select(RECORDS.c.seq).where(RECORDS.c.device_id == bindparam("device"),
-                                RECORDS.c.seq > bindparam("hint")),
-    select(HELD.c.seq).where(HELD.c.device_id == bindparam("device"),
-                             HELD.c.seq > bindparam("hint")),
-)
-_SEQS_ABOVE_ROWS = _SEQS_ABOVE.subquery()
-_SEQS_ABOVE_SUMMARY = select(func.count(), func.max(_SEQS_ABOVE_ROWS.c.seq))
-_SEQS_ABOVE_SORTED = _SEQS_ABOVE.order_by("seq")
-_RAISE_HINT = (update(DEVICES)
-               .where(DEVICES.c.id == bindparam("device"),
-                      DEVICES.c.contiguous_seq < bindparam("high"))
-               .values(contiguous_seq=bindparam("high")))
-
-
-def _progress(conn: Connection, device_id: str, update_hint: bool) -> Progress:
-    hint = conn.execute(_HINT, {"device": device_id}).scalar() or 0
-    above = {"device": device_id, "hint": hint}
-    # the usual case in one row: the distinct seqs above the hint are hint+1..top
-    count, top = conn.execute(_SEQS_ABOVE_SUMMARY, above).one()
-    gaps: list[tuple[int, int]]
-    if count == 0:
-        high, gaps, missing = hint, [], 0
-    elif top - hint == count:
-        high, gaps, missing = top, [], 0
-    else:
-        seqs = conn.execute(_SEQS_ABOVE_SORTED, above).scalars().all()
-        high, gaps, missing = walk_sequence(hint, seqs)
-    if update_hint and high > hint:
-        conn.execute(_RAISE_HINT, {"device": device_id, "high": high})
-    return high, gaps, missing
-
-
-def walk_sequence(start: int, seqs: list[int] | Any) -> tuple[int, list[tuple[int, int]], int]:
-    """Given 1..start held and the sorted distinct ``seqs`` above it, find the
-    contiguous high, the gaps (first MAX_GAPS ranges) and how many are missing."""
-    high = start
-    expected = start + 1
-    gaps: list[tuple[int, int]] = []
-    missing = 0
-    for seq in seqs:
-        if seq > expected:
-            missing += seq - expected
-            if len(gaps) < MAX_GAPS:
-                gaps.append((expected, seq - 1))
-        expected = seq + 1
-        if not gaps:
-            high = seq
-    return high, gaps, missing
 
 
 def build_receipt(engine: Engine, batch_id: str, device_id: str,

@@ -78,8 +78,8 @@ class EnrolCode(ServerBase):
 
 
 class Device(ServerBase):
-    """An enrolled laptop; its token is derived from (code, device) so a repeated
-    enrolment gives the same working token.  Only the token's SHA-256 is stored."""
+    """An enrolled laptop: its Ed25519 public key (it signs batch files and repeated
+    enrolments) and the SHA-256 of its random device token (nothing that mints one)."""
 
     __tablename__ = "devices"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -89,6 +89,13 @@ class Device(ServerBase):
     enrol_code_id: Mapped[str] = mapped_column(ID)
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    public_key: Mapped[str | None] = mapped_column(String(44))  # base64 raw Ed25519
+    reinstated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # bytes of record content this laptop has had stored (the storage quota)
+    stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the audit chain: verified 1..audit_verified_through; a break, once found, stays
+    audit_verified_through: Mapped[int] = mapped_column(BigInteger, default=0)
+    audit_break_seq: Mapped[int | None] = mapped_column(BigInteger)
     # lower bound of the contiguous high sequence (a hint; recomputed from rows)
     contiguous_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # last heartbeat
@@ -189,6 +196,71 @@ class HubChange(ServerBase):
     )
 
 
+class RecoveryCode(ServerBase):
+    """A one-time key-recovery code for one device (only its SHA-256 is stored)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[str] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditLinkRow(ServerBase):
+    """One link of a laptop's audit chain as received: append-only by (device, seq)."""
+
+    __tablename__ = "audit_links"
+    device_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO text exactly as hashed
+    actor: Mapped[str | None] = mapped_column(ID)
+    device: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(200))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SecurityEvent(ServerBase):
+    """The security log (no personal data): who did what to which device, never a
+    person's details; addresses are kept only as a short keyed digest."""
+
+    __tablename__ = "security_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    hub_id: Mapped[str | None] = mapped_column(String(36))
+    address: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class RateLimit(ServerBase):
+    """Failures counted per key (an address or a device) in a fixed window, in the
+    database so every worker process agrees."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Erasure(ServerBase):
+    """A record erased on the server: any later copy of it is refused and not kept."""
+
+    __tablename__ = "erasures"
+    record_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    erased_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 def _table(model: type[ServerBase]) -> Table:
     return cast(Table, model.__table__)
 
@@ -203,3 +275,8 @@ HELD = _table(HeldItem)
 BATCHES = _table(BatchRow)
 REFERENCE = _table(ReferenceRow)
 CHANGES = _table(HubChange)
+RECOVERY_CODES = _table(RecoveryCode)
+AUDIT_LINKS = _table(AuditLinkRow)
+SECURITY_EVENTS = _table(SecurityEvent)
+RATE_LIMITS = _table(RateLimit)
+ERASURES = _table(Erasure)

@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -34,7 +35,7 @@ from sqlalchemy import Engine
 
 from hubdesk.server import admin
 from hubdesk.server.app import create_app
-from hubdesk.server.db import open_database
+from hubdesk.server.bootstrap import open_database
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
                "/usr/lib/postgresql/17/bin")
@@ -98,6 +99,12 @@ class LiveServer:
     def revoke_device(self, device_id: str) -> None:
         admin.revoke_device(self.engine, device_id)
 
+    def reinstate_device(self, device_id: str) -> None:
+        admin.reinstate_device(self.engine, device_id)
+
+    def recovery_code(self, device_id: str) -> str:
+        return admin.create_recovery_code(self.engine, device_id)
+
     def stats(self) -> dict[str, Any]:
         return admin.stats(self.engine)
 
@@ -118,6 +125,81 @@ def live_server(folder: Path | None = None, *, db_url: str | None = None,
             yield LiveServer(base_url, db_url, engine, hub_id)
     finally:
         engine.dispose()
+
+
+# --- the server as its own program (several workers) ------------------------------
+
+
+@dataclass
+class ServerProcess:
+    """``hubdesk-server serve`` running as a subprocess (its parent process)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes uvicorn's process manager runs now (Linux /proc)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def ready(self) -> bool:
+        import httpx
+
+        try:
+            return httpx.get(f"{self.url}/v1/ready", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, workers: int, timeout: float = 90) -> None:
+        """Until ``workers`` workers run and the server answers ready (one worker is the
+        parent process itself)."""
+        deadline = time.monotonic() + timeout
+        wanted = workers if workers > 1 else 0
+        while not (len(self.worker_pids()) >= wanted and self.ready()):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server's workers did not become ready")
+            time.sleep(0.2)
+
+
+@contextmanager
+def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...] = (),
+                   env: Mapping[str, str] | None = None,
+                   stderr: Path | None = None) -> Iterator[ServerProcess]:
+    """Run ``python -m hubdesk.server --db URL serve --port 0 --workers N``; yields it
+    once ready, and stops it (SIGTERM, as an init system would) at the end."""
+    command = [sys.executable, "-m", "hubdesk.server", "--db", db_url, "serve", "--port", "0",
+               "--workers", str(workers), *extra_args]
+    error_file = open(stderr, "wb") if stderr else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=error_file,
+                               env={**os.environ, **(env or {})})
+    try:
+        assert process.stdout is not None
+        line = _read_line(process.stdout, timeout=60)
+        if "listening on " not in line:
+            raise RuntimeError(f"the server did not start: {line!r}")
+        running = ServerProcess(line.split("listening on ", 1)[1].strip(), process)
+        running.wait_ready(workers)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if stderr:
+            error_file.close()  # type: ignore[union-attr]
+
+
+def _read_line(stream: Any, timeout: float) -> str:
+    found: list[bytes] = []
+    reader = threading.Thread(target=lambda: found.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0].decode("utf-8", "replace") if found else ""
 
 
 # --- PostgreSQL -------------------------------------------------------------------
@@ -152,6 +234,20 @@ class PostgresCluster:
     def admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut, as when the database dies)."""
+        self._pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        self._pg_ctl("-o", _pg_options(self.port, self.folder), "-w", "-t", "60",
+                     "-l", str(self.folder / "postgres.log"), "start")
+
+    def _pg_ctl(self, *args: str) -> None:
+        bin_dir = find_pg_bin()
+        assert bin_dir is not None
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(self.folder / "data"),
+                                     *args]), check=True, capture_output=True, timeout=90)
+
     def create_database(self, name: str | None = None) -> str:
         """A new empty database; returns its SQLAlchemy URL."""
         import psycopg
@@ -161,6 +257,11 @@ class PostgresCluster:
         with psycopg.connect(self.admin_url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+def _pg_options(port: int, folder: Path) -> str:
+    return (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
 
 
 def _as_postgres(command: list[str]) -> list[str]:
@@ -188,10 +289,9 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
                       "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"]),
         check=True, capture_output=True, timeout=120,
     )
-    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
     subprocess.run(
-        _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
+        _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", _pg_options(port, folder),
+                      "-w",
                       "-t", "60", "-l", str(folder / "postgres.log"), "start"]),
         check=True, capture_output=True, timeout=90,
     )

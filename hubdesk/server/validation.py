@@ -17,10 +17,25 @@ from pydantic import ValidationError
 
 from hubdesk.core.hashing import canonical_bytes
 from hubdesk.core.vocab import Vocabularies, vocabularies
-from hubdesk.protocol.schemas import MAX_SEQ, RECORD_KINDS, RecordPayload, UploadItem
+from hubdesk.protocol.schemas import (
+    MAX_CREATED_AT_CHARS,
+    MAX_FIELD_INT,
+    MAX_FIELD_LIST_ITEMS,
+    MAX_FIELD_LIST_TEXT_CHARS,
+    MAX_FIELD_NAME_CHARS,
+    MAX_FIELD_TEXT_CHARS,
+    MAX_FIELDS,
+    MAX_REASON_CHARS,
+    MAX_SEQ,
+    MAX_UTC_OFFSET_MIN,
+    MAX_VERSION,
+    RECORD_KINDS,
+    RecordPayload,
+    UploadItem,
+)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-REASON_MAX = 200
+REASON_MAX = MAX_REASON_CHARS
 
 
 def short(text: str, limit: int = REASON_MAX) -> str:
@@ -72,7 +87,7 @@ def item_identity(raw: Any) -> tuple[int, str, int] | None:
         return None
     if not isinstance(record_id, str) or not UUID_RE.match(record_id):
         return None
-    if type(version) is not int or not 1 <= version <= 1_000_000:
+    if type(version) is not int or not 1 <= version <= MAX_VERSION:
         return None
     return seq, record_id, version
 
@@ -268,10 +283,11 @@ _PAYLOAD_REQUIRED = frozenset(name for name, info in RecordPayload.model_fields.
 _KINDS = frozenset(RECORD_KINDS)
 _UUID_FULL = UUID_RE.pattern.removeprefix("^").removesuffix("$")
 _UUID_FULL_RE = re.compile(_UUID_FULL)
-_FIELD_INT = 2**53
-_MAX_FIELDS, _MAX_FIELD_NAME, _MAX_TEXT = 60, 40, 4000
-_MAX_LIST, _MAX_LIST_TEXT = 50, 200
-_MAX_VERSION, _MAX_OFFSET, _MAX_CREATED_AT = 1_000_000, 24 * 60, 40
+# every bound is the schema's own named constant, so the schema changes in one place
+_FIELD_INT = MAX_FIELD_INT
+_MAX_FIELDS, _MAX_FIELD_NAME, _MAX_TEXT = MAX_FIELDS, MAX_FIELD_NAME_CHARS, MAX_FIELD_TEXT_CHARS
+_MAX_LIST, _MAX_LIST_TEXT = MAX_FIELD_LIST_ITEMS, MAX_FIELD_LIST_TEXT_CHARS
+_MAX_VERSION, _MAX_OFFSET, _MAX_CREATED_AT = MAX_VERSION, MAX_UTC_OFFSET_MIN, MAX_CREATED_AT_CHARS
 
 
 def _uuid(value: Any) -> bool:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hubdesk.store.base import Base
+from hubdesk.store.device_keys import new_signing_key
 
 ID = String(36)
 
@@ -270,7 +271,7 @@ class AuditEvent(Base):
 
 
 class DeviceState(Base):
-    """Singleton row (id=1): this laptop's identity and enrolment."""
+    """Singleton row (id=1): this laptop's identity, signing key and enrolment."""
 
     __tablename__ = "device_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -283,6 +284,8 @@ class DeviceState(Base):
     last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_sync_error: Mapped[str | None] = mapped_column(String(300))
     vocab_version: Mapped[int] = mapped_column(Integer, default=1)
+    # this laptop's Ed25519 private key, base64 raw (see store/device_keys.py)
+    signing_key: Mapped[str | None] = mapped_column(String(44), default=new_signing_key)
 
 
 class Setting(Base):

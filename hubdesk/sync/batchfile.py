@@ -6,9 +6,10 @@ and rules as an upload).  The batch is stored locally as ``sending`` first, so
 the next normal sync asks the server for its receipt (``GET /v1/batches/{id}``)
 and settles it - or sends the very same batch if the file never arrived.
 
-File format: ``{"format": "hubdesk-batch", "batch": <UploadBatch JSON>, "signature": <hex>}`` where the
-signature is HMAC-SHA256 of the canonical JSON of ``batch``
-(``hubdesk.core.hashing.canonical_json``, UTF-8) keyed by the device token.
+File format: ``{"format": "hubdesk-batch", "version": 2, "batch": <UploadBatch JSON>,
+"signature": <base64>}``: the laptop's Ed25519 signature, defined once in
+``hubdesk.protocol.signing``; the server checks it with the public half it learnt at
+enrolment, so nothing in its database can forge a file.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import AppPaths
 from hubdesk.protocol.schemas import MAX_BATCH_ITEMS
+from hubdesk.protocol.signing import BATCH_FILE_FORMAT, BATCH_FILE_VERSION, sign_batch
 from hubdesk.services.common import Actor, audit
 from hubdesk.store import sync_repo
+from hubdesk.store.device_keys import signing_key
 from hubdesk.store.engine import Store
 from hubdesk.sync.errors import NotEnrolled
-from hubdesk.sync.wire import batch_document, batch_signature
+from hubdesk.sync.wire import batch_document
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def export_batch_file(store: Store, target: Path, actor: Actor | None = None) ->
         state = sync_repo.device_state(db)
         if state is None or not state.device_token:
             raise NotEnrolled()
-        token, device_id = state.device_token, state.device_id
+        device_id, private_key = state.device_id, signing_key(db)
         open_batches = sync_repo.open_batches(db)
         if open_batches:
             batch_id = open_batches[0].batch_id
@@ -62,7 +65,8 @@ def export_batch_file(store: Store, target: Path, actor: Actor | None = None) ->
         audit(db, actor, "export", "batch", batch_id, f"{len(items)} records to a batch file")
     batch = batch_document(batch_id, device_id, items)
     document: dict[str, Any] = {
-        "format": "hubdesk-batch", "batch": batch, "signature": batch_signature(batch, token),
+        "format": BATCH_FILE_FORMAT, "version": BATCH_FILE_VERSION, "batch": batch,
+        "signature": sign_batch(batch, private_key),
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".part")

@@ -20,12 +20,17 @@ from hubdesk import __version__
 from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.protocol.schemas import EnrolRequest, EnrolResponse
-from hubdesk.store import sync_repo
+from hubdesk.protocol.signing import public_key_of, sign_enrolment
+from hubdesk.store import repositories, sync_repo
+from hubdesk.store.device_keys import signing_key
 from hubdesk.store.engine import Store
 from hubdesk.sync.errors import AuthRevoked, EnrolRefused, SyncError
 from hubdesk.sync.transport import HttpTransport
 
 ENROL_TRIES = 3
+#: the settings key of the server's recovery public key (base64 raw X25519), kept for
+#: the laptop's recovery slot (``protocol/trust.py``)
+RECOVERY_KEY_SETTING = "server_recovery_public_key"
 BAD_CODE = "That enrolment code is not valid. Check it and try again."
 
 
@@ -84,8 +89,13 @@ def enrol_laptop(store: Store, server: str, code: str, *, app_version: str = __v
         raise ValidationError(errors)
     with store.unit_of_work() as db:
         device_id = sync_repo.ensure_device_state(db).device_id
+        private_key = signing_key(db)
     try:
+        # the public half is registered; the signature proves this laptop holds the
+        # private half, so a code and a device id alone enrol nothing
         request = EnrolRequest(code=code, device_id=device_id,
+                               device_public_key=public_key_of(private_key),
+                               enrol_signature=sign_enrolment(private_key, code, device_id),
                                device_name=socket.gethostname()[:80], app_version=app_version)
     except PydanticValidationError as error:
         raise ValidationError({"code": BAD_CODE}) from error
@@ -98,6 +108,7 @@ def enrol_laptop(store: Store, server: str, code: str, *, app_version: str = __v
         with store.unit_of_work() as db:
             sync_repo.save_enrolment(db, server_url=server, token=answer.device_token,
                                      hub=answer.hub.model_dump(), now=utc_now())
+            repositories.put_setting(db, RECOVERY_KEY_SETTING, answer.recovery_public_key)
     finally:
         transport.close()
     return EnrolResult(server=server, hub_id=answer.hub.id, hub_name=answer.hub.name,

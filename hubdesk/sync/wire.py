@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from hubdesk.core.hashing import canonical_json
@@ -33,10 +31,3 @@ def batch_bytes(batch_id: str, device_id: str, items: list[OutgoingItem]) -> byt
     ]
     head = canonical_json({"batch_id": batch_id, "device_id": device_id, "protocol": 1})
     return (head[:-1] + ',"items":[' + ",".join(parts) + "]}").encode("utf-8")
-
-
-def batch_signature(batch: dict[str, Any], device_token: str) -> str:
-    """HMAC-SHA256 (hex) of the canonical JSON of the batch, keyed by the device token."""
-    message = canonical_json(batch).encode("utf-8")
-    return hmac.new(device_token.encode("utf-8"), message, hashlib.sha256).hexdigest()
-

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 
 from hubdesk.core.hashing import content_hash
 from hubdesk.server import admin
-from hubdesk.server.db import open_database
+from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import RecordRow
 from hubdesk.server.testing import free_port, serve_engine
 from hubdesk.services import visits, volunteers

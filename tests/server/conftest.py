@@ -13,6 +13,7 @@ import pytest
 
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
+from hubdesk.protocol.signing import new_device_key, public_key_of, sign_enrolment
 from hubdesk.server.testing import (
     LiveServer,
     PostgresCluster,
@@ -64,6 +65,7 @@ class Laptop:
         self.volunteer = uuid7()
         self.session_id = uuid7()
         self.http = httpx.Client(base_url=base_url, timeout=60)
+        self.private_key, self.public_key = new_device_key()
 
     def close(self) -> None:
         self.http.close()
@@ -71,10 +73,16 @@ class Laptop:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
-    def enrol_response(self, code: str) -> httpx.Response:
-        return self.http.post("/v1/enrol", json={"code": code, "device_id": self.device_id,
-                                                  "device_name": "Test laptop",
-                                                  "app_version": "0.1.0"})
+    def enrol_body(self, code: str, private_key: bytes | None = None) -> dict[str, Any]:
+        """An enrolment signed with this laptop's key (or ``private_key``)."""
+        key = private_key or self.private_key
+        return {"code": code, "device_id": self.device_id,
+                "device_public_key": public_key_of(key),
+                "enrol_signature": sign_enrolment(key, code, self.device_id),
+                "device_name": "Test laptop", "app_version": "0.1.0"}
+
+    def enrol_response(self, code: str, private_key: bytes | None = None) -> httpx.Response:
+        return self.http.post("/v1/enrol", json=self.enrol_body(code, private_key))
 
     def enrol(self, code: str) -> Laptop:
         response = self.enrol_response(code)

@@ -16,7 +16,7 @@ import pytest
 
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
-from hubdesk.server.batchfile import sign_batch
+from hubdesk.protocol.signing import new_device_key, sign_batch, sign_enrolment
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "services_sample.json"
@@ -92,8 +92,11 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
     cli(db, "create-hub", "--name", "Hitchin", "--district", "North Herts")
     code = cli(db, "enrol-code", "--hub", "Hitchin").stdout.strip()
     device_id = uuid7()
+    private_key, public_key = new_device_key()
     with httpx.Client(base_url=served, timeout=30) as http:
-        enrolled = http.post("/v1/enrol", json={"code": code, "device_id": device_id})
+        enrolled = http.post("/v1/enrol", json={
+            "code": code, "device_id": device_id, "device_public_key": public_key,
+            "enrol_signature": sign_enrolment(private_key, code, device_id)})
         assert enrolled.status_code == 200, enrolled.text
         token = enrolled.json()["device_token"]
         items = []
@@ -109,8 +112,9 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
         batch: dict[str, Any] = {"protocol": 1, "batch_id": uuid7(), "device_id": device_id,
                                  "items": items}
         batch_file = tmp_path / "batch.json"
-        batch_file.write_text(json.dumps({"format": "hubdesk-batch", "batch": batch,
-                                          "signature": sign_batch(batch, token)}),
+        batch_file.write_text(json.dumps({"format": "hubdesk-batch", "version": 2,
+                                          "batch": batch,
+                                          "signature": sign_batch(batch, private_key)}),
                               encoding="utf-8")
 
         printed = json.loads(cli(db, "import-batch", str(batch_file)).stdout)
@@ -124,7 +128,9 @@ def test_serve_import_batch_stats_revoke(db: str, served: str, tmp_path: Path) -
 
         forged = tmp_path / "forged.json"
         batch["items"] = items[:1]
-        forged.write_text(json.dumps({"batch": batch, "signature": "0" * 64}), encoding="utf-8")
+        forged.write_text(json.dumps({"batch": batch, "version": 2,
+                                      "signature": sign_batch(batch, new_device_key()[0])}),
+                          encoding="utf-8")
         refused = cli(db, "import-batch", str(forged), check=False)
         assert refused.returncode == 1 and "signature" in refused.stderr
 

@@ -25,16 +25,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from hubdesk.core.hashing import canonical_bytes, content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.protocol.schemas import BatchReceipt, UploadItem
-from hubdesk.server import ingest, validation
-from hubdesk.server.db import open_database, write_tx
+from hubdesk.server import ingest, record_insert, sequence, validation
+from hubdesk.server.bootstrap import open_database
+from hubdesk.server.db import write_tx
 from hubdesk.server.errors import ApiError
 from hubdesk.server.models import HELD, RECORDS
-from hubdesk.server.testing import LiveServer
+from hubdesk.server.testing import LiveServer, PostgresCluster
 from hubdesk.server.validation import check_item, plainly_valid
 
 DEVICE = "01a20000-0000-7000-8000-000000000001"
@@ -364,17 +365,32 @@ def _rows(count: int, start: int = 1) -> list[dict[str, Any]]:
     return rows
 
 
-def test_insert_records_stores_what_sqlalchemy_stores(tmp_path: Path) -> None:
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _database_url(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> str:
+    """A fresh database of the test's backend (PostgreSQL: in the run's own cluster)."""
+    if request.node.callspec.params["backend"] == "postgres":
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database()
+    return f"sqlite:///{tmp_path / name}.sqlite3"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_insert_records_stores_what_sqlalchemy_stores(request: pytest.FixtureRequest,
+                                                      tmp_path: Path, backend: str) -> None:
+    """SQLite's executemany and PostgreSQL's COPY store what SQLAlchemy's insert stores."""
     rows = _rows(7)
     stored = []
     for name, write in (("core", lambda conn: conn.execute(insert(RECORDS), rows)),
-                        ("fast", lambda conn: ingest.insert_records(conn, rows))):
-        engine = open_database(f"sqlite:///{tmp_path / name}.sqlite3")
+                        ("fast", lambda conn: record_insert.insert_records(conn, rows))):
+        engine = open_database(_database_url(request, tmp_path, name))
         try:
             with write_tx(engine) as conn:
                 write(conn)
             with engine.connect() as conn:
-                stored.append(conn.exec_driver_sql("SELECT * FROM records").all())
+                stored.append(conn.exec_driver_sql(
+                    "SELECT * FROM records ORDER BY row_id").all())
                 # and read back through the types: the same values as were given
                 back = conn.execute(select(RECORDS)).mappings().all()
                 assert [{k: v for k, v in row.items() if k != "row_id"} for row in back] == rows
@@ -383,17 +399,23 @@ def test_insert_records_stores_what_sqlalchemy_stores(tmp_path: Path) -> None:
     assert stored[0] == stored[1] and len(stored[0]) == 7
 
 
-def test_insert_records_still_refuses_a_duplicate(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_insert_records_still_refuses_a_duplicate(request: pytest.FixtureRequest,
+                                                  tmp_path: Path, backend: str) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    engine = open_database(f"sqlite:///{tmp_path / 'dup'}.sqlite3")
+    engine = open_database(_database_url(request, tmp_path, "dup"))
     try:
         rows = _rows(3)
         with write_tx(engine) as conn:
-            ingest.insert_records(conn, rows)
+            record_insert.insert_records(conn, rows)
+        fresh = _rows(2, start=10)
         clash = dict(rows[1], record_id=uuid7())  # same (device, seq)
         with pytest.raises(IntegrityError), write_tx(engine) as conn:
-            ingest.insert_records(conn, [clash])
+            record_insert.insert_records(conn, [*fresh, clash])
+        # the clash failed the whole bulk insert: nothing of it was stored
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(RECORDS)).scalar() == 3
     finally:
         engine.dispose()
 
@@ -413,13 +435,13 @@ def test_progress_in_one_query_equals_the_walk(tmp_path: Path, records: list[int
         with write_tx(engine) as conn:
             rows = [row for row in _rows(max([*records, *held, 1])) if row["seq"] in records]
             if rows:
-                ingest.insert_records(conn, rows)
+                record_insert.insert_records(conn, rows)
             for seq in held:
                 conn.execute(insert(HELD).values(
                     device_id=DEVICE, hub_id=HUB, seq=seq, kind="visit", record_id=uuid7(),
                     version=1, status="rejected", reason="r", content_hash="", payload="{}",
                     batch_id=uuid7(), received_at=datetime(2026, 11, 23)))
-        assert ingest.device_progress(engine, DEVICE) == expected
+        assert sequence.device_progress(engine, DEVICE) == expected
     finally:
         engine.dispose()
 

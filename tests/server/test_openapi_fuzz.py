@@ -19,6 +19,7 @@ from schemathesis.checks import (
 from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
 
 from hubdesk.core.ids import uuid7
+from hubdesk.protocol.signing import new_device_key, sign_enrolment
 from hubdesk.server.testing import LiveServer, live_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,9 +32,11 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Li
                                                                               str]]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
     with live_server(folder) as server, httpx.Client(base_url=server.base_url) as http:
-        device_id = uuid7()
-        answer = http.post("/v1/enrol", json={"code": server.enrol_code(),
-                                              "device_id": device_id})
+        device_id, code = uuid7(), server.enrol_code()
+        private_key, public_key = new_device_key()
+        answer = http.post("/v1/enrol", json={
+            "code": code, "device_id": device_id, "device_public_key": public_key,
+            "enrol_signature": sign_enrolment(private_key, code, device_id)})
         assert answer.status_code == 200, answer.text
         yield server, device_id, answer.json()["device_token"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from hubdesk.core.hashing import content_hash
-from hubdesk.server.admin import read_directory
+from hubdesk.server.directory import read_directory
 from hubdesk.server.errors import AdminError
-from hubdesk.server.ingest import walk_sequence
+from hubdesk.server.sequence import walk_sequence
 from hubdesk.server.validation import check_item
 
 DEVICE = "01a20000-0000-7000-8000-000000000001"
@@ -107,7 +107,7 @@ def test_migrations_match_the_models_and_sqlite_is_durable(tmp_path: Path) -> No
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from hubdesk.server.db import open_database
+    from hubdesk.server.bootstrap import open_database
     from hubdesk.server.models import ServerBase
 
     engine = open_database(f"sqlite:///{tmp_path / 'server.sqlite3'}")

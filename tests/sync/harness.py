@@ -33,7 +33,7 @@ from hubdesk.protocol.schemas import (
     ReferencePage,
 )
 from hubdesk.server import admin
-from hubdesk.server.db import open_database
+from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import Device, HeldItem, RecordRow
 from hubdesk.server.testing import serve_engine
 from hubdesk.services import sessions, setup, visits
