@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="save what is waiting to send as a signed file (when the venue's Wi-Fi blocks sync)")
     batch.add_argument("--out", metavar="FILE", help="where to save it (default: the exports folder)")
 
+    recover = commands.add_parser(
+        "recover", help="every PIN forgotten: open this laptop with a recovery code from the "
+                        "council; --volunteer names the coordinator, who gets the new PIN "
+                        f"from ${PIN_ENV} (or asked)")
+    recover.add_argument("--code", required=True, metavar="CODE")
+
     status = commands.add_parser("status", help="counts: visits, unsent, needs attention, last sync")
     status.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -128,6 +134,13 @@ def _run_command(args: argparse.Namespace, paths: object) -> int:
     if args.command == "export" and args.date_to < args.date_from:
         print("hubdesk: --to is before --from", file=sys.stderr)
         return 2
+    if args.command == "recover":
+        from hubdesk.sync.recovery import recover_laptop
+
+        opened = recover_laptop(paths, args.code, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+        opened.store.close()
+        print(f"Recovered. {opened.actor.display_name} can now unlock HubDesk with the new PIN.")
+        return 0
     store, actor = _open_as_volunteer(args, paths)
     try:
         if args.command == "status":

@@ -25,6 +25,7 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import AuthError, UserFacingError
 from hubdesk.core.paths import AppPaths
 from hubdesk.services.common import Actor, audit
+from hubdesk.services.recovery import refresh_recovery_slot
 from hubdesk.services.volunteers import (
     FAILURE_DELAYS,
     LOCKOUT,
@@ -89,6 +90,7 @@ def unlock_laptop(paths: AppPaths, name: str, pin: str) -> Unlocked:
             apply_pending_failures(db, attempts.take_all())
         with store.unit_of_work() as db:
             actor = sign_in_after_slot(db, name)
+            refresh_recovery_slot(db)
     except BaseException:
         store.close()
         raise

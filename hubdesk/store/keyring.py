@@ -208,12 +208,14 @@ class KeyRing:
 
     # --- the recovery slot ------------------------------------------------------------
 
-    def put_recovery(self, server_public_key_b64: str, database_key: bytes) -> None:
+    def put_recovery(self, server_public_key_b64: str, database_key: bytes, *, device_id: str,
+                     server_url: str) -> None:
         from hubdesk.protocol import trust
 
         sealed = trust.seal(trust.unb64(server_public_key_b64), database_key)
         self._data["recovery"] = {"server_public_key": server_public_key_b64,
-                                  "sealed": trust.b64(sealed)}
+                                  "sealed": trust.b64(sealed), "device_id": device_id,
+                                  "server_url": server_url}
         self.save()
 
     @property

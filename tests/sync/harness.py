@@ -32,6 +32,7 @@ from hubdesk.protocol.schemas import (
     HeartbeatAck,
     ReferencePage,
 )
+from hubdesk.protocol.trust import AuditReceipt, AuditUpload
 from hubdesk.server import admin
 from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import Device, HeldItem, RecordRow
@@ -197,6 +198,10 @@ class FaultyApi:
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
         answer: HeartbeatAck = self._around(
             "heartbeat", lambda: self.inner.heartbeat(beat))
+        return answer
+
+    def upload_audit(self, upload: AuditUpload) -> AuditReceipt:
+        answer: AuditReceipt = self._around("audit", lambda: self.inner.upload_audit(upload))
         return answer
 
 
