@@ -63,3 +63,34 @@ def hub(store: Store) -> Hub:
         venue_id = sessions.list_venues(db)[0].id
         session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
     return Hub(actor, venue_id, session_id)
+
+
+# --- no personal data in any log (issue 8; tests/log_scan.py) --------------------------
+
+def pytest_configure(config: pytest.Config) -> None:
+    import logging
+
+    from tests.log_scan import LogCollector
+
+    collector = LogCollector()
+    logging.getLogger().addHandler(collector)
+    logging.getLogger("hubdesk").setLevel(logging.DEBUG)  # scan what DEBUG would write too
+    config._hubdesk_log_collector = collector  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.log_scan import scan_log_files
+
+    collector = getattr(session.config, "_hubdesk_log_collector", None)
+    if collector is None:
+        return
+    leaks = list(collector.leaks)
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        try:
+            leaks += scan_log_files(factory.getbasetemp())
+        except OSError:
+            pass
+    if leaks:
+        print("\nPERSONAL DATA IN LOGS:\n  " + "\n  ".join(leaks[:20]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

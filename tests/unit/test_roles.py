@@ -152,3 +152,20 @@ def test_volunteers_list_is_for_everyone_but_names_only(store: Store, hub: Hub, 
     with store.unit_of_work() as db:
         names = {v.display_name for v in volunteers.list_volunteers(db)}
     assert names == {COORDINATOR, VOLUNTEER}
+
+
+def test_the_visit_note_stays_on_the_laptop_unless_the_council_syncs_it(store: Store, hub: Hub) -> None:
+    from hubdesk.store.models import OutboxItem, Setting
+    from hubdesk.store.outbox import SYNC_NOTE_SETTING
+
+    first = _visit_with_identity(store, hub)
+    with store.unit_of_work() as db:
+        db.add(Setting(key=SYNC_NOTE_SETTING, value=True))
+    second = _visit_with_identity(store, hub)
+    with store.unit_of_work() as db:
+        payloads = {item.record_id: item.payload for item in db.scalars(
+            select(OutboxItem).where(OutboxItem.kind == "visit"))}
+        kept = {v.record_id: v.note for v in db.scalars(select(visits.Visit))}
+    assert payloads[first]["fields"]["note"] == ""  # never sent ...
+    assert kept[first] == "Restricted note about Ada"  # ... but kept on the laptop
+    assert payloads[second]["fields"]["note"] == "Restricted note about Ada"
