@@ -21,6 +21,8 @@ os.environ["HUBDESK_DATA_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "h
 # beside its database file): never the real profile
 os.environ.setdefault("HUBDESK_SERVER_KEY_DIR", tempfile.mkdtemp(prefix="hubdesk-test-keys-"))
 
+import contextlib
+
 from hubdesk.core.paths import AppPaths
 from hubdesk.services.common import Actor
 from hubdesk.store.engine import Store
@@ -87,10 +89,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaks = list(collector.leaks)
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is not None:
-        try:
+        with contextlib.suppress(OSError):
             leaks += scan_log_files(factory.getbasetemp())
-        except OSError:
-            pass
     if leaks:
         print("\nPERSONAL DATA IN LOGS:\n  " + "\n  ".join(leaks[:20]))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
