@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hubdesk.core.clock import local_offset_minutes, local_today
 from hubdesk.core.paths import AppPaths
-from hubdesk.services import directory, sessions, visits, volunteers
+from hubdesk.services import directory, laptop, sessions, visits
 from hubdesk.services.setup import service_from_dict
 from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import repositories as repo
@@ -72,9 +72,9 @@ def main() -> int:
                         "--visits", str(args.visits), "--seed", "11"],
                        env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
         print(f"demo data: {args.visits:,} visits made in {time.perf_counter() - started:.1f} s")
-    store = Store.open(paths.database, backups=paths.backups)
+    opened = laptop.unlock_laptop(paths, "Coordinator", PIN)  # the encrypted store, as the app
+    store, actor = opened.store, opened.actor
     with store.unit_of_work() as db:
-        actor = volunteers.unlock(db, "Coordinator", PIN)
         total = repo.count_current_visits(db)
         open_now = sessions.open_session_list(db)
         if open_now:
