@@ -30,7 +30,6 @@ from hubdesk.services import directory, laptop, sessions, visits
 from hubdesk.services.setup import service_from_dict
 from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import repositories as repo
-from hubdesk.store.engine import Store
 
 PIN = "1234"
 

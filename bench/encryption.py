@@ -25,14 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.pop("HUBDESK_TEST_CHEAP_KDF", None)  # production slot cost, always
 
-from hubdesk.core.clock import local_today  # noqa: E402
-from hubdesk.protocol.trust import random_key  # noqa: E402
-from hubdesk.services import directory, sessions, setup, visits, volunteers  # noqa: E402
-from hubdesk.services.demo import generate_demo  # noqa: E402
-from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm  # noqa: E402
-from hubdesk.store.encryption import encrypt_in_place  # noqa: E402
-from hubdesk.store.engine import Store  # noqa: E402
-from hubdesk.store.keyring import KeyRing, raw_sqlcipher_key  # noqa: E402
+from hubdesk.core.clock import local_today
+from hubdesk.protocol.trust import random_key
+from hubdesk.services import directory, sessions, setup, visits, volunteers
+from hubdesk.services.demo import generate_demo
+from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
+from hubdesk.store.encryption import encrypt_in_place
+from hubdesk.store.engine import Store
+from hubdesk.store.keyring import KeyRing, raw_sqlcipher_key
 
 NAME, PIN = "Coordinator", "1234"
 
