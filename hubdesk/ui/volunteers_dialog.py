@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.pins import check_pin_format
-from hubdesk.services import lock_settings, volunteers
+from hubdesk.services import lock_settings, retention, volunteers
 from hubdesk.services.volunteers import VolunteerInfo
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
@@ -130,6 +130,13 @@ class VolunteersDialog(BaseDialog):
         self.minutes.editingFinished.connect(self.save_minutes)
         self.add_field("auto_lock", "Lock HubDesk when nobody has used it for", self.minutes,
                        "Hides every personal detail; an unfinished visit is kept as a draft.")
+        self.purge_button = QPushButton("Remove &old details…")
+        self.purge_button.setAutoDefault(False)
+        self.purge_button.setToolTip("Names, contacts and notes the server received more than "
+                                     "the set number of days ago")
+        self.purge_button.clicked.connect(self.review_purge)
+        self.add_field("purge", "Identifying details the server already has", self.purge_button,
+                       "Shows what will be removed from this laptop before it happens.")
         self.status = HintLabel("")
         self.add_widget(self.status)
         self.finish_body()
@@ -290,6 +297,27 @@ class VolunteersDialog(BaseDialog):
         minutes = self.minutes.value()
         self._change(lambda db: lock_settings.set_auto_lock_minutes(db, actor, minutes),
                      f"HubDesk will lock after {minutes} quiet minutes.")
+
+    def review_purge(self) -> None:
+        """Show the coordinator what the retention purge removes, then run it if they agree."""
+        run_db(self, self.context, retention.purge_preview, self._confirm_purge)
+
+    def _confirm_purge(self, preview: retention.PurgePreview) -> None:
+        if not preview.people and not preview.notes:
+            self.status.setText(preview.summary)
+            self.status.setAccessibleName(preview.summary)
+            return
+        answer = QMessageBox.question(
+            self, "Remove old details – HubDesk",
+            f"{preview.summary} The anonymous records stay.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        actor = self.context.actor
+        assert actor is not None
+        self._change(lambda db: retention.purge_identifying_details(db, actor),
+                     "Old identifying details were removed from this laptop.")
 
     def accept_requested(self) -> None:
         self.done_ok()
