@@ -107,22 +107,23 @@ class VolunteersDialog(BaseDialog):
         self.context = context
         self.people: list[VolunteerInfo] = []
         self.list = QListWidget()
-        self.list.setMinimumHeight(self.fontMetrics().height() * 6)
+        rows = self.fontMetrics().height() * 1.6
+        self.list.setMinimumHeight(int(rows * 3))
+        self.list.setMaximumHeight(int(rows * 5))
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.add_field("people", "Volunteers", self.list, "Use the arrow keys to choose someone")
         row = QHBoxLayout()
         self.add_button = self._button("&Add a volunteer…", self.add_person, row)
         self.rename_button = self._button("&Rename…", self.rename_person, row)
         self.pin_button = self._button("Reset &PIN…", self.reset_pin, row)
-        row2 = QHBoxLayout()
+        row2 = row
         self.role_button = self._button("Make &coordinator", self.toggle_role, row2)
         self.deactivate_button = self._button("&Deactivate…", self.deactivate_person, row2)
-        for layout in (row, row2):
-            layout.addStretch(1)
-            holder = QWidget()
-            holder.setLayout(layout)
-            layout.setContentsMargins(0, 0, 0, 0)
-            self.add_widget(holder)
+        row.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.add_widget(holder)
         self.minutes = QSpinBox()
         self.minutes.setRange(lock_settings.MIN_AUTO_LOCK_MINUTES, lock_settings.MAX_AUTO_LOCK_MINUTES)
         self.minutes.setSuffix(" minutes")
@@ -140,7 +141,7 @@ class VolunteersDialog(BaseDialog):
         self.status = HintLabel("")
         self.add_widget(self.status)
         self.finish_body()
-        self.fit_to_screen(34)
+        self.fit_to_screen(46)
         self.reload()
 
     def _button(self, text: str, slot: Callable[[], None], row: QHBoxLayout) -> QPushButton:

@@ -56,6 +56,12 @@ class IdleLock(QObject):
             if child.isWindow() and child.isVisible() and child is not window:
                 child.close()
         window.lock()  # type: ignore[attr-defined]
+        hint = getattr(window, "locked_hint", None)
+        if hint is not None:
+            minutes = round(self.minutes) if self.minutes >= 1 else 1
+            hint.setText(f"HubDesk locked itself after {minutes} quiet minute"
+                         f"{'s' if minutes != 1 else ''}. An unfinished visit is kept: "
+                         "unlock to carry on.")
         self.locked.emit()
 
     def stop(self) -> None:
