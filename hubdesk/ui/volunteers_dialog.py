@@ -106,6 +106,7 @@ class VolunteersDialog(BaseDialog):
                          ok_text="Done", cancel_text=None)
         self.context = context
         self.people: list[VolunteerInfo] = []
+        self.question: QMessageBox | None = None  # the open Yes/No question, if any
         self.list = QListWidget()
         rows = self.fontMetrics().height() * 1.6
         self.list.setMinimumHeight(int(rows * 3))
@@ -280,16 +281,26 @@ class VolunteersDialog(BaseDialog):
         person, actor = self.selected, self.context.actor
         if person is None or actor is None:
             return
-        answer = QMessageBox.question(
-            self, "Deactivate – HubDesk",
-            f"Deactivate {person.display_name}? Their PIN will no longer open HubDesk. "
-            "Their records stay. You can give them a new PIN later.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        self._change(lambda db: volunteers.deactivate_volunteer(db, actor, person.id),
-                     f"{person.display_name} is deactivated.", person.id)
+        self._ask(f"Deactivate {person.display_name}? Their PIN will no longer open HubDesk. "
+                  "Their records stay. You can give them a new PIN later.",
+                  lambda: self._change(lambda db: volunteers.deactivate_volunteer(db, actor, person.id),
+                                       f"{person.display_name} is deactivated.", person.id))
+
+    def _ask(self, question: str, on_yes: Callable[[], None]) -> None:
+        """A Yes/No question that does not block (No is the default; Alt+Y says yes)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "HubDesk", question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.question = box
+
+        def answered(button: int) -> None:
+            self.question = None
+            if button == QMessageBox.StandardButton.Yes:
+                on_yes()
+
+        box.finished.connect(answered)
+        box.open()
 
     def save_minutes(self) -> None:
         actor = self.context.actor
@@ -308,17 +319,11 @@ class VolunteersDialog(BaseDialog):
             self.status.setText(preview.summary)
             self.status.setAccessibleName(preview.summary)
             return
-        answer = QMessageBox.question(
-            self, "Remove old details – HubDesk",
-            f"{preview.summary} The anonymous records stay.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
-            return
         actor = self.context.actor
         assert actor is not None
-        self._change(lambda db: retention.purge_identifying_details(db, actor),
-                     "Old identifying details were removed from this laptop.")
+        self._ask(f"{preview.summary} The anonymous records stay.",
+                  lambda: self._change(lambda db: retention.purge_identifying_details(db, actor),
+                                       "Old identifying details were removed from this laptop."))
 
     def accept_requested(self) -> None:
         self.done_ok()

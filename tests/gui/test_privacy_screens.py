@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from hubdesk.core.paths import AppPaths
@@ -73,14 +73,6 @@ def test_pin_screen_unlocks_by_keyboard_and_says_when_a_pin_is_wrong(
         assert field.accessibleName() or field.parentWidget() is not None
 
 
-def _press_yes_on_the_question(qtbot: QtBot) -> None:
-    box = QApplication.activeModalWidget()
-    if isinstance(box, QMessageBox):
-        qtbot.keyClick(box, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
-    else:
-        QTimer.singleShot(50, lambda: _press_yes_on_the_question(qtbot))
-
-
 def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, paths: AppPaths,
                                                       qtbot: QtBot) -> None:
     dialog = VolunteersDialog(hub_context)
@@ -115,8 +107,11 @@ def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, p
     qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: "Val Volunteer — Coordinator" in
                     [dialog.list.item(i).text() for i in range(dialog.list.count())], timeout=10_000)
-    QTimer.singleShot(50, lambda: _press_yes_on_the_question(qtbot))
     qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible())
+    question = dialog.question
+    assert question is not None and "Their records stay" in question.text()
+    qtbot.keyClick(question, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: "Val Volunteer — Coordinator · deactivated" in
                     [dialog.list.item(i).text() for i in range(dialog.list.count())], timeout=10_000)
     from hubdesk.core.errors import AuthError
