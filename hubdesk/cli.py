@@ -229,6 +229,7 @@ def _status(store: object, as_json: bool) -> int:
 
 
 def _demo(store: object, actor: object, args: argparse.Namespace) -> int:
+    from hubdesk.services.common import Actor
     from hubdesk.services.demo import generate_demo
     from hubdesk.store.engine import Store
 
@@ -243,6 +244,7 @@ def _demo(store: object, actor: object, args: argparse.Namespace) -> int:
             print(f"\r{done:,} of {total:,} visits", end="", file=sys.stderr)
 
     with store.unit_of_work() as db:
+        assert isinstance(actor, Actor)
         result = generate_demo(db, actor, visits=args.visits, seed=args.seed, days=args.days,
                                progress=progress)
     if sys.stderr and sys.stderr.isatty():
@@ -254,10 +256,12 @@ def _demo(store: object, actor: object, args: argparse.Namespace) -> int:
 
 def _export(store: object, actor: object, args: argparse.Namespace) -> int:
     from hubdesk.reports.export import export_visits
+    from hubdesk.services.common import Actor
     from hubdesk.store.engine import Store
 
     assert isinstance(store, Store)
     with store.unit_of_work() as db:
+        assert isinstance(actor, Actor)
         written = export_visits(db, actor, args.date_from, args.date_to, args.format, args.out)
     print(f"Exported {written:,} visits to {args.out}")
     return 0

@@ -12,6 +12,7 @@ so no new version is made and nothing is sent.  The coordinator sees the counts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -93,9 +94,8 @@ def purge_identifying_details(db: Session, actor: Actor, now: datetime | None = 
     return changes
 
 
-def _blank_payloads(items: list[OutboxItem] | tuple[OutboxItem, ...] | object,
-                    fields: tuple[str, ...]) -> None:
-    for item in items:  # type: ignore[attr-defined]
+def _blank_payloads(items: Sequence[OutboxItem], fields: tuple[str, ...]) -> None:
+    for item in items:
         payload = dict(item.payload)
         payload["fields"] = {**payload["fields"], **{f: "" for f in fields if f in payload["fields"]}}
         item.payload = payload
