@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
     from hubdesk.ui.context import LaunchOptions
 
+EXIT_AFTER_READY_ENV = "HUBDESK_EXIT_AFTER_READY"
+"""``1``: with ``--volunteer`` and ``HUBDESK_PIN``, unlock at once, print
+``unlock-started <s>`` and ``form-ready <s>`` (the visit form usable) and quit (bench)."""
+
 PROCESS_START: float | None = None
 """A ``time.perf_counter()`` stamp taken as early as possible (set by the CLI if it wants)."""
 
@@ -151,7 +155,13 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
         pin = os.environ.get("HUBDESK_PIN")
         if options.volunteer and pin and not exit_after_shown:
             screen.name.setText(options.volunteer)
-            QTimer.singleShot(0, lambda: screen.start_unlock(options.volunteer or "", pin))
+
+            def auto_unlock() -> None:
+                if os.environ.get(EXIT_AFTER_READY_ENV) == "1":
+                    print(f"unlock-started {seconds_since_start():.3f}", flush=True)
+                screen.start_unlock(options.volunteer or "", pin)
+
+            QTimer.singleShot(0, auto_unlock)
         elif options.volunteer:
             screen.name.setText(options.volunteer)
             screen.secret.setFocus()
@@ -217,12 +227,20 @@ class _Shell:
             return
         if actor is not None:
             QTimer.singleShot(0, lambda: window.unlocked(actor))  # type: ignore[arg-type]
-            window.ready.connect(lambda: log.info("usable form after %.3f s", seconds_since_start()))
+            window.ready.connect(self._ready)
         else:
             QTimer.singleShot(0, lambda: window.start(None))
         # after the window is up: the Sync menu, status line and auto-sync; the idle lock
         QTimer.singleShot(0, lambda: _install_sync(window, context))
         QTimer.singleShot(0, lambda: _install_auto_lock(window, context))
+
+    def _ready(self) -> None:
+        log.info("usable form after %.3f s", seconds_since_start())
+        if os.environ.get(EXIT_AFTER_READY_ENV) == "1":
+            from PySide6.QtWidgets import QApplication
+
+            print(f"form-ready {seconds_since_start():.3f}", flush=True)
+            QApplication.quit()
 
     def close(self) -> None:
         if self.runner is not None:
