@@ -189,7 +189,10 @@ def _open_as_volunteer(args: argparse.Namespace, paths: object):  # type: ignore
 
     assert isinstance(paths, AppPaths)
     name = args.volunteer or DEFAULT_VOLUNTEER
-    if laptop.laptop_state(paths) is laptop.LaptopState.NEW:
+    state = laptop.laptop_state(paths)
+    if state is laptop.LaptopState.UNREADABLE:
+        raise laptop.unreadable()
+    if state is laptop.LaptopState.NEW:
         if args.command not in ("enrol", "demo"):
             raise UserFacingError("HubDesk is not set up on this laptop yet.",
                                   hint="Run enrol (or start the app) first.")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubdesk.core.clock import utc_now
-from hubdesk.core.errors import AuthError, UserFacingError
+from hubdesk.core.errors import AuthError, StorageError, UserFacingError
 from hubdesk.core.paths import AppPaths
 from hubdesk.services.common import Actor, audit
 from hubdesk.services.recovery import refresh_recovery_slot
@@ -41,7 +41,7 @@ from hubdesk.store.keyring import KeyRing, Vault, WrongSecret
 
 log = logging.getLogger("hubdesk.services.laptop")
 
-__all__ = ["LaptopState", "Unlocked", "laptop_state", "open_new_laptop", "unlock_laptop"]
+__all__ = ["LaptopState", "Unlocked", "laptop_state", "open_new_laptop", "unlock_laptop", "unreadable"]
 
 _NO_MATCH = "That name and PIN do not match."
 
@@ -52,11 +52,19 @@ class Unlocked:
     actor: Actor
 
 
+def unreadable() -> StorageError:
+    return StorageError("The HubDesk database cannot be opened.",
+                        hint="It may be damaged, or its key file is missing. Nothing was changed. "
+                             "Ask your coordinator.")
+
+
 def open_new_laptop(paths: AppPaths) -> Store:
     """A fresh encrypted store (first run).  A store left by a first run that never
     made a slot holds nothing that can be read again, so it is replaced."""
     from hubdesk.protocol.trust import random_key
 
+    if laptop_state(paths) is not LaptopState.NEW:
+        raise unreadable()  # never replace a database that may hold records
     for leftover in (paths.database, *_side_files(paths)):
         leftover.unlink(missing_ok=True)
     ring = KeyRing.create(paths.data_dir)
@@ -73,6 +81,8 @@ def unlock_laptop(paths: AppPaths, name: str, pin: str) -> Unlocked:
     if state is LaptopState.NEW:
         raise UserFacingError("HubDesk is not set up on this laptop yet.",
                               hint="Start the app to set it up, or run enrol.")
+    if state is LaptopState.UNREADABLE:
+        raise unreadable()
     ring = KeyRing.load(paths.data_dir)
     assert ring is not None
     attempts = AttemptLog(paths.data_dir)

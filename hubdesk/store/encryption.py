@@ -36,6 +36,7 @@ class LaptopState(Enum):
     NEW = "new"
     PLAIN = "plain"
     ENCRYPTED = "encrypted"
+    UNREADABLE = "unreadable"  # a database file but no key file: never replaced or touched
 
 
 def laptop_state(paths: AppPaths) -> LaptopState:
@@ -50,6 +51,8 @@ def laptop_state(paths: AppPaths) -> LaptopState:
     ring = KeyRing.load(paths.data_dir)
     if ring is not None and paths.database.exists() and (ring.slot_count or ring.recovery):
         return LaptopState.ENCRYPTED
+    if ring is None and paths.database.exists() and paths.database.stat().st_size > 0:
+        return LaptopState.UNREADABLE
     return LaptopState.NEW
 
 

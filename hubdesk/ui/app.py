@@ -125,13 +125,22 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
 
     from hubdesk.core.errors import StorageError
     from hubdesk.store.encryption import LaptopState, laptop_state
+    from hubdesk.ui.gc_guard import GuiThreadCollector
 
     shell = _Shell(paths, errors, exit_after_shown)
+    # before the PIN screen starts its worker threads: cycles are collected on this thread only
+    shell.collector = GuiThreadCollector(app)
     try:
         state = laptop_state(paths)
     except (OSError, ValueError) as error:
         log.error("could not read the data folder: %s", type(error).__name__)
         _storage_failure("The HubDesk data folder cannot be read.", options.no_err_windows)
+        return 1
+    if state is LaptopState.UNREADABLE:
+        from hubdesk.services.laptop import unreadable
+
+        log.error("the database file cannot be read (no key file)")
+        _storage_failure(str(unreadable()), options.no_err_windows)
         return 1
     if state is LaptopState.NEW:
         from hubdesk.services.laptop import open_new_laptop
@@ -198,19 +207,15 @@ class _Shell:
 
     def open_main_window(self, store: object, actor: object | None) -> None:
         from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
 
         from hubdesk.store.engine import Store
         from hubdesk.ui.context import AppContext
         from hubdesk.ui.errors import ErrorReporter
-        from hubdesk.ui.gc_guard import GuiThreadCollector
         from hubdesk.ui.main_window import MainWindow
         from hubdesk.ui.tasks import TaskRunner
 
         assert isinstance(store, Store) and isinstance(self.errors, ErrorReporter)
         self.store = store
-        app = QApplication.instance()
-        self.collector = GuiThreadCollector(app)
         runner = TaskRunner(store, self.errors.report)
         self.runner = runner
         context = AppContext(self.paths, runner, self.errors)

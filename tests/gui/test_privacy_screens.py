@@ -69,6 +69,7 @@ def test_pin_screen_unlocks_by_keyboard_and_says_when_a_pin_is_wrong(
     opened = unlocked.args[0]
     assert opened.actor.display_name == COORDINATOR
     opened.store.close()
+    screen.wait_for_workers()  # no worker outlives the test (and its GUI-thread collector)
     for field in (screen.name, screen.secret):
         assert field.accessibleName() or field.parentWidget() is not None
 

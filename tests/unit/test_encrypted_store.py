@@ -202,3 +202,15 @@ def test_kdf_is_strong_by_default_and_the_test_knob_never_lowers_a_slot(
     slot = reloaded._slot(reloaded.tag(COORDINATOR))
     assert slot is not None and slot["kdf"]["n"] * slot["kdf"]["r"] * slot["kdf"]["p"] >= strong.n * strong.r
     assert reloaded.open_slot(COORDINATOR, "654321") == key
+
+
+def test_a_database_without_its_key_file_is_never_replaced(paths: AppPaths) -> None:
+    _new_laptop(paths)
+    before = paths.database.read_bytes()
+    (paths.data_dir / "keys.json").rename(paths.data_dir / "keys.json.lost")
+    assert laptop.laptop_state(paths) is laptop.LaptopState.UNREADABLE
+    with pytest.raises(StorageError, match="Nothing was changed"):
+        laptop.open_new_laptop(paths)  # what a first run would do
+    with pytest.raises(StorageError):
+        laptop.unlock_laptop(paths, COORDINATOR, PIN)
+    assert paths.database.read_bytes() == before

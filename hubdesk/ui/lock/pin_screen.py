@@ -120,7 +120,19 @@ class PinScreen(QWidget):
         self.setTabOrder(self.unlock_button, self.close_button)
         self.resize(em(self, 60), em(self, 34))
         self.name.setFocus()
-        threading.Thread(target=_prewarm, name="hubdesk-prewarm", daemon=True).start()
+        #: worker threads; the caller keeps Python's cycle collector on the GUI thread
+        #: (ui/gc_guard.py) while they run, so no widget is ever freed on one of them
+        self.workers: list[threading.Thread] = []
+        self._start(_prewarm, "hubdesk-prewarm")
+
+    def _start(self, target: Callable[..., None], name: str, *args: object) -> None:
+        worker = threading.Thread(target=target, args=args, name=name, daemon=True)
+        self.workers = [w for w in self.workers if w.is_alive()] + [worker]
+        worker.start()
+
+    def wait_for_workers(self, timeout: float = 60.0) -> None:
+        for worker in self.workers:
+            worker.join(timeout)
 
     # ---- unlocking -------------------------------------------------------------------
 
@@ -140,8 +152,7 @@ class PinScreen(QWidget):
 
     def start_unlock(self, name: str, secret: str) -> None:
         self._set_busy(True)
-        threading.Thread(target=self._work, args=(name, secret), name="hubdesk-unlock",
-                         daemon=True).start()
+        self._start(self._work, "hubdesk-unlock", name, secret)
 
     def _work(self, name: str, secret: str) -> None:
         try:
