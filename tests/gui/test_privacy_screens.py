@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import shiboken6
@@ -147,3 +148,35 @@ def test_idle_auto_lock_hides_personal_details_and_keeps_the_draft(
     wait_idle(qtbot, hub_context)
     qtbot.waitUntil(lambda: "Ada Testperson" in form.note.toPlainText(), timeout=5000)
     assert form.visitor_code.text() == "ZX-42"
+
+
+def test_every_pin_forgotten_the_pin_screen_recovers_with_a_council_code(
+        tmp_path: Path, styled_app: object, gui_collector: object, qtbot: QtBot) -> None:
+    from hubdesk.server import admin
+    from tests.sync.harness import running_server
+    from tests.sync.test_recovery import COORDINATOR as SYNC_COORDINATOR
+    from tests.sync.test_recovery import _enrolled_laptop
+
+    with running_server(f"sqlite:///{tmp_path / 'server.sqlite3'}") as server:
+        laptop_paths, device_id = _enrolled_laptop(tmp_path / "laptop", server)
+        code = admin.create_recovery_code(server.engine, device_id)
+        screen = PinScreen(laptop_paths)
+        qtbot.addWidget(screen)
+        screen.show()
+        qtbot.keyClick(screen.recover_button, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+        dialog = QApplication.activeModalWidget()
+        assert dialog is not None
+        dialog.code.setText(code)  # type: ignore[attr-defined]
+        dialog.coordinator.setText(SYNC_COORDINATOR)  # type: ignore[attr-defined]
+        dialog.pin.setText("5555")  # type: ignore[attr-defined]
+        dialog.pin_again.setText("5555")  # type: ignore[attr-defined]
+        with qtbot.waitSignal(screen.unlocked, timeout=30_000) as unlocked:
+            qtbot.keyClick(dialog, Qt.Key.Key_Return)
+        opened = unlocked.args[0]
+        assert opened.actor.display_name == SYNC_COORDINATOR
+        opened.store.close()
+        dialog_worker = getattr(dialog, "worker", None)
+        if dialog_worker is not None:
+            dialog_worker.join(30)
+        screen.wait_for_workers()

@@ -105,6 +105,11 @@ class PinScreen(QWidget):
         self.close_button.clicked.connect(self.quit_requested)
         self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
         layout.addWidget(self.buttons)
+        self.recover_button = QPushButton("Forgot every PIN? &Recover with a council code…")
+        self.recover_button.setObjectName("linkButton")
+        self.recover_button.setAutoDefault(False)
+        self.recover_button.clicked.connect(self.show_recovery)
+        layout.addWidget(self.recover_button, 0, Qt.AlignmentFlag.AlignLeft)
         card.setMaximumWidth(em(self, 26))
 
         outer = QHBoxLayout(self)
@@ -118,6 +123,7 @@ class PinScreen(QWidget):
         self.setTabOrder(self.name, self.secret)
         self.setTabOrder(self.secret, self.unlock_button)
         self.setTabOrder(self.unlock_button, self.close_button)
+        self.setTabOrder(self.close_button, self.recover_button)
         self.resize(em(self, 60), em(self, 34))
         self.name.setFocus()
         #: worker threads; the caller keeps Python's cycle collector on the GUI thread
@@ -181,6 +187,14 @@ class PinScreen(QWidget):
         self.secret.clear()
         self._show_errors({})
         self.unlocked.emit(outcome)
+
+    def show_recovery(self) -> None:
+        from hubdesk.ui.lock.recovery_dialog import RecoveryDialog
+
+        dialog = RecoveryDialog(self.paths, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.recovered.connect(self.unlocked)
+        dialog.open()
 
     # ---- look --------------------------------------------------------------------------
 
