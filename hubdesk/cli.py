@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = configure_logging(paths.logs, verbose=args.verbose)
     if args.command is None:
         from hubdesk.ui.app import run_gui
-        from hubdesk.ui.context import LaunchOptions
+        from hubdesk.ui.launch import LaunchOptions
 
         return run_gui(paths, LaunchOptions(
             no_err_windows=args.no_err_windows,

@@ -25,7 +25,7 @@ from hubdesk.core.paths import AppPaths, resources_dir
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from hubdesk.ui.context import LaunchOptions
+    from hubdesk.ui.launch import LaunchOptions
 
 EXIT_AFTER_READY_ENV = "HUBDESK_EXIT_AFTER_READY"
 """``1``: with ``--volunteer`` and ``HUBDESK_PIN``, unlock at once, print

@@ -20,8 +20,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFrame,
@@ -38,6 +38,7 @@ from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, 
 log = logging.getLogger("hubdesk.ui.lock")
 
 MAX_SECRET_LENGTH = 128
+PREWARM_DELAY_MS = 150
 
 
 def _prewarm() -> None:
@@ -129,7 +130,13 @@ class PinScreen(QWidget):
         #: worker threads; the caller keeps Python's cycle collector on the GUI thread
         #: (ui/gc_guard.py) while they run, so no widget is ever freed on one of them
         self.workers: list[threading.Thread] = []
-        self._start(_prewarm, "hubdesk-prewarm")
+        self._prewarmed = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._prewarmed:  # after the first paint, so it never delays the screen
+            self._prewarmed = True
+            QTimer.singleShot(PREWARM_DELAY_MS, lambda: self._start(_prewarm, "hubdesk-prewarm"))
 
     def _start(self, target: Callable[..., None], name: str, *args: object) -> None:
         worker = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -157,6 +164,7 @@ class PinScreen(QWidget):
         self.start_unlock(name, secret)
 
     def start_unlock(self, name: str, secret: str) -> None:
+        self._prewarmed = True  # the unlock imports what it needs itself
         self._set_busy(True)
         self._start(self._work, "hubdesk-unlock", name, secret)
 
