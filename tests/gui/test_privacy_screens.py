@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from hubdesk.core.paths import AppPaths
@@ -113,7 +113,9 @@ def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, p
     qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible())
     question = dialog.question
     assert question is not None and "Their records stay" in question.text()
-    qtbot.keyClick(question, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
+    yes = question.button(QMessageBox.StandardButton.Yes)
+    yes.setFocus()  # No is the default; the coordinator tabs to Yes and presses Space
+    qtbot.keyClick(yes, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Val Volunteer — Coordinator · deactivated" in
                     [dialog.list.item(i).text() for i in range(dialog.list.count())], timeout=10_000)
     from hubdesk.core.errors import AuthError

@@ -67,7 +67,7 @@ class PinScreen(QWidget):
         self.paths = paths
         self._unlock = unlock
         self._busy = False
-        self._relay = _Relay()
+        self._relay = _Relay(self)
         self._relay.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self.setWindowTitle("Unlock HubDesk")
         self.setObjectName("pinScreen")
