@@ -31,7 +31,7 @@ from hubdesk.services.setup import service_from_dict
 from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import repositories as repo
 
-PIN = "1234"
+PIN = "123456"
 
 
 def percentile(values: list[float], fraction: float) -> float:

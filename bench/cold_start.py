@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--data-dir")
     args = parser.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           "HUBDESK_EXIT_AFTER_SHOWN": "1", "HUBDESK_PIN": "1234"}
+           "HUBDESK_EXIT_AFTER_SHOWN": "1", "HUBDESK_PIN": "123456"}
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="hubdesk-start-"))
     if not (data_dir / "hubdesk.sqlite3").exists():
         subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "demo",

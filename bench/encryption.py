@@ -34,7 +34,7 @@ from hubdesk.store.encryption import encrypt_in_place
 from hubdesk.store.engine import Store
 from hubdesk.store.keyring import KeyRing, raw_sqlcipher_key
 
-NAME, PIN = "Coordinator", "1234"
+NAME, PIN = "Coordinator", "123456"
 
 
 def timed(runs: int, work: Callable[[], object]) -> list[float]:

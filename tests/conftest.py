@@ -28,7 +28,7 @@ from hubdesk.services.common import Actor
 from hubdesk.store.engine import Store
 
 COORDINATOR = "Pat Coordinator"
-PIN = "2468"
+PIN = "246810"
 
 
 @pytest.fixture

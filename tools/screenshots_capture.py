@@ -157,9 +157,9 @@ def main(argv: list[str]) -> int:
         with store.unit_of_work() as db:
             setup.first_run_setup(db, setup.SetupForm(
                 hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Hall",
-                coordinator_name="Pat Coordinator", pin="2468"))
+                coordinator_name="Pat Coordinator", pin="246810"))
         with store.unit_of_work() as db:
-            actor = volunteers.unlock(db, "Pat Coordinator", "2468")
+            actor = volunteers.unlock(db, "Pat Coordinator", "246810")
             venue_id = sessions.list_venues(db)[0].id
             session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
             from hubdesk.services import directory

@@ -13,7 +13,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
+from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:

@@ -62,7 +62,8 @@ class VolunteerFormDialog(BaseDialog):
         if ask_pin:
             self.pin = line_edit(max_length=128)
             self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-            self.add_field("pin", "New PIN", self.pin, "Digits only. They can change it later.")
+            self.add_field("pin", "New PIN", self.pin,
+                           "6 to 12 digits, or a passphrase of 12 characters or more.")
             self.pin_again = line_edit(max_length=128)
             self.pin_again.setEchoMode(QLineEdit.EchoMode.Password)
             self.add_field("pin_again", "Type the PIN again", self.pin_again)

@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def hubdesk(data_dir: Path, *args: str, pin: str = "1234") -> subprocess.CompletedProcess[str]:
+def hubdesk(data_dir: Path, *args: str, pin: str = "123456") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HUBDESK_PIN": pin}
     env.pop("HUBDESK_DATA_DIR", None)
     return subprocess.run(
@@ -70,7 +70,7 @@ def test_bad_usage_exits_2_and_failures_exit_1_with_one_line(tmp_path: Path) -> 
     assert hubdesk(tmp_path, "demo").returncode == 2  # --visits missing
     assert hubdesk(tmp_path, "demo", "--visits", "5", "--days", "0").returncode == 2
     assert hubdesk(tmp_path, "demo", "--visits", "5").returncode == 0
-    wrong = hubdesk(tmp_path, "demo", "--visits", "5", pin="9999")
+    wrong = hubdesk(tmp_path, "demo", "--visits", "5", pin="999999")
     assert wrong.returncode == 1
     assert wrong.stderr.strip().count("\n") == 0 and "PIN" in wrong.stderr
     unknown_format = hubdesk(tmp_path, "export", "--from", "2026-01-01", "--to", "2026-01-02",

@@ -58,7 +58,7 @@ def test_pin_screen_unlocks_by_keyboard_and_says_when_a_pin_is_wrong(
     qtbot.keyClicks(screen.name, COORDINATOR)
     qtbot.keyClick(screen.name, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is screen.secret
-    qtbot.keyClicks(screen.secret, "9999")
+    qtbot.keyClicks(screen.secret, "999999")
     qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(screen.error_text), timeout=10_000)
     assert "do not match" in screen.error_text
@@ -92,14 +92,14 @@ def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, p
     form = QApplication.activeModalWidget()
     qtbot.keyClicks(QApplication.focusWidget(), "Val Volunteer")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    qtbot.keyClicks(QApplication.focusWidget(), "1357")
+    qtbot.keyClicks(QApplication.focusWidget(), "135790")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    qtbot.keyClicks(QApplication.focusWidget(), "1357")
+    qtbot.keyClicks(QApplication.focusWidget(), "135790")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=10_000)
     assert form is not None and (not shiboken6.isValid(form) or not form.isVisible())
     assert "Val Volunteer — Volunteer" in [dialog.list.item(i).text() for i in range(2)]
-    assert laptop.unlock_laptop(paths, "Val Volunteer", "1357").store.close() is None
+    assert laptop.unlock_laptop(paths, "Val Volunteer", "135790").store.close() is None
 
     # choose Val with the arrow keys, make her a coordinator (Alt+C), then deactivate (Alt+D)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.list)  # focus is back on the list
@@ -121,7 +121,7 @@ def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, p
     from hubdesk.core.errors import AuthError
 
     with pytest.raises(AuthError):
-        laptop.unlock_laptop(paths, "Val Volunteer", "1357")  # her key slot is gone
+        laptop.unlock_laptop(paths, "Val Volunteer", "135790")  # her key slot is gone
 
 
 def test_idle_auto_lock_hides_personal_details_and_keeps_the_draft(
@@ -171,8 +171,8 @@ def test_every_pin_forgotten_the_pin_screen_recovers_with_a_council_code(
         assert dialog is not None
         dialog.code.setText(code)  # type: ignore[attr-defined]
         dialog.coordinator.setText(SYNC_COORDINATOR)  # type: ignore[attr-defined]
-        dialog.pin.setText("5555")  # type: ignore[attr-defined]
-        dialog.pin_again.setText("5555")  # type: ignore[attr-defined]
+        dialog.pin.setText("555555")  # type: ignore[attr-defined]
+        dialog.pin_again.setText("555555")  # type: ignore[attr-defined]
         with qtbot.waitSignal(screen.unlocked, timeout=30_000) as unlocked:
             qtbot.keyClick(dialog, Qt.Key.Key_Return)
         opened = unlocked.args[0]

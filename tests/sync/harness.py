@@ -55,7 +55,7 @@ from hubdesk.sync.errors import (
 )
 from hubdesk.sync.transport import HttpTransport
 
-PIN = "2468"
+PIN = "246810"
 
 
 # -- the server ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from tests.sync.harness import RunningServer, running_server
 
 pytestmark = pytest.mark.integration
 
-COORDINATOR, PIN = "Pat Coordinator", "2468"
+COORDINATOR, PIN = "Pat Coordinator", "246810"
 
 
 @pytest.fixture
@@ -50,17 +50,17 @@ def test_the_recovery_slot_is_made_at_enrolment_and_opens_only_with_a_server_cod
     assert ring.recovery["device_id"] == device_id
 
     with pytest.raises(UserFacingError):
-        recover_laptop(paths, "AAAA-BBBB-CCCC-DDDD", COORDINATOR, "5555")  # a made-up code
+        recover_laptop(paths, "AAAA-BBBB-CCCC-DDDD", COORDINATOR, "555555")  # a made-up code
     code = admin.create_recovery_code(server.engine, device_id)
     with pytest.raises(AuthError, match="coordinators"):
-        recover_laptop(paths, code, "Nobody Here", "5555")
+        recover_laptop(paths, code, "Nobody Here", "555555")
     code = admin.create_recovery_code(server.engine, device_id)
-    opened = recover_laptop(paths, code, COORDINATOR, "5555")
+    opened = recover_laptop(paths, code, COORDINATOR, "555555")
     assert opened.actor.display_name == COORDINATOR
     opened.store.close()
     with pytest.raises(UserFacingError):
-        recover_laptop(paths, code, COORDINATOR, "7777")  # a code works once
-    again = laptop.unlock_laptop(paths, COORDINATOR, "5555")  # the new PIN is a key slot now
+        recover_laptop(paths, code, COORDINATOR, "777777")  # a code works once
+    again = laptop.unlock_laptop(paths, COORDINATOR, "555555")  # the new PIN is a key slot now
     again.store.close()
     with pytest.raises(AuthError):
         laptop.unlock_laptop(paths, COORDINATOR, PIN)  # the forgotten one no longer opens it
@@ -69,7 +69,7 @@ def test_the_recovery_slot_is_made_at_enrolment_and_opens_only_with_a_server_cod
 def test_recover_on_the_command_line(tmp_path: Path, server: RunningServer) -> None:
     paths, device_id = _enrolled_laptop(tmp_path / "laptop", server)
     code = admin.create_recovery_code(server.engine, device_id)
-    env = {**os.environ, "HUBDESK_PIN": "8642"}
+    env = {**os.environ, "HUBDESK_PIN": "864209"}
     done = subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(paths.data_dir),
                            "--volunteer", COORDINATOR, "recover", "--code", code],
                           env=env, capture_output=True, text=True, timeout=120)

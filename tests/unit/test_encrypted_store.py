@@ -19,7 +19,7 @@ from hubdesk.store.keyring import KeyRing, Vault
 from hubdesk.store.models import AuditEvent
 from tests.conftest import COORDINATOR, PIN
 
-VOLUNTEER, VOLUNTEER_PIN = "Val Volunteer", "1357"
+VOLUNTEER, VOLUNTEER_PIN = "Val Volunteer", "135790"
 
 
 def _new_laptop(paths: AppPaths) -> None:
@@ -152,15 +152,15 @@ def test_wrong_pins_at_the_locked_screen_delay_then_lock_out_inside_the_store(
     monkeypatch.setattr(volunteers_module, "utc_now", lambda: now[0])
     for _ in range(3):
         with pytest.raises(AuthError, match="do not match"):
-            laptop.unlock_laptop(paths, VOLUNTEER, "0000")
+            laptop.unlock_laptop(paths, VOLUNTEER, "000000")
     with pytest.raises(AuthError, match="Try again in 5 seconds"):
         laptop.unlock_laptop(paths, VOLUNTEER, VOLUNTEER_PIN)  # right PIN, but too soon
     now[0] += timedelta(seconds=6)
     with pytest.raises(AuthError, match="do not match"):
-        laptop.unlock_laptop(paths, VOLUNTEER, "0000")
+        laptop.unlock_laptop(paths, VOLUNTEER, "000000")
     now[0] += timedelta(seconds=16)
     with pytest.raises(AuthError, match="do not match"):
-        laptop.unlock_laptop(paths, VOLUNTEER, "0000")  # the fifth: locked out
+        laptop.unlock_laptop(paths, VOLUNTEER, "000000")  # the fifth: locked out
     with pytest.raises(AuthError, match="Try again in 5 minutes"):
         laptop.unlock_laptop(paths, VOLUNTEER, VOLUNTEER_PIN)
     now[0] += timedelta(seconds=30)

@@ -15,7 +15,7 @@ from hubdesk.store.engine import Store
 from hubdesk.store.models import AuditEvent
 from tests.conftest import COORDINATOR, Hub
 
-VOLUNTEER, VOLUNTEER_PIN = "Val Volunteer", "1357"
+VOLUNTEER, VOLUNTEER_PIN = "Val Volunteer", "135790"
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_only_a_coordinator_adds_a_venue_and_it_is_audited(store: Store, hub: Hu
 
 def test_only_a_coordinator_adds_volunteers(store: Store, hub: Hub, val: Actor) -> None:
     with pytest.raises(PermissionDenied), store.unit_of_work() as db:
-        volunteers.add_volunteer(db, val, "Sam Other", "2222")
+        volunteers.add_volunteer(db, val, "Sam Other", "222222")
 
 
 def test_only_a_coordinator_renames_a_volunteer(store: Store, hub: Hub, val: Actor) -> None:
@@ -62,13 +62,13 @@ def test_only_a_coordinator_renames_a_volunteer(store: Store, hub: Hub, val: Act
 
 def test_only_a_coordinator_resets_another_volunteers_pin(store: Store, hub: Hub, val: Actor) -> None:
     with pytest.raises(PermissionDenied), store.unit_of_work() as db:
-        volunteers.set_pin(db, val, hub.actor.volunteer_id, "9999")
+        volunteers.set_pin(db, val, hub.actor.volunteer_id, "999999")
     with store.unit_of_work() as db:
-        volunteers.set_pin(db, val, val.volunteer_id, "8642")  # their own: allowed
+        volunteers.set_pin(db, val, val.volunteer_id, "864209")  # their own: allowed
     with store.unit_of_work() as db:
-        volunteers.set_pin(db, hub.actor, val.volunteer_id, "1111")
+        volunteers.set_pin(db, hub.actor, val.volunteer_id, "111111")
     with store.unit_of_work() as db:
-        assert volunteers.unlock(db, VOLUNTEER, "1111").volunteer_id == val.volunteer_id
+        assert volunteers.unlock(db, VOLUNTEER, "111111").volunteer_id == val.volunteer_id
 
 
 def test_only_a_coordinator_makes_a_coordinator_and_one_always_remains(

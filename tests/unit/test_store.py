@@ -62,7 +62,6 @@ def test_encrypted_store_cannot_be_read_without_its_key(tmp_path: Path) -> None:
 def test_upgrade_copies_the_database_aside_first_and_keeps_every_row(tmp_path: Path) -> None:
     from alembic import command
 
-    from hubdesk.services import setup
     from hubdesk.store.engine import alembic_config, make_engine
 
     database, backups = tmp_path / "old.sqlite3", tmp_path / "backups"
@@ -70,7 +69,10 @@ def test_upgrade_copies_the_database_aside_first_and_keeps_every_row(tmp_path: P
     command.upgrade(alembic_config(engine), "0001")  # a laptop still on the first schema
     old = Store(engine)
     with old.unit_of_work() as db:
-        setup.first_run_setup(db, setup.SetupForm("Hub", "District", "Hall", "Pat", "2468"))
+        # raw SQL: today's models describe today's schema, not revision 0001's
+        db.execute(text("INSERT INTO volunteers (id, display_name, role, pin_hash, active, "
+                        "failed_attempts, created_at) VALUES ('01a2-pat', 'Pat', 'coordinator', "
+                        "'x', 1, 0, '2026-11-01 09:00:00')"))
         volunteers_before = db.execute(text("SELECT id, display_name FROM volunteers")).all()
     old.close()
 

@@ -119,7 +119,7 @@ def test_wrong_pins_are_counted_and_lock_out(store: Store, hub: Hub,
     monkeypatch.setattr(volunteers, "utc_now", lambda: now[0])
     for attempt in range(volunteers.MAX_ATTEMPTS):
         with pytest.raises(AuthError, match="do not match"), store.unit_of_work() as db:
-            volunteers.unlock(db, COORDINATOR, "0000")
+            volunteers.unlock(db, COORDINATOR, "000000")
         if attempt == 2:  # the third wrong PIN in a row makes the next try wait
             with pytest.raises(AuthError, match="Try again in 5 seconds"), store.unit_of_work() as db:
                 volunteers.unlock(db, COORDINATOR, PIN)
