@@ -56,6 +56,14 @@ def line(name: str, samples: list[float], baseline: list[float] | None = None) -
     print(f"{name:<44} median {median:7.2f} ms   p95 {p95:7.2f} ms{ratio}")
 
 
+def standard_visit(service_id: str) -> VisitForm:
+    """The benchmarks' visit: 2 MECC topics and 1 signpost (to ``service_id``)."""
+    return VisitForm(contact_mode="walk_in", age_band="65_74", sex="female", first_visit=True,
+                     topics=[TopicAnswer("mental_wellbeing", "advise", "brief", "thinking", "signposted"),
+                             TopicAnswer("loneliness", "assist", "brief", "made_plan", "warm_handover")],
+                     signposts=[SignpostAnswer(service_id, "signpost", "mental_wellbeing")])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=100_000)
@@ -86,10 +94,7 @@ def main() -> int:
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     print(f"database: {total:,} visits, {paths.database.stat().st_size / 1e6:.0f} MB")
 
-    form = VisitForm(contact_mode="walk_in", age_band="65_74", sex="female", first_visit=True,
-                     topics=[TopicAnswer("mental_wellbeing", "advise", "brief", "thinking", "signposted"),
-                             TopicAnswer("loneliness", "assist", "brief", "made_plan", "warm_handover")],
-                     signposts=[SignpostAnswer(mind, "signpost", "mental_wellbeing")])
+    form = standard_visit(mind)
 
     def save() -> None:
         with store.unit_of_work() as db:

@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,26 +28,15 @@ from hubdesk.core.clock import local_today
 from hubdesk.protocol.trust import random_key
 from hubdesk.services import directory, sessions, setup, visits, volunteers
 from hubdesk.services.demo import generate_demo
-from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
+from hubdesk.services.visits import VisitForm
 from hubdesk.store.encryption import encrypt_in_place
 from hubdesk.store.engine import Store
 from hubdesk.store.keyring import KeyRing, raw_sqlcipher_key
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from capture_latency import percentile, standard_visit, timed
+
 NAME, PIN = "Coordinator", "123456"
-
-
-def timed(runs: int, work: Callable[[], object]) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def build_plain(path: Path, visits_wanted: int) -> None:
@@ -69,10 +57,7 @@ def measure(store: Store, runs: int) -> tuple[list[float], list[float]]:
         session_id = open_now[0].id if open_now else sessions.open_session(
             db, actor, sessions.list_venues(db)[0].id, "drop_in").primary_id
         mind = directory.search_directory(db, "mind")[0].id
-    form = VisitForm(contact_mode="walk_in", age_band="65_74", sex="female", first_visit=True,
-                     topics=[TopicAnswer("mental_wellbeing", "advise", "brief", "thinking", "signposted"),
-                             TopicAnswer("loneliness", "assist", "brief", "made_plan", "warm_handover")],
-                     signposts=[SignpostAnswer(mind, "signpost", "mental_wellbeing")])
+    form = standard_visit(mind)
 
     def save() -> None:
         with store.unit_of_work() as db:
@@ -130,8 +115,8 @@ def main() -> int:
         store.close()
     for index, what in enumerate(("save a visit (2 topics, 1 signpost)", "today's list")):
         p, e = results["plain"][index], results["encrypted"][index]
-        print(f"{what:<36} plain median {statistics.median(p):6.2f} ms (p95 {p95(p):6.2f})   "
-              f"encrypted median {statistics.median(e):6.2f} ms (p95 {p95(e):6.2f})   "
+        print(f"{what:<36} plain median {statistics.median(p):6.2f} ms (p95 {percentile(p, 0.95):6.2f})   "
+              f"encrypted median {statistics.median(e):6.2f} ms (p95 {percentile(e, 0.95):6.2f})   "
               f"ratio x{statistics.median(e) / statistics.median(p):.2f}")
     return 0
 

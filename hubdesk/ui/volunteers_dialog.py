@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.pins import check_pin_format
 from hubdesk.services import lock_settings, retention, volunteers
+from hubdesk.services.common import Actor
 from hubdesk.services.volunteers import VolunteerInfo
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
@@ -247,28 +248,35 @@ class VolunteersDialog(BaseDialog):
         self._form("Add a volunteer", ask_name=True, ask_pin=True, ok_text="Add", on_save=save)
 
     def rename_person(self) -> None:
-        person, actor = self.selected, self.context.actor
-        if person is None or actor is None:
-            return
-
-        def save(form: VolunteerFormDialog, values: dict[str, str]) -> None:
-            self._change(lambda db: volunteers.rename_volunteer(db, actor, person.id, values["name"]),
-                         f"Renamed to {values['name']}.", person.id, form=form)
-
-        self._form(f"Rename {person.display_name}", ask_name=True, ask_pin=False,
-                   name=person.display_name, on_save=save)
+        person = self.selected
+        if person is not None:
+            self._edit_selected(
+                f"Rename {person.display_name}", ask_name=True,
+                work=lambda db, actor, values: volunteers.rename_volunteer(
+                    db, actor, person.id, values["name"]),
+                done=lambda values: f"Renamed to {values['name']}.")
 
     def reset_pin(self) -> None:
+        person = self.selected
+        if person is not None:
+            self._edit_selected(
+                f"New PIN for {person.display_name}", ask_name=False,
+                work=lambda db, actor, values: volunteers.set_pin(db, actor, person.id, values["pin"]),
+                done=lambda _values: f"New PIN set for {person.display_name}.")
+
+    def _edit_selected(self, heading: str, *, ask_name: bool,
+                       work: Callable[[Session, Actor, dict[str, str]], Any],
+                       done: Callable[[dict[str, str]], str]) -> None:
+        """Ask for a new name or a new PIN for the chosen volunteer, then save it."""
         person, actor = self.selected, self.context.actor
         if person is None or actor is None:
             return
 
         def save(form: VolunteerFormDialog, values: dict[str, str]) -> None:
-            self._change(lambda db: volunteers.set_pin(db, actor, person.id, values["pin"]),
-                         f"New PIN set for {person.display_name}.", person.id, form=form)
+            self._change(lambda db: work(db, actor, values), done(values), person.id, form=form)
 
-        self._form(f"New PIN for {person.display_name}", ask_name=False, ask_pin=True,
-                   on_save=save)
+        self._form(heading, ask_name=ask_name, ask_pin=not ask_name,
+                   name=person.display_name if ask_name else "", on_save=save)
 
     def toggle_role(self) -> None:
         person, actor = self.selected, self.context.actor
