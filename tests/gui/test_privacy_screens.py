@@ -19,7 +19,7 @@ from hubdesk.ui.context import AppContext
 from hubdesk.ui.lock.idle import IdleLock
 from hubdesk.ui.lock.pin_screen import PinScreen
 from hubdesk.ui.main_window import MainWindow
-from hubdesk.ui.volunteers_dialog import VolunteersDialog
+from hubdesk.ui.volunteers_dialog import VolunteerFormDialog, VolunteersDialog
 from tests.conftest import COORDINATOR, PIN
 from tests.gui.conftest import wait_idle
 
@@ -90,12 +90,22 @@ def test_a_coordinator_manages_volunteers_by_keyboard(hub_context: AppContext, p
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QWidget)
                     and QApplication.activeModalWidget() is not dialog)
     form = QApplication.activeModalWidget()
-    qtbot.keyClicks(QApplication.focusWidget(), "Val Volunteer")
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    qtbot.keyClicks(QApplication.focusWidget(), "135790")
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    qtbot.keyClicks(QApplication.focusWidget(), "135790")
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert isinstance(form, VolunteerFormDialog)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.name)  # the name comes first
+
+    def type_then_tab(text: str, expected_next: QWidget | None) -> None:
+        focused = QApplication.focusWidget()
+        assert focused is not None, "nothing has keyboard focus"
+        qtbot.keyClicks(focused, text)
+        if expected_next is not None:
+            qtbot.keyClick(focused, Qt.Key.Key_Tab)
+            assert QApplication.focusWidget() is expected_next  # Tab follows the reading order
+
+    type_then_tab("Val Volunteer", form.pin)
+    type_then_tab("135790", form.pin_again)
+    type_then_tab("135790", None)
+    qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=10_000)
     assert form is not None and (not shiboken6.isValid(form) or not form.isVisible())
     assert "Val Volunteer — Volunteer" in [dialog.list.item(i).text() for i in range(2)]
