@@ -111,12 +111,20 @@ def test_unlock_wrong_pin_is_said_next_to_the_field_and_counted(app_context: App
     assert unlocked.args[0].volunteer_id == hub.actor.volunteer_id
 
 
-def test_five_wrong_pins_lock_the_volunteer_out(app_context: AppContext, hub: Hub, qtbot: QtBot) -> None:
+def test_five_wrong_pins_lock_the_volunteer_out(app_context: AppContext, hub: Hub, qtbot: QtBot,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta
+
+    from hubdesk.services import volunteers
+
+    now = [datetime(2026, 12, 1, 10, 0)]
+    monkeypatch.setattr(volunteers, "utc_now", lambda: now[0])
     dialog = _unlock_dialog(app_context, qtbot)
-    for _ in range(5):
+    for _ in range(5):  # 20 s apart: past the growing delay (tests/unit covers the delay)
         qtbot.keyClicks(dialog.pin, "000000")
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         wait_idle(qtbot, app_context)
+        now[0] += timedelta(seconds=20)
     qtbot.keyClicks(dialog.pin, PIN)  # even the right PIN is refused while locked out
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     wait_idle(qtbot, app_context)
