@@ -96,20 +96,26 @@ if command -v xvfb-run >/dev/null; then
 fi
 
 # --- 4. the frozen CLI on an old data folder ---------------------------------------
-step "frozen 'status --json' on a copy of the revision-0001 fixture"
+step "frozen 'status --json' on a copy of the revision-0001 fixture (migrated, then encrypted in place)"
 data="$out/old-laptop"
 mkdir -p "$data"
 cp "$fixture" "$data/hubdesk.sqlite3"
-status_json=$(timeout 120 "$bundle/hubdesk" --data-dir "$data" status --json) \
-  || fail "frozen 'status --json' on the fixture"
+# the fixture's coordinator unlocks (its PIN predates the 6-digit rule); the plain file
+# is migrated and encrypted in place at that first unlock (issue 8)
+status_json=$(HUBDESK_PIN=2468 timeout 120 "$bundle/hubdesk" --data-dir "$data" \
+  --volunteer "Fixture Coordinator" status --json) || fail "frozen 'status --json' on the fixture"
 "$python" - "$status_json" "$data" <<'EOF' || fail "frozen 'status --json' gave wrong counts"
 import json, sqlite3, sys
 status = json.loads(sys.argv[1])
 assert status["visits"] == 5 and status["unsent"] == 12, status
-revision = sqlite3.connect(f"{sys.argv[2]}/hubdesk.sqlite3").execute(
-    "select version_num from alembic_version").fetchone()[0]
-assert revision != "0001", "not migrated"
-print(f"   status: {status['visits']} visits, {status['unsent']} unsent; schema 0001 -> {revision}")
+with open(f"{sys.argv[2]}/hubdesk.sqlite3", "rb") as handle:
+    assert handle.read(16) != b"SQLite format 3\x00", "not encrypted in place"
+try:
+    sqlite3.connect(f"{sys.argv[2]}/hubdesk.sqlite3").execute("select 1 from sqlite_master").fetchone()
+    raise SystemExit("the encrypted file opened as plain SQLite")
+except sqlite3.DatabaseError:
+    pass
+print(f"   status: {status['visits']} visits, {status['unsent']} unsent; encrypted in place")
 EOF
 
 step "frozen exports from the migrated fixture"

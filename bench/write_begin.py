@@ -30,6 +30,8 @@ from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
 from hubdesk.store import engine as store_engine
 from hubdesk.store.engine import Store, make_engine
 
+PIN = "246810"
+
 
 def legacy_store(database: Path) -> Store:
     """The store as it was: pysqlite's own BEGIN, issued only before the first write."""
@@ -58,9 +60,9 @@ def main() -> int:
     with store.unit_of_work() as db:
         setup.first_run_setup(db, setup.SetupForm(
             hub_name="Bench Hub", district="Stevenage", venue_name="Hall",
-            coordinator_name="Pat", pin="2468"))
+            coordinator_name="Pat", pin=PIN))
     with store.unit_of_work() as db:
-        actor = volunteers.unlock(db, "Pat", "2468")
+        actor = volunteers.unlock(db, "Pat", PIN)
         session_id = sessions.open_session(db, actor, sessions.list_venues(db)[0].id,
                                            "lunch_club").primary_id
         mind = directory.search_directory(db, "mind")[0].id

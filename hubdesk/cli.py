@@ -20,6 +20,7 @@ from pathlib import Path
 from hubdesk import __version__
 
 PIN_ENV = "HUBDESK_PIN"
+REPORT_COMMANDS = ("report", "export", "export-visits")
 DEFAULT_VOLUNTEER = "Coordinator"
 
 
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "export-batch",
         help="save what is waiting to send as a signed file (when the venue's Wi-Fi blocks sync)")
     batch.add_argument("--out", metavar="FILE", help="where to save it (default: the exports folder)")
+
+    recover = commands.add_parser(
+        "recover", help="every PIN forgotten: open this laptop with a recovery code from the "
+                        "council; --volunteer names the coordinator, who gets the new PIN "
+                        f"from ${PIN_ENV} (or asked)")
+    recover.add_argument("--code", required=True, metavar="CODE")
 
     status = commands.add_parser("status", help="counts: visits, unsent, needs attention, last sync")
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -117,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.command is None:
         from hubdesk.ui.app import run_gui
-        from hubdesk.ui.context import LaunchOptions
+        from hubdesk.ui.launch import LaunchOptions
 
         return run_gui(paths, LaunchOptions(
             no_err_windows=args.no_err_windows,
@@ -144,39 +151,51 @@ def data_folder_problem(data_dir: Path, error: OSError) -> str:
 
 
 def _run_command(args: argparse.Namespace, paths: object) -> int:
+    """Every command opens the encrypted store as a volunteer (``--volunteer`` and
+    ``HUBDESK_PIN`` or a prompt): nothing is read or sent without a PIN."""
     from hubdesk.core.paths import AppPaths
-    from hubdesk.services import setup
-    from hubdesk.store.engine import Store
 
     assert isinstance(paths, AppPaths)
-    store = Store.open(paths.database, backups=paths.backups)
+    if args.command == "demo":
+        from hubdesk.services.demo import demo_is_sensible
+
+        problem = demo_is_sensible(args.visits, args.days)
+        if problem:
+            print(f"hubdesk: {problem}", file=sys.stderr)
+            return 2
+    if args.command in REPORT_COMMANDS and args.date_to < args.date_from:
+        print("hubdesk: --to is before --from", file=sys.stderr)
+        return 2
+    if args.command == "recover":
+        from hubdesk.sync.recovery import recover_laptop
+
+        opened = recover_laptop(paths, args.code, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+        opened.store.close()
+        print(f"Recovered. {opened.actor.display_name} can now unlock HubDesk with the new PIN.")
+        return 0
+    store, actor = _open_as_volunteer(args, paths)
     try:
-        with store.unit_of_work() as db:
-            setup.ensure_device(db)
         if args.command == "status":
             return _status(store, args.json)
         if args.command == "demo":
-            return _demo(store, args)
+            return _demo(store, actor, args)
         if args.command == "enrol":
             from hubdesk.sync.commands import enrol_command
 
-            _first_coordinator_if_new(store, args)
             return enrol_command(store, paths, args.server, args.code)
         if args.command == "sync":
             from hubdesk.sync.commands import sync_command
 
             return sync_command(store, paths, args.json)
-        if args.command in ("report", "export", "export-visits"):
+        if args.command in REPORT_COMMANDS:
             from hubdesk.cli_reports import run_report_command
 
-            if args.date_to < args.date_from:
-                print("hubdesk: --to is before --from", file=sys.stderr)
-                return 2
-            return run_report_command(store, args, _unlock(store, args))
+            return run_report_command(store, args, actor)
         if args.command == "export-batch":
             from hubdesk.sync.batchfile import export_batch_command
 
-            return export_batch_command(store, paths, Path(args.out) if args.out else None)
+            return export_batch_command(store, paths, Path(args.out) if args.out else None,
+                                        actor=actor)
         raise AssertionError(args.command)
     finally:
         store.close()
@@ -193,24 +212,38 @@ def _read_pin() -> str:
     return getpass.getpass("PIN: ")
 
 
-def _first_coordinator_if_new(store: object, args: argparse.Namespace) -> None:
-    from hubdesk.services import setup
-    from hubdesk.store.engine import Store
+def _open_as_volunteer(args: argparse.Namespace, paths: object):  # type: ignore[no-untyped-def]
+    """(store, actor): unlock the laptop; on a new data folder ``enrol`` and ``demo``
+    create the first coordinator (DESIGN §5), every other command refuses."""
+    from hubdesk.core.errors import UserFacingError
+    from hubdesk.core.paths import AppPaths
+    from hubdesk.services import laptop, setup, volunteers
 
-    assert isinstance(store, Store)
-    with store.unit_of_work() as db:
-        if setup.needs_first_run(db):
-            setup.ensure_first_coordinator(db, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+    assert isinstance(paths, AppPaths)
+    name = args.volunteer or DEFAULT_VOLUNTEER
+    state = laptop.laptop_state(paths)
+    if state is laptop.LaptopState.UNREADABLE:
+        raise laptop.unreadable()
+    if state is laptop.LaptopState.NEW:
+        if args.command not in ("enrol", "demo"):
+            raise UserFacingError("HubDesk is not set up on this laptop yet.",
+                                  hint="Run enrol (or start the app) first.")
+        pin = _read_pin()
+        from hubdesk.core.pins import check_pin_format
 
-
-def _unlock(store: object, args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from hubdesk.services import volunteers
-    from hubdesk.store.engine import Store
-
-    assert isinstance(store, Store)
-    _first_coordinator_if_new(store, args)
-    with store.unit_of_work() as db:
-        return volunteers.unlock(db, args.volunteer or DEFAULT_VOLUNTEER, _read_pin())
+        check_pin_format(pin)
+        store = laptop.open_new_laptop(paths)
+        try:
+            with store.unit_of_work() as db:
+                setup.ensure_first_coordinator(db, name, pin)
+            with store.unit_of_work() as db:
+                actor = volunteers.unlock(db, name, pin)
+        except BaseException:
+            store.close()
+            raise
+        return store, actor
+    opened = laptop.unlock_laptop(paths, name, _read_pin())
+    return opened.store, opened.actor
 
 
 def _status(store: object, as_json: bool) -> int:
@@ -233,16 +266,12 @@ def _status(store: object, as_json: bool) -> int:
     return 0
 
 
-def _demo(store: object, args: argparse.Namespace) -> int:
-    from hubdesk.services.demo import demo_is_sensible, generate_demo
+def _demo(store: object, actor: object, args: argparse.Namespace) -> int:
+    from hubdesk.services.common import Actor
+    from hubdesk.services.demo import generate_demo
     from hubdesk.store.engine import Store
 
     assert isinstance(store, Store)
-    problem = demo_is_sensible(args.visits, args.days)
-    if problem:
-        print(f"hubdesk: {problem}", file=sys.stderr)
-        return 2
-    actor = _unlock(store, args)
     started = time.perf_counter()
     last_report = [0.0]
 
@@ -253,6 +282,7 @@ def _demo(store: object, args: argparse.Namespace) -> int:
             print(f"\r{done:,} of {total:,} visits", end="", file=sys.stderr)
 
     with store.unit_of_work() as db:
+        assert isinstance(actor, Actor)
         result = generate_demo(db, actor, visits=args.visits, seed=args.seed, days=args.days,
                                progress=progress)
     if sys.stderr and sys.stderr.isatty():

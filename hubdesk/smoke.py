@@ -44,7 +44,7 @@ REPORT_ENV = "HUBDESK_SMOKE_REPORT"
 KEEP_ENV = "HUBDESK_SMOKE_KEEP"
 SKIP_WINDOW_ENV = "HUBDESK_SMOKE_NO_WINDOW"  # only for running the smoke where Qt cannot start
 
-SMOKE_PIN = "4826"
+SMOKE_PIN = "482615"
 SMOKE_KEY = "smoke-test-key-not-secret"
 
 log = logging.getLogger("hubdesk.smoke")
@@ -124,11 +124,12 @@ def _check_bundle(report: SmokeReport) -> None:
 
 def _check_record_visit(data_dir: Path, report: SmokeReport) -> None:
     from hubdesk.core.paths import AppPaths
-    from hubdesk.services import sessions, setup, status, visits, volunteers
-    from hubdesk.store.engine import Store, current_revision, head_revision
+    from hubdesk.services import laptop, sessions, setup, status, visits, volunteers
+    from hubdesk.store.encryption import database_is_plain
+    from hubdesk.store.engine import current_revision, head_revision
 
     paths = AppPaths(data_dir).ensure()
-    store = Store.open(paths.database, backups=paths.backups)
+    store = laptop.open_new_laptop(paths)  # encrypted (SQLCipher), as every real laptop
     try:
         if current_revision(store.engine) != head_revision():
             raise SmokeFailure("a new database was not migrated to head")
@@ -150,8 +151,10 @@ def _check_record_visit(data_dir: Path, report: SmokeReport) -> None:
             visit_id = visits.record_visit(db, actor, session_id, form).primary_id
     finally:
         store.close()
-    # read back through a freshly opened store: it was committed, not just cached
-    store = Store.open(paths.database, backups=paths.backups)
+    # read back through a freshly unlocked store (the PIN's key slot): committed, not cached
+    if database_is_plain(paths.database):
+        raise SmokeFailure("the database file is not encrypted")
+    store = laptop.unlock_laptop(paths, "Smoke Coordinator", SMOKE_PIN).store
     try:
         with store.unit_of_work() as db:
             rows = visits.list_visits(db, session_id=session_id)
@@ -165,7 +168,8 @@ def _check_record_visit(data_dir: Path, report: SmokeReport) -> None:
         raise SmokeFailure(f"visit read back with other answers: {row}")
     if counts.visits != 1 or counts.unsent < 1:
         raise SmokeFailure(f"status after one visit is wrong: {counts}")
-    report.note(f"1 visit recorded and read back ({counts.unsent} waiting to send)")
+    report.note(f"1 visit recorded in the encrypted store and read back after unlocking with "
+                f"the PIN ({counts.unsent} waiting to send)")
 
 
 def _check_sqlcipher(folder: Path, report: SmokeReport) -> None:
@@ -246,7 +250,6 @@ def _check_main_window(data_dir: Path, log_file: Path | None, report: SmokeRepor
     from PySide6.QtGui import QGuiApplication
 
     from hubdesk.core.paths import AppPaths
-    from hubdesk.store.engine import Store
     from hubdesk.ui.app import make_application
     from hubdesk.ui.context import AppContext
     from hubdesk.ui.errors import ErrorReporter
@@ -263,7 +266,10 @@ def _check_main_window(data_dir: Path, log_file: Path | None, report: SmokeRepor
     previous_hook = sys.excepthook
     errors.install_excepthook()
     paths = AppPaths(data_dir).ensure()
-    store = Store.open(paths.database, backups=paths.backups)
+    from hubdesk.services.laptop import unlock_laptop
+
+    opened = unlock_laptop(paths, "Smoke Coordinator", SMOKE_PIN)  # the PIN screen's path
+    store = opened.store
     runner = TaskRunner(store, errors.report)
     try:
         window = MainWindow(AppContext(paths, runner, errors))
@@ -272,7 +278,7 @@ def _check_main_window(data_dir: Path, log_file: Path | None, report: SmokeRepor
         loop = QEventLoop()
         window.ready.connect(loop.quit)
         errors.bug_reported.connect(lambda _report: loop.quit())
-        QTimer.singleShot(0, lambda: window.start(("Smoke Coordinator", SMOKE_PIN)))
+        QTimer.singleShot(0, lambda: window.unlocked(opened.actor))
         QTimer.singleShot(30_000, loop.quit)
         loop.exec()
         seconds = time.perf_counter() - started
@@ -435,7 +441,7 @@ def check_fixture_through_services(database: Path) -> str:
     store = Store.open(database)
     try:
         with store.unit_of_work() as db:
-            actor = volunteers.unlock(db, "Fixture Coordinator", "2468")
+            actor = volunteers.unlock(db, "Fixture Coordinator", "2468")  # made before the 6-digit rule
             if not actor.is_coordinator:
                 raise SmokeFailure("the fixture's coordinator lost the coordinator role")
         with store.unit_of_work() as db:

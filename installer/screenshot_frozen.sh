@@ -14,11 +14,11 @@ out=${2:-"$root/docs/screenshots/frozen-main-window.png"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-HUBDESK_PIN=1234 "$bundle/hubdesk" --data-dir "$work/data" --volunteer Coordinator \
+HUBDESK_PIN=123456 "$bundle/hubdesk" --data-dir "$work/data" --volunteer Coordinator \
     demo --visits 400 --days 14 --seed 3
 cat > "$work/take.sh" <<SCRIPT
 #!/bin/sh
-HUBDESK_PIN=1234 QT_QPA_PLATFORM=xcb "$bundle/hubdesk" --data-dir "$work/data" --volunteer Coordinator &
+HUBDESK_PIN=123456 QT_QPA_PLATFORM=xcb "$bundle/hubdesk" --data-dir "$work/data" --volunteer Coordinator &
 app=\$!
 sleep \${HUBDESK_SCREENSHOT_WAIT:-8}
 import -window root "$work/root.png"

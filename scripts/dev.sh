@@ -73,10 +73,10 @@ if [ "$what" = run ]; then
   # Demo data lives in its own folder, never mixed with a real one.
   demo_dir=${HUBDESK_DEMO_DIR:-$(.venv/bin/python -c 'from hubdesk.core.paths import demo_paths; print(demo_paths().data_dir)')}
   if [ ! -f "$demo_dir/hubdesk.sqlite3" ]; then
-    echo "== filling the demo folder $demo_dir (unlock as 'Coordinator', PIN 1234)"
-    HUBDESK_PIN=1234 .venv/bin/hubdesk --data-dir "$demo_dir" --volunteer Coordinator demo --visits 1500 --days 30
+    echo "== filling the demo folder $demo_dir (unlock as 'Coordinator', PIN 123456)"
+    HUBDESK_PIN=123456 .venv/bin/hubdesk --data-dir "$demo_dir" --volunteer Coordinator demo --visits 1500 --days 30
   fi
-  echo "== starting HubDesk on $demo_dir — unlock as 'Coordinator' with PIN 1234"
+  echo "== starting HubDesk on $demo_dir — unlock as 'Coordinator' with PIN 123456"
   exec .venv/bin/hubdesk --data-dir "$demo_dir"
 fi
 

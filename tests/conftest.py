@@ -12,11 +12,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
+# cheap scrypt for *new* key slots, so the suite stays fast (store/keyring.py; never
+# lowers a slot that exists); subprocesses the tests start inherit it
+os.environ["HUBDESK_TEST_CHEAP_KDF"] = "1"
 # never touch a real profile, even by accident
 os.environ["HUBDESK_DATA_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "hubdesk-tests-never-used")
 # the server's recovery key file, for servers over PostgreSQL (a SQLite server keeps it
 # beside its database file): never the real profile
 os.environ.setdefault("HUBDESK_SERVER_KEY_DIR", tempfile.mkdtemp(prefix="hubdesk-test-keys-"))
+
+import contextlib
 
 from hubdesk.core.paths import AppPaths
 from hubdesk.services.common import Actor
@@ -24,7 +29,9 @@ from hubdesk.store.engine import Store
 from tests.log_privacy import PersonalDetailWatch
 
 COORDINATOR = "Pat Coordinator"
-PIN = "2468"
+PIN = "246810"
+#: a volunteer's PIN (the PIN policy: 6 to 12 digits, or a passphrase of 12+ characters)
+VOLUNTEER_PIN = "135790"
 
 
 @pytest.fixture
@@ -63,25 +70,32 @@ def hub(store: Store) -> Hub:
     return Hub(actor, venue_id, session_id)
 
 
-# -- no personal data in the server's logs, over the whole run -----------------------
+# -- no personal data in any log, over the whole run (tests/log_privacy.py) -----------
 
 _LOG_WATCH = PersonalDetailWatch()
 _LOG_WATCH.install()
 
 
 @pytest.fixture(autouse=True)
-def _no_personal_details_in_server_logs() -> Iterator[None]:
-    """Fails the test (at teardown) in which the server logged a personal detail, so
-    the whole run (each xdist worker included) is checked test by test."""
+def _no_personal_details_in_logs() -> Iterator[None]:
+    """Fails the test (at teardown) in which anything logged a personal detail, so the
+    whole run (each xdist worker included) is checked test by test."""
     before = len(_LOG_WATCH.leaks)
     yield
     if len(_LOG_WATCH.leaks) > before:
-        pytest.fail("the server logged synthetic personal details:\n  "
+        pytest.fail("a log line held synthetic personal details:\n  "
                     + "\n  ".join(_LOG_WATCH.leaks[before:before + 5]), pytrace=False)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _LOG_WATCH.leaks:  # already failed test by test; said once more at the end
-        print(f"\nThe server logged synthetic personal details ({len(_LOG_WATCH.leaks)} "
-              f"lines of {_LOG_WATCH.lines}):", *_LOG_WATCH.leaks[:10], sep="\n  ")
+    from tests.log_privacy import scan_log_files
+
+    leaks = list(_LOG_WATCH.leaks)  # already failed test by test; said once more here
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        with contextlib.suppress(OSError, ValueError):
+            leaks += scan_log_files(factory.getbasetemp())
+    if leaks:
+        print(f"\nPERSONAL DATA IN LOGS ({len(leaks)}; {_LOG_WATCH.lines} lines watched):",
+              *leaks[:20], sep="\n  ")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -132,12 +132,12 @@ class ScreenshotKit:
         with self.store.unit_of_work() as db:
             setup.first_run_setup(db, setup.SetupForm(
                 hub_name="Stevenage Healthy Hub", district="Stevenage", venue_name="St Mary's Church Hall",
-                coordinator_name="Pat Coordinator", pin="2468", postcode_district="SG1"))
+                coordinator_name="Pat Coordinator", pin="246810", postcode_district="SG1"))
         with self.store.unit_of_work() as db:
-            coordinator = volunteers.unlock(db, "Pat Coordinator", "2468")
-            volunteers.add_volunteer(db, coordinator, "Val Volunteer", "1357")
+            coordinator = volunteers.unlock(db, "Pat Coordinator", "246810")
+            volunteers.add_volunteer(db, coordinator, "Val Volunteer", "135790")
         with self.store.unit_of_work() as db:
-            return coordinator, volunteers.unlock(db, "Val Volunteer", "1357")
+            return coordinator, volunteers.unlock(db, "Val Volunteer", "135790")
 
     def close(self) -> None:
         self.runner.shutdown()
@@ -183,7 +183,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     assert isinstance(unlock, UnlockDialog)
     save(unlock, "unlock")
     unlock.name.setEditText("Val Volunteer")
-    unlock.pin.setText("0000")
+    unlock.pin.setText("000000")
     unlock.accept_requested()
     save(unlock, "unlock-wrong-pin")
     unlock.close()

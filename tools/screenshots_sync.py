@@ -105,7 +105,7 @@ def main(argv: list[str]) -> int:
         transport.close()
         with store.unit_of_work() as db:
             device_id = setup.ensure_device(db)
-            volunteer = setup.ensure_first_coordinator(db, "Pat Coordinator", "2468")
+            volunteer = setup.ensure_first_coordinator(db, "Pat Coordinator", "246810")
             setup.load_sample_directory(db)
             actor = Actor(volunteer.id, device_id, volunteer.display_name, "coordinator")
             venue = db.scalars(select(Venue).where(Venue.hub_id == hub_id)).first()

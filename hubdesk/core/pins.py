@@ -11,15 +11,22 @@ from hubdesk.core.errors import ValidationError
 
 # n=2**14, r=8: ~16 MiB and ~50 ms per check: slow for a guesser, fine at unlock.
 _N, _R, _P = 2**14, 8, 1
-MIN_PIN_LENGTH = 4
+MIN_PIN_LENGTH = 6
 MAX_PIN_LENGTH = 12
+MIN_PASSPHRASE_LENGTH = 12
+MAX_SECRET_LENGTH = 128
+PIN_RULE = (f"A PIN is {MIN_PIN_LENGTH} to {MAX_PIN_LENGTH} digits, or use a passphrase of at "
+            f"least {MIN_PASSPHRASE_LENGTH} characters.")
 
 
 def check_pin_format(pin: str) -> None:
-    if not pin.isdigit() or not MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH:
-        raise ValidationError(
-            {"pin": f"A PIN is {MIN_PIN_LENGTH} to {MAX_PIN_LENGTH} digits."}
-        )
+    """A PIN of 6-12 digits, or a passphrase (12-128 characters, not only digits/spaces)."""
+    if pin.isdigit():
+        ok = MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH
+    else:
+        ok = MIN_PASSPHRASE_LENGTH <= len(pin) <= MAX_SECRET_LENGTH and bool(pin.strip())
+    if not ok:
+        raise ValidationError({"pin": PIN_RULE})
 
 
 def hash_pin(pin: str) -> str:

@@ -12,7 +12,8 @@ from hubdesk.core.days import hub_today
 from hubdesk.core.errors import UserFacingError
 from hubdesk.reports.figures import Period, Scope, compute_reports
 from hubdesk.reports.laptop_sources import hub_time_zone, laptop_sources
-from hubdesk.services.common import Actor, PermissionDenied, audit
+from hubdesk.services import common
+from hubdesk.services.common import Actor, audit
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import Hub, Venue
 
@@ -35,8 +36,7 @@ class LaptopReport:
 
 
 def require_coordinator(actor: Actor) -> None:
-    if not actor.is_coordinator:
-        raise PermissionDenied("Only a coordinator can see reports.")
+    common.require_coordinator(actor, "see reports")
 
 
 def laptop_report(db: Session, actor: Actor, first: date, last: date,

@@ -120,3 +120,9 @@ def stamp(record: V, actor: Actor, *, record_id: str, version: int = 1,
 class PermissionDenied(UserFacingError):
     """A volunteer tried a coordinator-only action (the UI hides these; if one gets
     through, the message is shown plainly, not as a crash)."""
+
+
+def require_coordinator(actor: Actor, what: str) -> None:
+    """The one check behind every coordinator-only use case (DESIGN §9)."""
+    if not actor.is_coordinator:
+        raise PermissionDenied(f"Only a coordinator can {what}.")

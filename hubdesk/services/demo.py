@@ -165,7 +165,7 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
     for name in VOLUNTEER_NAMES:
         existing = repo.volunteer_by_name(db, name)
         if existing is None:
-            existing = create_volunteer(db, name, "1357", role="volunteer")
+            existing = create_volunteer(db, name, "135790", role="volunteer")
         team.append(Actor(existing.id, actor.device_id, existing.display_name, existing.role))
 
     services_by_category: dict[str, list[str]] = {}

@@ -20,6 +20,9 @@ from hubdesk.services.common import Actor, Changes, audit
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import DeviceState, Hub, Service, Venue, Volunteer
 
+KEY_SLOT_MARK = "keyslot"
+"""``pin_hash`` of a volunteer whose PIN is a key slot (nothing to guess offline here)."""
+
 
 @dataclass
 class SetupForm:
@@ -99,15 +102,30 @@ def add_venue(db: Session, hub_id: str, name: str, venue_type: str = "other",
     return venue_id
 
 
+def normalise_name(name: str) -> str:
+    """A volunteer's name as stored and matched: single spaces, trimmed."""
+    return " ".join(name.split())
+
+
 def create_volunteer(db: Session, name: str, pin: str, *, role: str = "volunteer") -> Volunteer:
-    clean = " ".join(name.split())
+    """A new active volunteer; on an encrypted laptop their PIN becomes a key slot."""
+    from hubdesk.store.engine import vault_of
+
+    clean = normalise_name(name)
     if not clean:
         raise ValidationError({"name": "Enter a name."})
     if len(clean) > 80:
         raise ValidationError({"name": "Keep the name under 80 characters."})
     if repo.volunteer_by_name(db, clean) is not None:
         raise ValidationError({"name": f"There is already a volunteer called {clean}."})
-    volunteer = Volunteer(id=uuid7(), display_name=clean, role=role, pin_hash=hash_pin(pin),
+    vault = vault_of(db)
+    if vault is None:
+        secret = hash_pin(pin)
+    else:
+        check_pin_format(pin)
+        vault.ring.put_slot(clean, pin, vault.key)
+        secret = KEY_SLOT_MARK
+    volunteer = Volunteer(id=uuid7(), display_name=clean, role=role, pin_hash=secret,
                           active=True, failed_attempts=0, created_at=utc_now())
     db.add(volunteer)
     db.flush()

@@ -1,4 +1,4 @@
-"""Adding a venue (a place the hub pops up in): coordinators only, audited.
+"""Adding a venue (a place the hub pops up in): coordinators only (DESIGN §9), audited.
 
 ``add_venue`` checks the role, refuses a bad name or postcode district with a message
 saying what to type, inserts the venue into this laptop's hub and writes its audit
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import sessions, setup
-from hubdesk.services.common import Actor, Changes, PermissionDenied, audit
+from hubdesk.services.common import Actor, Changes, audit, require_coordinator
 from hubdesk.services.visits import POSTCODE_DISTRICT
 from hubdesk.store import repositories as repo
 
@@ -43,8 +43,7 @@ def this_laptops_hub(db: Session) -> str:
 
 def add_venue(db: Session, actor: Actor, name: str, venue_type: str = "other",
               postcode_district: str = "") -> VenueAdded:
-    if not actor.is_coordinator:
-        raise PermissionDenied("Only a coordinator can add a venue.")
+    require_coordinator(actor, "add a venue")
     clean = " ".join(name.split())
     district = postcode_district.strip().upper()
     errors: dict[str, str] = {}

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+    from hubdesk.store.keyring import Vault
+
 log = logging.getLogger("hubdesk.store")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -64,6 +66,9 @@ def _begin(connection: Any) -> None:
 def make_engine(database: Path, *, key: str | None = None) -> Engine:
     """Open (creating if needed) the SQLite database file; encrypted when ``key`` is set."""
     database.parent.mkdir(parents=True, exist_ok=True)
+    from hubdesk.store.encryption import create_private_file
+
+    create_private_file(database)  # SQLite gives its WAL and SHM files the same 0600
     if key:
         url = URL.create("sqlite+pysqlcipher", password=key, database=str(database))
     else:
@@ -179,15 +184,19 @@ def _backup_file(engine: Engine, target: Path) -> None:
 class Store:
     """An opened, migrated database and the session factory over it."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, vault: Vault | None = None) -> None:
         self.engine = engine
+        #: the key ring and key when the file is encrypted; services reach it through
+        #: :func:`vault_of` to add, replace or remove a volunteer's slot
+        self.vault = vault
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}),
                                            expire_on_commit=False, autoflush=True)
 
     @classmethod
-    def open(cls, database: Path, *, backups: Path | None = None, key: str | None = None) -> Store:
-        engine = make_engine(database, key=key)
+    def open(cls, database: Path, *, backups: Path | None = None, key: str | None = None,
+             vault: Vault | None = None) -> Store:
+        engine = make_engine(database, key=vault.raw_key if vault else key)
         try:
             migrate(engine, database, backups)
         except DatabaseError as error:
@@ -197,12 +206,13 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, vault)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """One transaction: services flush, this commits once (or rolls back)."""
         session = self._sessions()
+        session.info["vault"] = self.vault
         try:
             yield session
             session.commit()
@@ -220,6 +230,7 @@ class Store:
         """A unit of work that only reads: a deferred BEGIN, so it never waits for the
         write lock (WAL readers see the last commit).  Nothing is committed."""
         session = self._read_sessions()
+        session.info["vault"] = self.vault
         try:
             yield session
         finally:
@@ -274,3 +285,8 @@ def _writable(database: Path) -> bool:
     """SQLite needs to write the file and, for its journal, the folder beside it."""
     folder_ok = os.access(database.parent, os.W_OK)
     return folder_ok and (not database.exists() or os.access(database, os.W_OK))
+
+
+def vault_of(db: Session) -> Vault | None:
+    """The key ring of the store ``db`` belongs to (None for a plain test store)."""
+    return db.info.get("vault")

@@ -24,6 +24,11 @@ ENVELOPE_COLUMNS = {
     "created_by", "created_at", "utc_offset_min",
 }
 
+#: Restricted fields kept on the laptop only (issue 8): the visit note is never sent
+#: unless the council turns on syncing it (the ``sync_visit_note`` setting).
+RESTRICTED_FIELDS = {"visit": ("note",)}
+SYNC_NOTE_SETTING = "sync_visit_note"
+
 _KIND_BY_MODEL = {model: kind for kind, model in VERSIONED_KINDS.items()}
 
 
@@ -88,6 +93,13 @@ def version_from_payload(payload: dict[str, Any]) -> VersionedMixin:
     return model(**values)
 
 
+def _council_syncs_notes(db: Session) -> bool:
+    from hubdesk.store.models import Setting
+
+    setting = db.get(Setting, SYNC_NOTE_SETTING)
+    return bool(setting is not None and setting.value is True)
+
+
 _SEQ_CACHE = "hubdesk_next_seq"
 
 
@@ -111,6 +123,11 @@ def next_device_seq(db: Session) -> int:
 def finalise(db: Session, record: VersionedMixin) -> OutboxItem:
     """Give ``record`` its device sequence and queue its frozen payload for upload."""
     payload = record_payload(record)
+    restricted = RESTRICTED_FIELDS.get(payload["kind"], ())
+    if restricted and not _council_syncs_notes(db):
+        for name in restricted:
+            if name in payload["fields"]:
+                payload["fields"][name] = ""
     digest = content_hash(payload)
     seq = next_device_seq(db)
     record.device_seq = seq

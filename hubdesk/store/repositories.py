@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, String, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from hubdesk.core.hashing import content_hash
+from hubdesk.protocol.trust import GENESIS_HASH, audit_link_hash
 from hubdesk.store.models import (
     Agreement,
     Alert,
@@ -32,7 +32,6 @@ from hubdesk.store.models import (
 )
 
 V = TypeVar("V", bound=VersionedMixin)
-GENESIS_HASH = "0" * 64
 
 
 # --- device, settings -------------------------------------------------------
@@ -61,22 +60,19 @@ def last_audit_hash(db: Session) -> str:
     return latest or GENESIS_HASH
 
 
+AUDIT_HEAD_SETTING = "audit_head"
+"""``{"seq", "hash"}`` of the newest audit event, written with it: a deleted tail of
+the chain no longer matches it (see services/audit_chain.py)."""
+
+
 def add_audit_event(db: Session, event: AuditEvent) -> AuditEvent:
     event.prev_hash = last_audit_hash(db)
-    event.hash = content_hash(
-        {
-            "prev": event.prev_hash,
-            "at": event.at.isoformat(),
-            "actor": event.actor_id,
-            "device": event.device_id,
-            "action": event.action,
-            "kind": event.entity_kind,
-            "id": event.entity_id,
-            "detail": event.detail,
-        }
-    )
+    event.hash = audit_link_hash(
+        prev_hash=event.prev_hash, at=event.at, actor=event.actor_id, device=event.device_id,
+        action=event.action, kind=event.entity_kind, entity=event.entity_id, detail=event.detail)
     db.add(event)
     db.flush()
+    put_setting(db, AUDIT_HEAD_SETTING, {"seq": event.id, "hash": event.hash})
     return event
 
 

@@ -26,6 +26,7 @@ from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import AppPaths
 from hubdesk.protocol.schemas import MAX_BATCH_ITEMS
 from hubdesk.protocol.signing import BATCH_FILE_FORMAT, BATCH_FILE_VERSION, sign_batch
+from hubdesk.services.common import Actor, audit
 from hubdesk.store import sync_repo
 from hubdesk.store.device_keys import signing_key
 from hubdesk.store.engine import Store
@@ -40,7 +41,7 @@ class ExportedBatch:
     items: int
 
 
-def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
+def export_batch_file(store: Store, target: Path, actor: Actor | None = None) -> ExportedBatch | None:
     """Write the oldest unsettled batch (or a new one from pending items) to ``target``.
 
     Returns None when nothing is waiting.  Repeating the export re-writes the same
@@ -61,6 +62,7 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
                 return None
             batch_id = uuid7()
             sync_repo.store_batch(db, batch_id, [i.seq for i in items], utc_now())
+        audit(db, actor, "export", "batch", batch_id, f"{len(items)} records to a batch file")
     batch = batch_document(batch_id, device_id, items)
     document: dict[str, Any] = {
         "format": BATCH_FILE_FORMAT, "version": BATCH_FILE_VERSION, "batch": batch,
@@ -68,7 +70,8 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".part")
-    with open(temporary, "w", encoding="utf-8") as handle:
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False)
         handle.flush()
         os.fsync(handle.fileno())
@@ -76,11 +79,12 @@ def export_batch_file(store: Store, target: Path) -> ExportedBatch | None:
     return ExportedBatch(target, batch_id, len(items))
 
 
-def export_batch_command(store: Store, paths: AppPaths, out: Path | None = None) -> int:
+def export_batch_command(store: Store, paths: AppPaths, out: Path | None = None, *,
+                         actor: Actor | None = None) -> int:
     """``hubdesk export-batch [--out FILE]``: one line on stdout, exit 0 / 1."""
     target = out or paths.exports / f"hubdesk-batch-{utc_now():%Y%m%dT%H%M%S}.json"
     try:
-        exported = export_batch_file(store, target)
+        exported = export_batch_file(store, target, actor)
     except NotEnrolled as error:
         print(str(error), file=sys.stderr)
         return 1

@@ -48,6 +48,7 @@ from hubdesk.protocol.schemas import (
     HeartbeatAck,
     ReferencePage,
 )
+from hubdesk.protocol.trust import AuditReceipt, AuditUpload
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.sync_repo import ItemOutcome, OutgoingItem
@@ -106,6 +107,7 @@ class SyncApi(Protocol):
     def reference(self, cursor: str, limit: int) -> ReferencePage: ...
     def changes(self, cursor: str, limit: int) -> ChangesPage: ...
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck: ...
+    def upload_audit(self, upload: AuditUpload) -> AuditReceipt: ...
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ class SyncEngine:
             # unsent work here (a new version to send: DESIGN §4)
             if self._heartbeat() or merged:
                 self._push()
+            self._audit()
             completed = True
         except SyncCancelled:
             cancelled = True
@@ -266,6 +269,15 @@ class SyncEngine:
             self._heartbeat_sent = None
             if self._progress is not None:
                 self._total = sync_repo.outbox_counts(db).unsent
+
+    def _audit(self) -> None:
+        """Record this run in the audit trail, then send the chain's new links (issue 8)."""
+        from hubdesk.services.common import audit
+        from hubdesk.sync.audit_upload import upload_audit_links
+
+        with self.store.unit_of_work() as db:
+            audit(db, None, "sync", "device", self._device_id, f"{self._counts['sent']} sent")
+        self._retrying(functools.partial(upload_audit_links, self.store, self.api))
 
     def _settle_open_batches(self) -> None:
         for batch_id in self._open_batch_ids:

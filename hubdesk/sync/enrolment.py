@@ -21,6 +21,7 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.protocol.schemas import EnrolRequest, EnrolResponse
 from hubdesk.protocol.signing import public_key_of, sign_enrolment
+from hubdesk.services.recovery import refresh_recovery_slot
 from hubdesk.store import repositories, sync_repo
 from hubdesk.store.device_keys import signing_key
 from hubdesk.store.engine import Store
@@ -112,6 +113,7 @@ def enrol_laptop(store: Store, server: str, code: str, *, app_version: str = __v
             sync_repo.save_enrolment(db, server_url=server, token=answer.device_token,
                                      hub=answer.hub.model_dump(), now=utc_now())
             repositories.put_setting(db, RECOVERY_KEY_SETTING, answer.recovery_public_key)
+            refresh_recovery_slot(db)  # the database key sealed to this server (issue 8)
     finally:
         transport.close()
     return EnrolResult(server=server, hub_id=answer.hub.id, hub_name=answer.hub.name,

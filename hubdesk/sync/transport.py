@@ -40,6 +40,7 @@ from hubdesk.protocol.schemas import (
     HeartbeatAck,
     ReferencePage,
 )
+from hubdesk.protocol.trust import AuditReceipt, AuditUpload, RecoveryRequest, RecoveryResponse
 from hubdesk.sync.errors import (
     AuthRevoked,
     BadResponse,
@@ -186,6 +187,13 @@ class HttpTransport:
 
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
         return self._call("POST", "/v1/heartbeat", HeartbeatAck, body=beat)
+
+    def upload_audit(self, upload: AuditUpload) -> AuditReceipt:
+        return self._call("POST", "/v1/audit", AuditReceipt, body=upload)
+
+    def recover(self, request: RecoveryRequest) -> RecoveryResponse:
+        """Key recovery (no token: the device's credentials are inside the locked store)."""
+        return self._call("POST", "/v1/recovery", RecoveryResponse, body=request, auth=False)
 
     # -- plumbing ------------------------------------------------------------------
 

@@ -7,9 +7,6 @@ Signals:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal
 
 from hubdesk.core.paths import AppPaths
@@ -46,13 +43,3 @@ class AppContext(QObject):
         if session_id != self._session_id:
             self._session_id = session_id
             self.session_changed.emit(session_id)
-
-
-@dataclass
-class LaunchOptions:
-    """How the app was started (from the command line)."""
-
-    no_err_windows: bool = False
-    exit_after_shown: bool = False
-    volunteer: str | None = None
-    log_file: Path | None = None

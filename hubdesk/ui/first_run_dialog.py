@@ -72,10 +72,12 @@ class FirstRunDialog(BaseDialog):
         self.coordinator = line_edit(max_length=80)
         self.add_field("coordinator_name", "Coordinator's name", self.coordinator,
                        "The name shown when they unlock HubDesk")
-        self.pin = line_edit(max_length=12)
+        self.pin = line_edit(max_length=128)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.add_field("pin", "Choose a PIN", self.pin, "4 to 12 digits. Keep it to yourself.")
-        self.pin_confirm = line_edit(max_length=12)
+        self.add_field("pin", "Choose a PIN", self.pin,
+                       "6 to 12 digits, or a passphrase of 12 characters or more. "
+                       "Keep it to yourself.")
+        self.pin_confirm = line_edit(max_length=128)
         self.pin_confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.add_field("pin_confirm", "Type the PIN again", self.pin_confirm)
         self.finish_body()

@@ -296,6 +296,9 @@ class MainWindow(QMainWindow):
         }
         self.switch_action = self._action("hubdesk", "S&witch volunteer or lock", "Ctrl+Shift+L",
                                           self.lock)
+        self.volunteers_action = self._action(
+            "hubdesk", "&Volunteers and auto-lock…", "Ctrl+Shift+V", self.show_volunteers,
+            "Add, rename or deactivate volunteers; when HubDesk locks itself")
         self._menus["hubdesk"].addSeparator()
         self.quit_action = self._action("hubdesk", "&Quit HubDesk", "Ctrl+Q", self.close)
         self.open_session_action = self._action("session", "&Open session…", "Ctrl+O",
@@ -331,7 +334,8 @@ class MainWindow(QMainWindow):
         self._work_actions = [self.open_session_action, self.close_session_action,
                               self.headcount_action, self.headcount_undo_action, self.record_action,
                               self.today_action, self.session_page_action, self.switch_action,
-                              self.alerts_action, self.conflicts_action, self.reports_action]
+                              self.alerts_action, self.conflicts_action, self.reports_action,
+                              self.volunteers_action]
 
     def _connect_pages(self) -> None:
         self.today.edit_requested.connect(self.edit_visit)
@@ -506,6 +510,7 @@ class MainWindow(QMainWindow):
         self.volunteer_label.setText(actor.display_name)
         self.volunteer_label.setToolTip(f"Unlocked by {actor.display_name} ({role})")
         self.volunteer_label.setAccessibleName(f"Unlocked by {actor.display_name}, {role}")
+        self.volunteers_action.setVisible(actor.is_coordinator)
         self.refresh_status()  # the alerts badge depends on the role
 
     # ---- session ---------------------------------------------------------------------
@@ -584,6 +589,15 @@ class MainWindow(QMainWindow):
         self._status_pending = True
         self._status_again = False
         run_db(self, self.context, status_counts, self._show_status, self._status_failed)
+
+    def show_volunteers(self) -> None:
+        """Volunteer management (coordinators; the services refuse anyone else)."""
+        from hubdesk.ui.volunteers_dialog import VolunteersDialog
+
+        actor = self.context.actor
+        if self.is_locked or actor is None or not actor.is_coordinator:
+            return
+        self._open_dialog(VolunteersDialog(self.context, self))
 
     def show_alerts(self) -> None:
         """Coordinators review the open alerts; a volunteer is told to tell the coordinator."""

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services import visits
+from hubdesk.services import access
 from hubdesk.services.common import Changes
 from hubdesk.services.visit_places import VisitPlace, places_of
 from hubdesk.services.visits import VisitRow
@@ -218,8 +218,10 @@ class TodayVisitsView(QWidget):
         self._number += 1
         number = self._number
         text, topic, day = self.filter.text().strip(), self.topic.currentData(), self.day
+        actor = self.context.actor
+
         def load(db: Session) -> tuple[list[VisitRow], dict[str, VisitPlace]]:
-            rows = visits.list_visits(db, day, text=text, topic=topic)
+            rows = access.visible_visits(db, actor, day, text=text, topic=topic)
             return rows, places_of(db, [row.id for row in rows])
 
         self.context.runner.run_db(load, alive_only(self, lambda found: self._show(number, *found)))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLineEdit, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
@@ -55,10 +54,9 @@ class UnlockDialog(BaseDialog):
         assert name_edit is not None
         name_edit.setMaxLength(80)
         self.add_field("name", "Your name", self.name, "Choose from the list or type your name")
-        self.pin = line_edit(max_length=12)
+        self.pin = line_edit(max_length=128)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,12}"), self.pin))
-        self.add_field("pin", "PIN", self.pin)
+        self.add_field("pin", "PIN or passphrase", self.pin)
         if locked:
             quit_button = QPushButton("Close HubDesk")
             quit_button.setAutoDefault(False)

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PIN
+
 pytestmark = pytest.mark.e2e
 
 
-def hubdesk(data_dir: Path, *args: str, pin: str = "1234") -> subprocess.CompletedProcess[str]:
+def hubdesk(data_dir: Path, *args: str, pin: str = PIN) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HUBDESK_PIN": pin}
     env.pop("HUBDESK_DATA_DIR", None)
     return subprocess.run(
@@ -92,7 +94,7 @@ def test_report_json_has_the_contract_keys_and_export_writes_every_format(tmp_pa
             [sys.executable, "-m", "hubdesk", "--data-dir", str(tmp_path), "export", "--from",
              "2000-01-01", "--to", "2100-01-01", "--format", fmt, "--out", str(out)],
             capture_output=True, text=True, timeout=120, check=False,
-            env={**env_free, "HUBDESK_PIN": "1234"})
+            env={**env_free, "HUBDESK_PIN": PIN})
         assert made.returncode == 0, made.stderr
         assert out.stat().st_size > 1000
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
@@ -102,7 +104,7 @@ def test_bad_usage_exits_2_and_failures_exit_1_with_one_line(tmp_path: Path) -> 
     assert hubdesk(tmp_path, "demo").returncode == 2  # --visits missing
     assert hubdesk(tmp_path, "demo", "--visits", "5", "--days", "0").returncode == 2
     assert hubdesk(tmp_path, "demo", "--visits", "5").returncode == 0
-    wrong = hubdesk(tmp_path, "demo", "--visits", "5", pin="9999")
+    wrong = hubdesk(tmp_path, "demo", "--visits", "5", pin="999999")
     assert wrong.returncode == 1
     assert wrong.stderr.strip().count("\n") == 0 and "PIN" in wrong.stderr
     no_folder = hubdesk(tmp_path, "export", "--from", "2026-01-01", "--to", "2026-01-02",

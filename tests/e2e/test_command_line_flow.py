@@ -29,7 +29,7 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "HUBDESK_PIN": "1357",
+    env = {**os.environ, "HUBDESK_PIN": "135790",
            "HUBDESK_SERVER_DB": f"sqlite:///{tmp_path / 'server.sqlite3'}"}
     env.pop("HUBDESK_DATA_DIR", None)
     return env

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PIN
+
 pytestmark = pytest.mark.e2e
 
 NEWER_REVISION = "0999_from_a_newer_hubdesk"
@@ -49,7 +51,7 @@ def data_dir(filled_folder: Path) -> Iterator[Path]:
 
 def hubdesk(data_dir: Path, *args: str, as_user: int | None = None,
             ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HUBDESK_PIN": "1234", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "HUBDESK_PIN": PIN, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("HUBDESK_DATA_DIR", None)
     command = [sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), *args]
     if as_user is not None:

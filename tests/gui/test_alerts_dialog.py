@@ -34,9 +34,9 @@ def _record_concern(store: Store, hub: Hub, actor: Actor, topic: str, note: str 
 @pytest.fixture
 def val(store: Store, hub: Hub) -> Actor:
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "1357")
+        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "135790")
     with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Val Volunteer", "1357")
+        return volunteers.unlock(db, "Val Volunteer", "135790")
 
 
 def _focused() -> object:

@@ -16,7 +16,7 @@ from hubdesk.store.engine import Store
 from hubdesk.store.models import AuditEvent, OutboxItem, Visit
 from hubdesk.ui.conflicts_dialog import ConflictsDialog
 from hubdesk.ui.main_window import MainWindow
-from tests.conftest import Hub
+from tests.conftest import VOLUNTEER_PIN, Hub
 
 pytestmark = pytest.mark.gui
 
@@ -26,9 +26,9 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 @pytest.fixture
 def sam(store: Store, hub: Hub) -> Actor:
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", "1357")
+        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", VOLUNTEER_PIN)
     with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Sam Volunteer", "1357")
+        return volunteers.unlock(db, "Sam Volunteer", VOLUNTEER_PIN)
 
 
 def make_conflict(store: Store, hub: Hub, sam: Actor) -> str:

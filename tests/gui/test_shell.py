@@ -52,7 +52,7 @@ def test_first_run_shows_errors_then_sets_up_the_hub(app_context: AppContext, qt
     assert dialog.error_summary.isVisible()
     assert "Enter the hub's name." in dialog.error_summary.messages
     assert dialog.fields["hub_name"].has_error
-    assert dialog.fields["pin"].error.message.startswith("A PIN is 4 to 12 digits")
+    assert dialog.fields["pin"].error.message.startswith("A PIN is 6 to 12 digits")
     assert dialog.isVisible()
 
     qtbot.keyClicks(dialog.hub_name, "Stevenage Healthy Hub")
@@ -60,14 +60,14 @@ def test_first_run_shows_errors_then_sets_up_the_hub(app_context: AppContext, qt
     qtbot.keyClicks(dialog.venue_name, "St Mary's Hall")
     qtbot.keyClicks(dialog.postcode, "sg1")
     qtbot.keyClicks(dialog.coordinator, "Sam Coordinator")
-    qtbot.keyClicks(dialog.pin, "1357")
-    qtbot.keyClicks(dialog.pin_confirm, "1358")
+    qtbot.keyClicks(dialog.pin, "135790")
+    qtbot.keyClicks(dialog.pin_confirm, "135791")
     qtbot.keyClick(dialog.pin_confirm, Qt.Key.Key_Return)
     assert dialog.error_summary.messages == ["The two PINs are different. Type the same PIN twice."]
     assert not dialog.fields["hub_name"].has_error
 
     dialog.pin_confirm.clear()
-    qtbot.keyClicks(dialog.pin_confirm, "1357")
+    qtbot.keyClicks(dialog.pin_confirm, "135790")
     with qtbot.waitSignal(dialog.completed, timeout=10_000) as done:
         qtbot.keyClick(dialog.pin_confirm, Qt.Key.Key_Return)
     actor = done.args[0].actor
@@ -94,7 +94,7 @@ def test_unlock_wrong_pin_is_said_next_to_the_field_and_counted(app_context: App
     assert dialog.name.currentText() == COORDINATOR  # the only volunteer is chosen for you
     assert dialog.pin.hasFocus()
     assert dialog.pin.echoMode() == dialog.pin.EchoMode.Password
-    qtbot.keyClicks(dialog.pin, "9999")
+    qtbot.keyClicks(dialog.pin, "999999")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     wait_idle(qtbot, app_context)
     assert dialog.fields["pin"].error.message.startswith("That name and PIN do not match.")
@@ -111,12 +111,20 @@ def test_unlock_wrong_pin_is_said_next_to_the_field_and_counted(app_context: App
     assert unlocked.args[0].volunteer_id == hub.actor.volunteer_id
 
 
-def test_five_wrong_pins_lock_the_volunteer_out(app_context: AppContext, hub: Hub, qtbot: QtBot) -> None:
+def test_five_wrong_pins_lock_the_volunteer_out(app_context: AppContext, hub: Hub, qtbot: QtBot,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta
+
+    from hubdesk.services import volunteers
+
+    now = [datetime(2026, 12, 1, 10, 0)]
+    monkeypatch.setattr(volunteers, "utc_now", lambda: now[0])
     dialog = _unlock_dialog(app_context, qtbot)
-    for _ in range(5):
-        qtbot.keyClicks(dialog.pin, "0000")
+    for _ in range(5):  # 20 s apart: past the growing delay (tests/unit covers the delay)
+        qtbot.keyClicks(dialog.pin, "000000")
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         wait_idle(qtbot, app_context)
+        now[0] += timedelta(seconds=20)
     qtbot.keyClicks(dialog.pin, PIN)  # even the right PIN is refused while locked out
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     wait_idle(qtbot, app_context)

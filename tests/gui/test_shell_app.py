@@ -68,6 +68,6 @@ def test_a_wrong_command_line_pin_falls_back_to_the_unlock_dialog(app_context: A
     window = MainWindow(app_context)
     qtbot.addWidget(window)
     window.show()
-    window.start(auto_unlock=(COORDINATOR, "0000"))
+    window.start(auto_unlock=(COORDINATOR, "000000"))
     qtbot.waitUntil(lambda: isinstance(window.dialog, UnlockDialog), timeout=10_000)
     assert window.is_locked

@@ -512,9 +512,9 @@ def test_a_coordinator_marks_refused_records_as_dealt_with_from_the_keyboard(
     with app.laptop.store.unit_of_work() as db:
         first = visits.record_visit(db, app.laptop.actor, app.laptop.session_id, form).primary_id
         second = visits.record_visit(db, app.laptop.actor, app.laptop.session_id, form).primary_id
-        volunteers.add_volunteer(db, app.laptop.actor, "Val Volunteer", "1357")
+        volunteers.add_volunteer(db, app.laptop.actor, "Val Volunteer", "135790")
     with app.laptop.store.unit_of_work() as db:
-        val = volunteers.unlock(db, "Val Volunteer", "1357")
+        val = volunteers.unlock(db, "Val Volunteer", "135790")
     _break_age_band(app, first)
     _break_age_band(app, second)
     controller = app.install()  # the server is reachable: it syncs by itself

@@ -25,7 +25,7 @@ from hubdesk.ui.session_resume import (
     LeftOpenDialog,
 )
 from hubdesk.ui.unlock_dialog import UnlockDialog
-from tests.conftest import COORDINATOR, PIN, Hub
+from tests.conftest import COORDINATOR, PIN, VOLUNTEER_PIN, Hub
 from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gui
@@ -185,9 +185,9 @@ def test_a_volunteer_is_told_and_todays_visits_never_go_into_yesterdays_session(
         app_context: AppContext, hub: Hub, store: Store, qtbot: QtBot) -> None:
     opened = move_to_yesterday(store, hub.session_id)
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", "1357")
+        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", VOLUNTEER_PIN)
     window = locked_window(app_context, qtbot)
-    unlock(window, qtbot, "Sam Volunteer", "1357")
+    unlock(window, qtbot, "Sam Volunteer", VOLUNTEER_PIN)
 
     assert window.dialog is None  # only a coordinator closes it
     assert app_context.session_id is None

@@ -67,10 +67,10 @@ def test_a_volunteers_day_by_keyboard(qtbot: QtBot, app_context: AppContext, sto
     keys.press(Qt.Key.Key_Tab)
     keys.type("Pat Coordinator")
     keys.press(Qt.Key.Key_Tab)
-    keys.type("2468")
+    keys.type("246810")
     keys.press(Qt.Key.Key_Tab)
     assert _focus_is(first_run.pin_confirm)
-    keys.type("2468")
+    keys.type("246810")
     with qtbot.waitSignal(main.ready, timeout=15_000):
         keys.press(Qt.Key.Key_Return)
     wait_idle(qtbot, app_context)

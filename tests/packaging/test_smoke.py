@@ -31,7 +31,7 @@ def test_smoke_passes_and_migrates_the_old_fixture(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert report.startswith("hubdesk smoke OK")
     assert report in done.stdout
-    assert "1 visit recorded and read back" in report
+    assert "1 visit recorded in the encrypted store and read back" in report
     assert "fixture 0001->" in report and "rows kept" in report
     assert "main window 'HubDesk" in report and "unlocked and closed" in report
     assert "crash dialog shows and copies the report" in report

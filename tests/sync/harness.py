@@ -31,6 +31,7 @@ from hubdesk.protocol.schemas import (
     HeartbeatAck,
     ReferencePage,
 )
+from hubdesk.protocol.trust import AuditReceipt, AuditUpload
 from hubdesk.server import admin
 from hubdesk.server.bootstrap import open_database
 from hubdesk.server.models import Device, HeldItem, RecordRow
@@ -53,7 +54,7 @@ from hubdesk.sync.errors import (
 )
 from hubdesk.sync.transport import HttpTransport
 
-PIN = "2468"
+PIN = "246810"
 
 
 # -- the server ------------------------------------------------------------------------
@@ -198,6 +199,10 @@ class FaultyApi:
             "heartbeat", lambda: self.inner.heartbeat(beat))
         return answer
 
+    def upload_audit(self, upload: AuditUpload) -> AuditReceipt:
+        answer: AuditReceipt = self._around("audit", lambda: self.inner.upload_audit(upload))
+        return answer
+
 
 # -- laptops ------------------------------------------------------------------------------
 
@@ -209,9 +214,9 @@ class Laptop:
                  fast: bool = False) -> None:
         self.paths = AppPaths(folder).ensure()
         self.fast = fast
+        self.volunteer_name = name
         self.store = self._open()
         self.server = server
-        self.volunteer_name = name
         assert enrol_command(self.store, self.paths, server.url, server.enrol_code()) == 0
         self.sleeps: list[float] = []
         self.api = FaultyApi(self._transport())
@@ -230,7 +235,14 @@ class Laptop:
         self.device_id = device_id
 
     def _open(self) -> Store:
-        store = Store.open(self.paths.database, backups=self.paths.backups)
+        """The laptop's encrypted store, as the app opens it: a new one, or unlocked with
+        the coordinator's PIN (their key slot)."""
+        from hubdesk.services import laptop as opening
+
+        if opening.laptop_state(self.paths) is opening.LaptopState.NEW:
+            store = opening.open_new_laptop(self.paths)
+        else:
+            store = opening.unlock_laptop(self.paths, self.volunteer_name, PIN).store
         if self.fast:
             event.listen(store.engine, "connect", _no_fsync)
             store.engine.dispose()

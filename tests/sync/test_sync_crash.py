@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -24,9 +23,8 @@ from sqlalchemy import func, select
 
 from hubdesk.server import admin
 from hubdesk.store import sync_repo
-from hubdesk.store.engine import Store
 from hubdesk.store.models import OutboxItem, SyncBatch, Visit
-from tests.sync.harness import Laptop, RunningServer, check_invariants
+from tests.sync.harness import PIN, Laptop, RunningServer, check_invariants
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -39,10 +37,12 @@ def run_client(data_dir: Path, crash_at: str | None = None) -> subprocess.Comple
     # bytecode cache: nothing is written into the checkout or the venv)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "hubdesk-test-pycache")
+    env["HUBDESK_PIN"] = PIN  # the client unlocks the encrypted store as Pat (below)
     program = ["-m", "tests.sync.crashing_client", crash_at] if crash_at else ["-m", "hubdesk"]
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, *program, "--data-dir", str(data_dir), "sync", "--json"],
+        [sys.executable, *program, "--data-dir", str(data_dir), "--volunteer", "Pat",
+         "sync", "--json"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     print(f"client {crash_at or 'no crash'}: exit {done.returncode} "
@@ -96,9 +96,9 @@ def test_killed_at_each_step_then_restarted(
     report = json.loads(restarted.stdout)
     assert report["pending"] == 0 and report["last_sync"]
 
-    with sqlite3.connect(data_dir / "hubdesk.sqlite3") as raw:
-        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    laptop.store = Store.open(laptop.paths.database)
+    laptop.store = laptop._open()
+    with laptop.store.engine.connect() as raw:
+        assert raw.exec_driver_sql("PRAGMA integrity_check").fetchone() == ("ok",)
     with laptop.store.unit_of_work() as db:
         assert db.scalar(select(func.count()).select_from(OutboxItem)) == recorded
         assert db.scalar(select(func.count()).select_from(Visit).where(

@@ -157,7 +157,7 @@ def test_roster_volunteers_wait_for_a_local_pin_which_is_never_overwritten(
         sam = db.get(Volunteer, volunteer_id)
         assert sam is not None and not sam.active and sam.pin_hash == ""
     with laptop.store.unit_of_work() as db:
-        volunteers.set_pin(db, laptop.actor, volunteer_id, "1357")
+        volunteers.set_pin(db, laptop.actor, volunteer_id, "135790")
     with laptop.store.unit_of_work() as db:
         pin_hash = db.get(Volunteer, volunteer_id).pin_hash  # type: ignore[union-attr]
 
@@ -173,7 +173,7 @@ def test_roster_volunteers_wait_for_a_local_pin_which_is_never_overwritten(
         assert sam is not None
         assert (sam.display_name, sam.active, sam.pin_hash) == ("Sam Rostered", True, pin_hash)
     with laptop.store.unit_of_work() as db:
-        assert volunteers.unlock(db, "Sam Rostered", "1357").volunteer_id == volunteer_id
+        assert volunteers.unlock(db, "Sam Rostered", "135790").volunteer_id == volunteer_id
     publish({"display_name": "Sam Rostered", "active": False})
     laptop.sync()
     with laptop.store.unit_of_work() as db:

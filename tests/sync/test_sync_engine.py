@@ -69,6 +69,11 @@ def test_a_rejected_record_never_blocks_the_rest(
     laptop = make_laptop("Pat")
     laptop.record_visit()
     martian = bad_visit(laptop, age_band="martian")
+    from hubdesk.store import repositories as repo
+    from hubdesk.store.outbox import SYNC_NOTE_SETTING
+
+    with laptop.store.unit_of_work() as db:  # notes travel only when the council syncs them
+        repo.put_setting(db, SYNC_NOTE_SETTING, True)
     too_long = bad_visit(laptop, note="x" * 5000)  # breaks the wire schema's bounds
     laptop.record_visit()
     result = laptop.sync(batch_size=200)

@@ -22,9 +22,9 @@ ACTION = "Called the adult safeguarding team, ref 4471"
 
 def _volunteer(store: Store, hub: Hub) -> Actor:
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "1357")
+        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "135790")
     with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Val Volunteer", "1357")
+        return volunteers.unlock(db, "Val Volunteer", "135790")
 
 
 def _record_concern(store: Store, hub: Hub, actor: Actor | None = None) -> str:

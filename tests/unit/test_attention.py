@@ -51,9 +51,9 @@ def _held_server_version(store: Store, record_id: str) -> int:
 
 def _volunteer(store: Store, hub: Hub) -> Actor:
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "1357")
+        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "135790")
     with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Val Volunteer", "1357")
+        return volunteers.unlock(db, "Val Volunteer", "135790")
 
 
 def _resolve_events(store: Store) -> list[AuditEvent]:

@@ -15,7 +15,7 @@ from hubdesk.services.visits import AgreementAnswer, VisitForm
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import Agreement, AuditEvent, OutboxItem, Person, RecordConflict, Visit
-from tests.conftest import Hub
+from tests.conftest import VOLUNTEER_PIN, Hub
 from tests.unit.test_visits import standard_form
 
 
@@ -57,9 +57,9 @@ def current(store: Store, visit_id: str) -> Visit:
 @pytest.fixture
 def volunteer(store: Store, hub: Hub) -> Actor:
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", "1357", "volunteer")
+        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", VOLUNTEER_PIN, "volunteer")
     with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Sam Volunteer", "1357")
+        return volunteers.unlock(db, "Sam Volunteer", VOLUNTEER_PIN)
 
 
 def test_a_stale_edit_merges_instead_of_reverting_newer_changes(

@@ -21,7 +21,7 @@ from hubdesk.services.visits import VisitForm, record_visit
 from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import AuditEvent, HubSession, OutboxItem
-from tests.conftest import Hub
+from tests.conftest import VOLUNTEER_PIN, Hub
 
 
 def move_to_day(store: Store, session_id: str, day: date, opened_local: time) -> None:
@@ -105,9 +105,9 @@ def test_a_left_open_session_is_closed_with_its_real_end_time(store: Store, hub:
 def test_only_a_coordinator_closes_a_left_open_session(store: Store, hub: Hub) -> None:
     move_to_day(store, hub.session_id, hub_today() - timedelta(days=1), time(10, 0))
     with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", "1357")
+        volunteers.add_volunteer(db, hub.actor, "Sam Volunteer", VOLUNTEER_PIN)
     with store.unit_of_work() as db:
-        sam = volunteers.unlock(db, "Sam Volunteer", "1357")
+        sam = volunteers.unlock(db, "Sam Volunteer", VOLUNTEER_PIN)
     with store.unit_of_work() as db, pytest.raises(PermissionDenied):
         close_left_open_session(db, sam, hub.session_id, time(12, 0))
 

@@ -107,14 +107,23 @@ def test_close_session_counts(store: Store, hub: Hub) -> None:
         assert db.scalar(select(OutboxItem.kind).order_by(OutboxItem.seq.desc()).limit(1)) == "session"
 
 
-def test_wrong_pins_are_counted_and_lock_out(store: Store, hub: Hub) -> None:
+def test_wrong_pins_are_counted_and_lock_out(store: Store, hub: Hub,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta
+
     from hubdesk.core.errors import AuthError
     from hubdesk.services import volunteers
     from tests.conftest import COORDINATOR, PIN
 
-    for _ in range(volunteers.MAX_ATTEMPTS):
-        with pytest.raises(AuthError), store.unit_of_work() as db:
-            volunteers.unlock(db, COORDINATOR, "0000")
+    now = [datetime(2026, 12, 1, 10, 0)]
+    monkeypatch.setattr(volunteers, "utc_now", lambda: now[0])
+    for attempt in range(volunteers.MAX_ATTEMPTS):
+        with pytest.raises(AuthError, match="do not match"), store.unit_of_work() as db:
+            volunteers.unlock(db, COORDINATOR, "000000")
+        if attempt == 2:  # the third wrong PIN in a row makes the next try wait
+            with pytest.raises(AuthError, match="Try again in 5 seconds"), store.unit_of_work() as db:
+                volunteers.unlock(db, COORDINATOR, PIN)
+        now[0] += timedelta(seconds=20)
     with pytest.raises(AuthError) as raised, store.unit_of_work() as db:
         volunteers.unlock(db, COORDINATOR, PIN)  # right PIN, but locked out now
     assert "Too many wrong PINs" in str(raised.value)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QToolB
 from sqlalchemy.orm import Session
 
 from hubdesk.core.errors import NotFoundError, ValidationError
-from hubdesk.services import directory, visits
+from hubdesk.services import access, directory, visits
 from hubdesk.services.common import Actor, Changes
 from hubdesk.services.visits import VisitForm
 from hubdesk.ui.capture.drafts import DraftKeeper, RestoredDraft, is_blank
@@ -132,9 +132,13 @@ class VisitCaptureForm(ErrorDisplay):
         An unfinished new visit is kept as its draft and comes back when the edit ends.
         """
         self.drafts.flush()
+        actor = self.context.actor
+        if actor is None:
+            return
 
         def load(db: Session) -> tuple[VisitForm, int, dict[str, str]]:
-            form = visits.get_visit_form(db, visit_id)
+            # the role check, the note withheld from a volunteer, the audited view
+            form = access.open_visit(db, actor, visit_id)
             names = directory.services_by_ids(db, [s.service_id for s in form.signposts])
             return form, visits.visit_version(db, visit_id), names
 
@@ -194,8 +198,8 @@ class VisitCaptureForm(ErrorDisplay):
 
         def work(db: Session) -> SavedVisit:
             if edit is not None:
-                changes = visits.edit_visit(db, actor, edit.visit_id, form,
-                                            base_version=edit.base_version)
+                changes = access.save_visit_edit(db, actor, edit.visit_id, form,
+                                                 base_version=edit.base_version)
                 visits.discard_draft(db, draft_id)
                 return SavedVisit(edit.visit_id, changes, visits.visit_version(db, edit.visit_id))
             changes = visits.record_visit(db, actor, session_id, form, draft_id=draft_id)

@@ -1,0 +1,17 @@
+"""How the app was started: a light module (no SQLAlchemy, no services), so the command
+line can hand it to ``run_gui`` without slowing the first window (issue 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class LaunchOptions:
+    """How the app was started (from the command line)."""
+
+    no_err_windows: bool = False
+    exit_after_shown: bool = False
+    volunteer: str | None = None
+    log_file: Path | None = None
