@@ -53,8 +53,10 @@ class Unlocked:
 
 
 def unreadable() -> StorageError:
-    return StorageError("The HubDesk database cannot be opened.",
-                        hint="It may be damaged, or its key file is missing. Nothing was changed. "
+    # worded as store.engine.storage_error says a damaged file (one message for one problem)
+    return StorageError("The HubDesk database cannot be read: it is damaged or its key file "
+                        "is missing.",
+                        hint="Nothing was changed. "
                              "Ask your coordinator.")
 
 

@@ -165,6 +165,13 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
         shell.pin_screen = screen
         screen.unlocked.connect(lambda opened: shell.open_main_window(opened.store, opened.actor))
         screen.quit_requested.connect(app.quit)
+
+        def cannot_open(message: str) -> None:
+            log.info("could not open the database after unlocking")  # said on stderr below
+            _storage_failure(message, options.no_err_windows)
+            app.exit(1)
+
+        screen.cannot_open.connect(cannot_open)
         screen.show()
         shell.shown(screen)
         pin = os.environ.get("HUBDESK_PIN")

@@ -99,14 +99,14 @@ def test_only_a_coordinator_deactivates_and_never_themselves(store: Store, hub: 
 def test_only_a_coordinator_exports(store: Store, hub: Hub, val: Actor, tmp_path: Path) -> None:
     from datetime import date
 
-    from hubdesk.reports.export import export_visits
+    from hubdesk.reports.visit_rows import export_visits
 
     out = tmp_path / "visits.csv"
     with pytest.raises(PermissionDenied), store.unit_of_work() as db:
-        export_visits(db, val, date(2020, 1, 1), date(2100, 1, 1), "csv", str(out))
+        export_visits(db, val, date(2020, 1, 1), date(2100, 1, 1), out)
     assert not out.exists()
     with store.unit_of_work() as db:
-        export_visits(db, hub.actor, date(2020, 1, 1), date(2100, 1, 1), "csv", str(out))
+        export_visits(db, hub.actor, date(2020, 1, 1), date(2100, 1, 1), out)
     assert out.exists() and _actions(store)[-1] == ("export", "visit")
 
 
@@ -138,10 +138,11 @@ def test_the_note_is_for_coordinators_and_a_volunteers_edit_keeps_it(
     visit_id = _visit_with_identity(store, hub)
     with store.unit_of_work() as db:
         seen_by_volunteer = access.open_visit(db, val, visit_id)
+        opened_on = visits.visit_version(db, visit_id)
     assert seen_by_volunteer.note == "" and seen_by_volunteer.preferred_name == "Ada Testperson"
     seen_by_volunteer.age_band = "65_74"
     with store.unit_of_work() as db:
-        access.save_visit_edit(db, val, visit_id, seen_by_volunteer)
+        access.save_visit_edit(db, val, visit_id, seen_by_volunteer, base_version=opened_on)
     with store.unit_of_work() as db:
         assert access.open_visit(db, hub.actor, visit_id).note == "Restricted note about Ada"
     views = [a for a in _actions(store) if a == ("view", "visit")]

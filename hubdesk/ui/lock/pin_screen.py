@@ -12,6 +12,8 @@ back to the GUI thread by a queued signal, as in the runner.
 Signals:
     unlocked(object): a :class:`hubdesk.services.laptop.Unlocked` (store + actor).
     quit_requested(): the volunteer chose Close HubDesk.
+    cannot_open(str): the PIN was right but the database cannot be used (from a newer
+        HubDesk, read-only, in use, damaged): the app says so plainly and exits.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class _Relay(QObject):
 class PinScreen(QWidget):
     unlocked = Signal(object)
     quit_requested = Signal()
+    cannot_open = Signal(str)
 
     def __init__(self, paths: AppPaths, *, encrypting: bool = False,
                  unlock: Callable[[AppPaths, str, str], object] | None = None) -> None:
@@ -180,9 +183,12 @@ class PinScreen(QWidget):
         self._relay.finished.emit(outcome)
 
     def _finished(self, outcome: object) -> None:
-        from hubdesk.core.errors import UserFacingError
+        from hubdesk.core.errors import StorageError, UserFacingError
 
         self._set_busy(False)
+        if isinstance(outcome, StorageError):
+            self.cannot_open.emit(str(outcome))
+            return
         if isinstance(outcome, UserFacingError):
             self.secret.clear()
             self._show_errors({"pin": str(outcome)})
