@@ -23,7 +23,12 @@ from hubdesk.core.clock import local_offset_minutes
 from hubdesk.core.merge import three_way_merge
 from hubdesk.store import conflict_repo
 from hubdesk.store.models import VERSIONED_KINDS, HeldServerVersion, OutboxItem
-from hubdesk.store.outbox import finalise, record_payload, version_from_payload
+from hubdesk.store.outbox import (
+    finalise,
+    keep_local_only_fields,
+    record_payload,
+    version_from_payload,
+)
 
 MERGED_REASON = "Merged with this laptop's unsent changes into version {version}."
 
@@ -52,6 +57,7 @@ def merge_download(db: Session, kind: str, payload: dict[str, Any], digest: str,
     ours_payload = record_payload(current)
     ours = conflict_repo.comparable_fields(ours_payload)
     theirs = conflict_repo.comparable_fields(payload)
+    keep_local_only_fields(db, kind, theirs, ours)
     result = three_way_merge(base, ours, theirs)
     merged_version = max(current.version, version) + 1
     _keep_server_copy(db, kind, payload, digest, merged_version, now)

@@ -100,6 +100,19 @@ def _council_syncs_notes(db: Session) -> bool:
     return bool(setting is not None and setting.value is True)
 
 
+def keep_local_only_fields(db: Session, kind: str, incoming: dict[str, Any],
+                           local: dict[str, Any]) -> None:
+    """A copy from the server never carries the restricted fields (sent blank unless the
+    council syncs them): keep this laptop's values, so a download or a merge of another
+    laptop's edit does not wipe the visit note here."""
+    restricted = RESTRICTED_FIELDS.get(kind, ())
+    if not restricted or _council_syncs_notes(db):
+        return
+    for name in restricted:
+        if name in incoming and name in local:
+            incoming[name] = local[name]
+
+
 _SEQ_CACHE = "hubdesk_next_seq"
 
 

@@ -36,7 +36,7 @@ from hubdesk.store.models import (
     Venue,
     Volunteer,
 )
-from hubdesk.store.outbox import version_from_payload
+from hubdesk.store.outbox import keep_local_only_fields, record_payload, version_from_payload
 from hubdesk.store.repositories import get_setting as get_setting  # re-exported for the engine
 from hubdesk.store.repositories import put_setting
 
@@ -377,6 +377,11 @@ def _upsert_volunteer(db: Session, data: dict[str, Any], deleted: bool, now: dat
         clash = db.scalar(select(Volunteer.id).where(
             Volunteer.display_name == name, Volunteer.id != volunteer_id))
         if clash is None:
+            from hubdesk.store.engine import vault_of
+
+            vault = vault_of(db)
+            if vault is not None:  # the key slot follows the name (services.volunteers)
+                vault.ring.rename_slot(volunteer.display_name, name)
             volunteer.display_name = name
     role = _text(data, "role", volunteer.role or "volunteer", 20)
     volunteer.role = role if role in ("volunteer", "coordinator") else "volunteer"
@@ -522,6 +527,11 @@ def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict
             continue
         latest = db.scalar(select(func.max(model.version)).where(
             model.record_id == item.record_id))
+        mine = db.scalar(select(model).where(model.record_id == item.record_id,
+                                             model.is_current.is_(True)))
+        if mine is not None:
+            keep_local_only_fields(db, item.kind, payload["fields"],
+                                   record_payload(mine)["fields"])
         row = version_from_payload(payload)
         row.origin = "server"
         row.content_hash = digest

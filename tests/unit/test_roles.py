@@ -170,3 +170,22 @@ def test_the_visit_note_stays_on_the_laptop_unless_the_council_syncs_it(store: S
     assert payloads[first]["fields"]["note"] == ""  # never sent ...
     assert kept[first] == "Restricted note about Ada"  # ... but kept on the laptop
     assert payloads[second]["fields"]["note"] == "Restricted note about Ada"
+
+
+def test_a_copy_from_the_server_keeps_this_laptops_note(store: Store, hub: Hub) -> None:
+    """Another laptop's edit (or a merge with it) arrives with the note blank: the note
+    recorded here stays (store/sync_repo.py, store/download_merge.py)."""
+    from hubdesk.store.models import Setting
+    from hubdesk.store.outbox import SYNC_NOTE_SETTING, keep_local_only_fields
+
+    incoming, local = {"note": "", "age_band": "65_74"}, {"note": "Mine", "age_band": "50_64"}
+    with store.unit_of_work() as db:
+        keep_local_only_fields(db, "visit", incoming, local)
+        assert incoming == {"note": "Mine", "age_band": "65_74"}
+        keep_local_only_fields(db, "conversation", incoming, {"note": "other"})
+        assert incoming["note"] == "Mine"  # only the visit's note is restricted
+        db.add(Setting(key=SYNC_NOTE_SETTING, value=True))
+    incoming = {"note": "", "age_band": "65_74"}
+    with store.unit_of_work() as db:  # synced notes: the server's copy is the truth
+        keep_local_only_fields(db, "visit", incoming, local)
+    assert incoming["note"] == ""
