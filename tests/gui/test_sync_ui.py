@@ -40,7 +40,7 @@ from hubdesk.ui.sync_controller import SyncController
 from hubdesk.ui.sync_menu import install_sync, open_sync_panel
 from hubdesk.ui.sync_panel import SyncPanel
 from hubdesk.ui.tasks import TaskRunner
-from tests.conftest import Hub
+from tests.conftest import VOLUNTEER_PIN, Hub
 from tests.gui.conftest import wait_idle
 from tests.sync.harness import Laptop, RunningServer
 
@@ -298,9 +298,8 @@ def test_a_revoked_laptop_says_so_plainly_and_keeps_its_records(
     assert "kept safe on this laptop" in panel.server_label.text()
     assert panel.connect_button.isVisible() and panel.connect_button.isEnabled()
 
-    # connecting it again: the laptop's old code can never revive it, but a NEW code
-    # that the council issues on purpose switches it back on, and the visit it kept
-    # all along is then sent by itself
+    # a new code can never revive it (DESIGN §9: revocation is final): the dialog says
+    # the server's refusal by the code and nothing more is sent
     from hubdesk.ui.enrol_dialog import EnrolDialog
 
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
@@ -309,6 +308,16 @@ def test_a_revoked_laptop_says_so_plainly_and_keeps_its_records(
     qtbot.keyClicks(dialog.server, app.server.url)
     qtbot.keyClicks(dialog.code, admin.create_enrol_code(app.server.engine, app.server.hub_id))
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
+    code_field = dialog.fields["code"]
+    qtbot.waitUntil(lambda: bool(code_field.error.message), timeout=20_000)
+    assert "switched off" in code_field.error.message or "revoked" in code_field.error.message.lower()
+    assert app.server.visits_held(app.laptop.device_id) == 1
+    dialog.reject()
+
+    # only the council's audited reinstatement brings it back, and the visit it kept
+    # all along is then sent
+    admin.reinstate_device(app.server.engine, app.laptop.device_id)
+    controller.sync_now()
     qtbot.waitUntil(lambda: app.server.visits_held(app.laptop.device_id) == 2, timeout=20_000)
     qtbot.waitUntil(lambda: app.label_text.startswith("All sent"), timeout=20_000)
     with app.laptop.store.unit_of_work() as db:
@@ -512,9 +521,9 @@ def test_a_coordinator_marks_refused_records_as_dealt_with_from_the_keyboard(
     with app.laptop.store.unit_of_work() as db:
         first = visits.record_visit(db, app.laptop.actor, app.laptop.session_id, form).primary_id
         second = visits.record_visit(db, app.laptop.actor, app.laptop.session_id, form).primary_id
-        volunteers.add_volunteer(db, app.laptop.actor, "Val Volunteer", "135790")
+        volunteers.add_volunteer(db, app.laptop.actor, "Val Volunteer", VOLUNTEER_PIN)
     with app.laptop.store.unit_of_work() as db:
-        val = volunteers.unlock(db, "Val Volunteer", "135790")
+        val = volunteers.unlock(db, "Val Volunteer", VOLUNTEER_PIN)
     _break_age_band(app, first)
     _break_age_band(app, second)
     controller = app.install()  # the server is reachable: it syncs by itself
