@@ -298,9 +298,8 @@ def test_a_revoked_laptop_says_so_plainly_and_keeps_its_records(
     assert "kept safe on this laptop" in panel.server_label.text()
     assert panel.connect_button.isVisible() and panel.connect_button.isEnabled()
 
-    # connecting it again: the laptop's old code can never revive it, but a NEW code
-    # that the council issues on purpose switches it back on, and the visit it kept
-    # all along is then sent by itself
+    # a new code can never revive it (DESIGN §9: revocation is final): the dialog says
+    # the server's refusal by the code and nothing more is sent
     from hubdesk.ui.enrol_dialog import EnrolDialog
 
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
@@ -309,6 +308,16 @@ def test_a_revoked_laptop_says_so_plainly_and_keeps_its_records(
     qtbot.keyClicks(dialog.server, app.server.url)
     qtbot.keyClicks(dialog.code, admin.create_enrol_code(app.server.engine, app.server.hub_id))
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
+    code_field = dialog.fields["code"]
+    qtbot.waitUntil(lambda: bool(code_field.error.message), timeout=20_000)
+    assert "switched off" in code_field.error.message or "revoked" in code_field.error.message.lower()
+    assert app.server.visits_held(app.laptop.device_id) == 1
+    dialog.reject()
+
+    # only the council's audited reinstatement brings it back, and the visit it kept
+    # all along is then sent
+    admin.reinstate_device(app.server.engine, app.laptop.device_id)
+    controller.sync_now()
     qtbot.waitUntil(lambda: app.server.visits_held(app.laptop.device_id) == 2, timeout=20_000)
     qtbot.waitUntil(lambda: app.label_text.startswith("All sent"), timeout=20_000)
     with app.laptop.store.unit_of_work() as db:
