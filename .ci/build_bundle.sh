@@ -134,7 +134,12 @@ for format in csv xlsx pdf; do
     fail "frozen export --format $format"
   fi
 done
-grep -q "018f0000-0000-7000-8000-0000000f0005" "$out/export.csv" || fail "CSV export lacks a fixture visit"
+# `export` is the DESIGN §8 report (figures); the anonymous rows behind it are `export-visits`
+HUBDESK_PIN=2468 timeout 120 "$bundle/hubdesk" --data-dir "$data" --volunteer "Fixture Coordinator" \
+  export-visits --from 2026-10-01 --to 2026-10-31 --out "$out/visits.csv" >"$out/export-visits.log" 2>&1 \
+  || { cat "$out/export-visits.log" >&2; fail "frozen export-visits"; }
+grep -q "018f0000-0000-7000-8000-0000000f0005" "$out/visits.csv" || fail "export-visits lacks a fixture visit"
+grep -q "visits" "$out/export.csv" || fail "the CSV report lacks its visits figure"
 
 # --- 5. Windows installer script -------------------------------------------------------
 step "makensis installer/hubdesk.nsi"
