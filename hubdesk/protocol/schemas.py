@@ -50,8 +50,14 @@ MAX_REASON_CHARS = 200
 MAX_RECORD_BYTES = 16 * 1024
 MAX_RECEIPT_GAPS = 100
 
-RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person")
-RecordKind = Literal["session", "visit", "conversation", "outcome", "follow_up", "agreement", "person"]
+#: ``suggestion`` is a coordinator's proposed addition or correction to the services
+#: directory (fields: ``protocol.services.suggestion_problem``); the server keeps it
+#: for a council user to accept or reject, and an accepted one reaches every laptop
+#: through the ``services`` reference stream
+RECORD_KINDS = ("session", "visit", "conversation", "outcome", "follow_up", "agreement", "person",
+                "suggestion")
+RecordKind = Literal["session", "visit", "conversation", "outcome", "follow_up", "agreement",
+                     "person", "suggestion"]
 ItemStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
 ReferenceStream = Literal["services", "hubs", "venues", "volunteers", "vocabularies"]
 

@@ -20,6 +20,12 @@ SERVICE_TEXT_LIMITS = {"name": 160, "organisation": 160, "description": 2000, "p
 SERVICE_STATUSES = ("active", "paused", "closed")
 SERVICE_ID_MAX = 64
 
+#: what a coordinator's directory suggestion (record kind ``suggestion``) asks for
+SUGGESTION_ACTIONS = ("add", "correct", "pause", "close", "reopen")
+#: the service fields a suggestion may propose (only those it changes are present)
+SUGGESTION_SERVICE_FIELDS = (*SERVICE_TEXT_LIMITS, "categories", "access")
+SUGGESTION_REASON_MAX = 500
+
 
 class BadServiceEntry(ValueError):
     """An entry that cannot be published; the message says why in plain English."""
@@ -74,3 +80,45 @@ def parse_service(entry: Mapping[str, Any]) -> dict[str, Any]:
         if key not in service:
             service[key] = clean_text(str(entry.get(key) or ""), limit)
     return service
+
+
+def suggestion_problem(fields: Mapping[str, Any]) -> str | None:
+    """Why a ``suggestion`` record's fields cannot be kept, in plain English, or None.
+
+    Fields: ``hub_id`` (the proposing hub), ``action`` (one of SUGGESTION_ACTIONS),
+    ``service_id`` (the entry it is about; absent or None only for ``add``),
+    ``reason`` (why, free text), and any of SUGGESTION_SERVICE_FIELDS with the
+    proposed value. An ``add`` needs a ``name`` and at least one category.
+    """
+    action = fields.get("action")
+    if action not in SUGGESTION_ACTIONS:
+        return f"it asks for {str(action)[:40]!r}, not one of {', '.join(SUGGESTION_ACTIONS)}."
+    if not isinstance(fields.get("hub_id"), str) or not fields.get("hub_id"):
+        return "it has no hub."
+    service_id = fields.get("service_id")
+    if action == "add":
+        if service_id is not None and not isinstance(service_id, str):
+            return "its service id is not text."
+        if not isinstance(fields.get("name"), str) or not str(fields.get("name")).strip():
+            return "a new service needs a name."
+        if not fields.get("categories"):
+            return "a new service needs at least one category."
+    elif not isinstance(service_id, str) or not service_id or len(service_id) > SERVICE_ID_MAX:
+        return "it does not say which service it is about."
+    for key, limit in SERVICE_TEXT_LIMITS.items():
+        value = fields.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            return f"its {key.replace('_', ' ')} is not text of at most {limit} characters."
+    reason = fields.get("reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > SUGGESTION_REASON_MAX):
+        return f"its reason is not text of at most {SUGGESTION_REASON_MAX} characters."
+    vocab = vocabularies()
+    categories = fields.get("categories")
+    if categories is not None:
+        known = set(vocab.get("service_categories").codes())
+        if not isinstance(categories, list) or any(c not in known for c in categories):
+            return "it names a service category that is not known."
+    access = fields.get("access")
+    if access is not None and access not in vocab.get("service_access"):
+        return f"'{str(access)[:40]}' is not a known kind of access."
+    return None

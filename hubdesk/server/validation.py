@@ -34,6 +34,7 @@ from hubdesk.protocol.schemas import (
     RecordPayload,
     UploadItem,
 )
+from hubdesk.protocol.services import suggestion_problem
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REASON_MAX = MAX_REASON_CHARS
@@ -123,6 +124,7 @@ LABELS = {
     "follow_up": "follow-up",
     "agreement": "agreement",
     "person": "person",
+    "suggestion": "directory suggestion",
 }
 
 
@@ -138,6 +140,7 @@ class FieldRules:
             "outcome": self._check_outcome,
             "follow_up": self._check_follow_up,
             "agreement": self._check_agreement,
+            "suggestion": suggestion_problem,
         }
 
     def _codes(self, name: str) -> frozenset[str]:
