@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
@@ -42,8 +42,7 @@ def _states(store: Store) -> dict[int, tuple[str, str | None]]:
 
 def test_a_consecutive_batch_marks_exactly_its_pending_items(store: Store) -> None:
     with store.unit_of_work() as db:  # 600 was sent long ago: inside the range, not pending
-        db.execute(OutboxItem.__table__.update().where(OutboxItem.seq == 600)
-                   .values(state="sent"))
+        db.execute(update(OutboxItem).where(OutboxItem.seq == 600).values(state="sent"))
     with store.unit_of_work() as db:
         sync_repo.store_batch(db, "b1", list(range(501, 1001)), utc_now())
     states = _states(store)
