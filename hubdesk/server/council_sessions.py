@@ -77,6 +77,7 @@ def sign_in(engine: Engine, username: str, password: str, address: str | None) -
                                       else "wrong password"))
         record_event_now(engine, "council_login_failed", address=address, detail=why)
         raise LoginRefused(REFUSED)
+    user_id = str(user.id)
     token = secrets.token_urlsafe(32)
     now = utc_now()
 
@@ -84,9 +85,9 @@ def sign_in(engine: Engine, username: str, password: str, address: str | None) -
         with write_tx(engine) as conn:
             conn.execute(delete(WEB_SESSIONS).where(WEB_SESSIONS.c.expires_at <= now))
             conn.execute(insert(WEB_SESSIONS).values(
-                token_hash=_token_hash(token), user_id=user.id, created_at=now,
+                token_hash=_token_hash(token), user_id=user_id, created_at=now,
                 last_seen_at=now, expires_at=now + LIFETIME))
-            record_event(conn, "council_login", address=address, detail=f"user {user.id}")
+            record_event(conn, "council_login", address=address, detail=f"user {user_id}")
 
     with_retries(attempt)
     return token

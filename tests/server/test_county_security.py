@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,17 +71,25 @@ def test_the_session_cookie_is_http_only_strict_and_stored_only_as_a_hash(county
     assert stored == [hashlib.sha256(token.encode()).hexdigest()]
 
 
-def test_over_tls_the_session_cookie_is_secure(county: LiveServer) -> None:
-    from fastapi.testclient import TestClient
+def test_over_tls_the_session_cookie_is_secure(tmp_path: Path) -> None:
+    from hubdesk.server.bootstrap import open_database
+    from hubdesk.server.testing import server_process
+    from tests.server.test_tls import _self_signed
 
-    from hubdesk.server.app import create_app
-
-    with TestClient(create_app(county.engine), base_url="https://county.example") as client:
-        client.follow_redirects = False
-        answer = sign_in(client)  # type: ignore[arg-type]
+    db_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    engine = open_database(db_url)
+    create_user(engine, "officer", PASSWORD, hubs=[], districts=[], county=True)
+    engine.dispose()
+    certfile, keyfile = _self_signed(tmp_path)
+    with server_process(db_url, extra_args=("--certfile", str(certfile), "--keyfile",
+                                            str(keyfile)), cafile=certfile) as running, \
+            httpx.Client(base_url=running.url, follow_redirects=False, timeout=60,
+                         verify=ssl.create_default_context(cafile=str(certfile))) as client:
+        answer = sign_in(client)
         cookie = next(h for h in answer.headers.get_list("set-cookie")
                       if h.startswith("hubdesk_session="))
         assert "Secure" in cookie and "HttpOnly" in cookie
+        assert client.get("/").status_code == 200
 
 
 def test_forms_without_their_token_change_nothing(county: LiveServer) -> None:
