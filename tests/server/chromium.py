@@ -41,7 +41,7 @@ def chromium(downloads: Path, width: int = 1366, height: int = 768,
     downloads.mkdir(parents=True, exist_ok=True)
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
-        "safebrowsing.enabled": False})
+        "safebrowsing.enabled": False, "intl.accept_languages": "en-GB,en"})
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     try:
         driver.set_page_load_timeout(60)
