@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
 
 from bench.report import YEAR_FIRST, YEAR_LAST, _server_rows, load, timed  # noqa: E402
 
-PASSWORD = "a bench passphrase"
+PASSWORD = "passphrase for timing runs"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,13 +63,13 @@ def main(argv: list[str] | None = None) -> int:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
         print(f"county page: generated {args.visits:,} visits across {args.hubs} hubs in "
               f"{time.perf_counter() - started:.1f} s (PostgreSQL)")
-        create_user(engine, "bench", PASSWORD, hubs=[], districts=[], county=True)
+        create_user(engine, "county.bench", PASSWORD, hubs=[], districts=[], county=True)
         query = f"/?period=custom&from={YEAR_FIRST}&to={YEAR_LAST}&area=all"
         with serve_engine(engine) as url, httpx.Client(base_url=url, timeout=300) as client:
             form = client.get("/login").text
             token = re.search(r'name="form_token" value="([^"]+)"', form)
             assert token is not None
-            client.post("/login", data={"form_token": token[1], "username": "bench",
+            client.post("/login", data={"form_token": token[1], "username": "county.bench",
                                         "password": PASSWORD})
 
             def page() -> str:

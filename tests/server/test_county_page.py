@@ -264,3 +264,34 @@ def test_a_user_limited_to_one_district_sees_no_other(county: County, browser: A
     browser.get(county.server.url + "/suggestions")
     assert record_id not in browser.page_source
     assert "Hitchin" not in text_of(browser)
+
+
+def test_every_field_has_a_label_and_the_keyboard_reaches_it_in_reading_order(
+        county: County, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    sign_in(browser, county.server.url, "county.officer")
+    for path in ("/?period=this_month", "/sync-health", "/suggestions"):
+        browser.get(county.server.url + path)
+        assert len(browser.find_elements(By.TAG_NAME, "h1")) == 1, path
+        for field in browser.find_elements(By.CSS_SELECTOR, "input:not([type=hidden]), select"):
+            field_id = field.get_attribute("id")
+            labels = browser.find_elements(By.CSS_SELECTOR, f'label[for="{field_id}"]')
+            assert field_id and labels and labels[0].text.strip(), (path, field_id)
+    browser.get(county.server.url + "/?period=this_month")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    skip = browser.switch_to.active_element
+    assert skip.text == "Skip to main content"
+    skip.send_keys(Keys.ENTER)
+    assert browser.switch_to.active_element.get_attribute("id") == "main"
+    reached: list[str] = []
+    for _ in range(24):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        found = browser.switch_to.active_element.get_attribute("id")
+        if found not in reached:  # a date field's day, month and year are one field
+            reached.append(found)
+    # the figures form in reading order, then its button, then the downloads
+    assert reached[:7] == ["period", "from", "to", "area", "show-figures", "download-csv",
+                           "download-xlsx"], reached

@@ -126,6 +126,27 @@ def test_sign_in_is_rate_limited_and_logged_without_what_was_typed(county: LiveS
         assert "officer" not in event.detail
 
 
+def test_the_workbook_download_is_a_real_xlsx_of_the_users_hubs(county: LiveServer,
+                                                                tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    with browser(county) as client:
+        sign_in(client)
+        answer = client.get("/download.xlsx", params={"period": "last_quarter", "area": "all"})
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert "attachment" in answer.headers["content-disposition"]
+        (tmp_path / "figures.xlsx").write_bytes(answer.content)
+        workbook = load_workbook(tmp_path / "figures.xlsx")
+        assert len(workbook.sheetnames) > 2
+        cover = "\n".join(str(cell.value) for row in workbook.worksheets[0].iter_rows()
+                          for cell in row if cell.value)
+        assert "All hubs in the county" in cover
+        assert client.get("/download.pdf").status_code == 404
+    downloads = [e for e in security_events(county.engine) if e.event == "council_download"]
+    assert len(downloads) == 1 and "xlsx all" in downloads[0].detail
+
+
 def test_a_disabled_user_is_signed_out_and_a_reset_password_replaces_the_old(
         county: LiveServer) -> None:
     with browser(county) as client:
