@@ -35,8 +35,8 @@ from hubdesk.server.security_log import record_event
 
 FIELD_LABELS = {"name": "Name", "organisation": "Organisation", "categories": "Categories",
                 "access": "How to access", "description": "Description", "phone": "Phone",
-                "web": "Website", "opening_times": "Opening times", "area": "Area covered",
-                "eligibility": "Who can use it", "status": "Status"}
+                "web": "Website", "email": "Email", "opening_times": "Opening times",
+                "area": "Area covered", "eligibility": "Who can use it", "status": "Status"}
 ACTION_TITLES = {"add": "Add a new service", "correct": "Correct a service",
                  "pause": "Pause a service", "close": "Close a service",
                  "reopen": "Reopen a service"}

@@ -34,6 +34,13 @@ def county(sqlite_server: LiveServer) -> Iterator[LiveServer]:
     yield sqlite_server
 
 
+@pytest.fixture
+def county_on_both(server: LiveServer) -> Iterator[LiveServer]:
+    """The same, on SQLite and on PostgreSQL."""
+    create_user(server.engine, "officer", PASSWORD, hubs=[], districts=[], county=True)
+    yield server
+
+
 def browser(server: LiveServer) -> httpx.Client:
     return httpx.Client(base_url=server.base_url, timeout=60, follow_redirects=False)
 
@@ -53,7 +60,9 @@ def csrf_of(page: str) -> str:
     return found[1]
 
 
-def test_the_session_cookie_is_http_only_strict_and_stored_only_as_a_hash(county: LiveServer) -> None:
+def test_the_session_cookie_is_http_only_strict_and_stored_only_as_a_hash(
+        county_on_both: LiveServer) -> None:
+    county = county_on_both
     with browser(county) as client:
         answer = sign_in(client)
         assert answer.status_code == 303 and answer.headers["location"] == "/"
@@ -199,11 +208,13 @@ def suggestion(laptop: Any, fields: dict[str, Any], record_id: str | None = None
     return str(payload["record_id"])
 
 
-def test_suggestions_are_decided_once_per_version(county: LiveServer, make_laptop: Any) -> None:
+def test_suggestions_are_decided_once_per_version(county_on_both: LiveServer,
+                                                  make_laptop: Any) -> None:
     from hubdesk.server.council_sessions import viewer_for_session
     from hubdesk.server.reference import published_data
     from hubdesk.server.suggestions import SuggestionRefused, decide, pending_suggestions
 
+    county = county_on_both
     laptop = make_laptop(county)
     added = suggestion(laptop, {"action": "add", "name": "Warm Welcome Café",
                                 "organisation": "St Mary's", "categories": ["food", "social"],
