@@ -74,6 +74,21 @@ def county_routes(engine: Engine) -> APIRouter:
              **context: Any) -> Response:
         return pages.render(template, status, viewer=viewer, csrf=csrf_token(token), **context)
 
+    async def signed_post(request: Request) -> tuple[Viewer, str, dict[str, str]] | Response:
+        """The user, session token and fields of a POST carrying the session's CSRF
+        token; otherwise the answer to give (the sign-in page, or "page expired")."""
+        found = await signed_in(request)
+        if found is None:
+            return _to_login()
+        viewer, token = found
+        try:
+            fields = await form_fields(request)
+        except BadForm:
+            fields = {}
+        if not csrf_matches(token, fields.get("csrf", "")):
+            return forbidden(viewer, token)
+        return viewer, token, fields
+
     def forbidden(viewer: Viewer, token: str) -> Response:
         return page("message.html", viewer, token, 403, title="Page expired",
                     message="That form had expired. Go back, reload the page and try again.")
@@ -123,16 +138,10 @@ def county_routes(engine: Engine) -> APIRouter:
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        found = await signed_in(request)
-        if found is None:
-            return _to_login()
-        viewer, token = found
-        try:
-            fields = await form_fields(request)
-        except BadForm:
-            fields = {}
-        if not csrf_matches(token, fields.get("csrf", "")):
-            return forbidden(viewer, token)
+        posted = await signed_post(request)
+        if isinstance(posted, Response):
+            return posted
+        viewer, token, _ = posted
         await run_in_threadpool(sign_out, engine, token, viewer.user_id, _address(request))
         response = _to_login()
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -233,16 +242,10 @@ def county_routes(engine: Engine) -> APIRouter:
 
     @router.post("/suggestions/decide")
     async def decide_suggestion(request: Request) -> Response:
-        found = await signed_in(request)
-        if found is None:
-            return _to_login()
-        viewer, token = found
-        try:
-            fields = await form_fields(request)
-        except BadForm:
-            fields = {}
-        if not csrf_matches(token, fields.get("csrf", "")):
-            return forbidden(viewer, token)
+        posted = await signed_post(request)
+        if isinstance(posted, Response):
+            return posted
+        viewer, token, fields = posted
         decision = fields.get("decision")
         version = fields.get("version", "")
         if decision not in ("accept", "reject") or not version.isdigit():
