@@ -1,0 +1,176 @@
+"""The services directory screen, driven by keyboard only: search, filters, crisis
+services first, status in words, and a coordinator's correction that arrives on the real
+server (127.0.0.1, real database) as a ``suggestion`` record after sync."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from hubdesk.core.opening_times import OPEN
+from hubdesk.server.models import HeldItem, RecordRow
+from hubdesk.ui.context import AppContext
+from hubdesk.ui.directory_browser import DirectoryDialog
+from hubdesk.ui.errors import ErrorReporter
+from hubdesk.ui.main_window import MainWindow
+from hubdesk.ui.suggestion_dialog import SuggestionDialog
+from hubdesk.ui.tasks import TaskRunner
+from tests.gui.conftest import wait_idle
+from tests.sync.harness import Laptop, running_server
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+ALT = Qt.KeyboardModifier.AltModifier
+NEW_NUMBER = "01438 000 123"
+
+
+def _focused() -> object:
+    return QApplication.focusWidget()
+
+
+def _open_directory(qtbot: QtBot, window: MainWindow) -> DirectoryDialog:
+    assert window.directory_action.shortcut().toString() == "Ctrl+Shift+D"
+    qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
+    dialog = window.dialog
+    assert isinstance(dialog, DirectoryDialog)
+    qtbot.waitUntil(lambda: dialog.page is not None and dialog.model.rowCount() > 0)
+    return dialog
+
+
+def _search(qtbot: QtBot, dialog: DirectoryDialog, action: object) -> None:
+    with qtbot.waitSignal(dialog.loaded, timeout=5000):
+        action()  # type: ignore[operator]
+    wait_idle(qtbot, dialog.context)
+
+
+def test_browsing_by_keyboard_with_filters_and_crisis_first(
+        window: MainWindow, hub_context: AppContext, qtbot: QtBot, qtmodeltester: object) -> None:
+    dialog = _open_directory(qtbot, window)
+    qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
+    assert _focused() is dialog.search
+    rows = [dialog.model.row_at(i) for i in range(dialog.model.rowCount())]
+    assert rows[0] is not None and rows[0].is_crisis
+    assert dialog.model.index(0, 0).data().startswith("Crisis support: ")
+    assert dialog.count_line.text().startswith("35 services")
+    shed = dialog.model.row_of_id(next(r.id for r in rows if r and r.status == "paused"))
+    assert dialog.model.index(shed, 1).data() == "Paused"  # said in words, not colour
+
+    _search(qtbot, dialog, lambda: qtbot.keyClicks(dialog.search, "debt"))
+    names = [dialog.model.index(i, 0).data() for i in range(dialog.model.rowCount())]
+    assert "National Debtline" in names and "Citizens Advice" in names
+    assert not any("Samaritans" in name for name in names)
+
+    # Tab goes through the filters in reading order; the area filter by typing
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Tab)
+    assert _focused() is dialog.category
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Tab)
+    assert _focused() is dialog.area
+    _search(qtbot, dialog, lambda: qtbot.keyClicks(dialog.area, "Stev"))
+    assert dialog.area.currentText() == "Stevenage"
+    assert [dialog.model.index(i, 0).data() for i in range(dialog.model.rowCount())] == [
+        "SAMPLE – Money Advice Drop-in", "SAMPLE – Warm Homes Grant Adviser"]
+    qtbot.keyClick(dialog.area, Qt.Key.Key_Tab)
+    assert _focused() is dialog.open_now
+    _search(qtbot, dialog, lambda: qtbot.keyClick(dialog.open_now, Qt.Key.Key_Space))
+    assert dialog.open_now.isChecked()
+    assert all(r.opening.state == OPEN for r in dialog.model.rows)
+    qtbot.keyClick(dialog.open_now, Qt.Key.Key_Tab)
+    assert _focused() is dialog.table
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Tab)
+    assert _focused() is dialog.details
+    qtbot.keyClick(dialog.details, Qt.Key.Key_Tab)
+    assert _focused() is dialog.suggest_change or not dialog.suggest_change.isEnabled()
+
+
+def test_a_volunteer_browses_but_is_not_offered_suggestions(
+        window: MainWindow, hub_context: AppContext, qtbot: QtBot) -> None:
+    from hubdesk.services.common import Actor
+
+    actor = hub_context.actor
+    assert actor is not None
+    hub_context.set_actor(Actor(actor.volunteer_id, actor.device_id, "Val", "volunteer"))
+    window._show_locked(False)
+    dialog = DirectoryDialog(hub_context, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.page is not None)
+    assert not dialog.suggest_change.isVisibleTo(dialog)
+    assert not dialog.suggest_new.isVisibleTo(dialog)
+
+
+@pytest.fixture
+def laptop_window(tmp_path: Path, qtbot: QtBot, styled_app: object,
+                  gui_collector: object) -> Iterator[tuple[MainWindow, Laptop, object]]:
+    with running_server(f"sqlite:///{tmp_path / 'server.sqlite3'}") as server:
+        laptop = Laptop(tmp_path / "laptop", server)  # enrolled with a real code, synced once
+        errors = ErrorReporter(no_err_windows=True, log_file=None)
+        bugs: list[str] = []
+        errors.bug_reported.connect(bugs.append)
+        runner = TaskRunner(laptop.store, errors.report)
+        context = AppContext(laptop.paths, runner, errors)
+        window = MainWindow(context)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        with qtbot.waitSignal(window.ready, timeout=5000):
+            window.unlocked(laptop.actor)
+        try:
+            yield window, laptop, server
+        finally:
+            wait_idle(qtbot, context, timeout=15_000)
+            runner.shutdown()
+            laptop.close()
+        assert not bugs, "a bug was reported:\n" + "\n".join(bugs)
+
+
+@pytest.mark.integration
+def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion(
+        laptop_window: tuple[MainWindow, Laptop, object], qtbot: QtBot) -> None:
+    window, laptop, server = laptop_window
+    dialog = _open_directory(qtbot, window)
+    _search(qtbot, dialog, lambda: qtbot.keyClicks(dialog.search, "citizens advice"))
+    assert dialog.model.index(0, 0).data() == "Citizens Advice"
+    service_id = dialog.model.row_at(0).id  # type: ignore[union-attr]
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Down)
+    assert _focused() is dialog.table
+
+    qtbot.keyClick(dialog.table, Qt.Key.Key_H, ALT)  # "Suggest a cHange to this service…"
+    qtbot.waitUntil(lambda: isinstance(getattr(dialog, "suggestion_dialog", None),
+                                       SuggestionDialog))
+    form = dialog.suggestion_dialog
+    qtbot.waitUntil(lambda: _focused() is form.action)
+    assert form.action.currentData() == "correct"
+    qtbot.keyClick(form.action, Qt.Key.Key_P, ALT)  # Phone
+    assert _focused() is form.inputs["phone"]
+    qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(form.inputs["phone"], NEW_NUMBER)
+    qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_Y, ALT)  # "Why? (for the council)"
+    assert _focused() is form.reason
+    qtbot.keyClicks(form.reason, "Their new free number, from their leaflet")
+    with qtbot.waitSignal(form.saved, timeout=5000):
+        qtbot.keyClick(form.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "waiting for the council" in dialog.details.toPlainText())
+    assert "Correct the details (Phone): Suggested on " in dialog.details.toPlainText()
+    wait_idle(qtbot, dialog.context)
+
+    result = laptop.sync()
+    assert result.completed, result.error
+    with server.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(select(RecordRow.payload, RecordRow.hub_id).where(
+            RecordRow.kind == "suggestion")).all()
+        held = conn.execute(select(HeldItem.id)).all()
+    assert held == []
+    [(payload, hub_id)] = rows
+    fields = json.loads(payload)["fields"]
+    assert fields["action"] == "correct" and fields["service_id"] == service_id
+    assert fields["phone"] == NEW_NUMBER and "name" not in fields
+    assert fields["reason"] == "Their new free number, from their leaflet"
+    assert hub_id == server.hub_id  # type: ignore[attr-defined]
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.dialog is None)
