@@ -5,8 +5,9 @@
 Runs offscreen on a simulated 1366×768 laptop screen (the screen set-up of
 ``tools/screenshots.py``), once at 100 % and once at 150 % font, with a throw-away
 data folder filled through the real services.  Saves ``directory-<pct>.png`` (the
-whole directory, crisis services first), ``directory-search-<pct>.png`` (a search with
-a suggestion waiting), ``directory-paused-<pct>.png``, ``suggestion-correct-<pct>.png``,
+whole directory, crisis services first), ``directory-search-<pct>.png`` (a search),
+``directory-suggested-<pct>.png`` (a suggestion waiting for the council),
+``directory-paused-<pct>.png``, ``suggestion-correct-<pct>.png``,
 ``suggestion-errors-<pct>.png``, ``suggestion-pause-<pct>.png`` and
 ``suggestion-new-<pct>.png``.  Look at every one of them after a change.
 """
@@ -54,6 +55,9 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     settle(400)
     dialog.table.setFocus()
     save(dialog, "directory-search")
+    dialog.search.setText("citizens advice")
+    settle(400)
+    save(dialog, "directory-suggested")
     dialog.search.setText("men's shed")
     settle(400)
     save(dialog, "directory-paused")

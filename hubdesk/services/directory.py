@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from hubdesk.core.days import to_hub_time
-from hubdesk.core.opening_times import OPEN, UNKNOWN, OpenNow, open_now
+from hubdesk.core.opening_times import CLOSED, OPEN, UNKNOWN, OpenNow, open_now
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.store import directory_repo
@@ -24,7 +24,7 @@ from hubdesk.store.models import Service
 
 MAX_QUERY = 100
 #: rows the directory screen lists at once (type to narrow; the count says how many match)
-BROWSE_LIMIT = 300
+BROWSE_LIMIT = 150
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,10 @@ class ServiceRow:
 def _row(service: Service, crisis: set[str] | frozenset[str],
          now_local: datetime | None = None) -> ServiceRow:
     opening = OpenNow(UNKNOWN, "")
-    if now_local is not None:
-        opening = open_now(service.opening_times, now_local)
-        if service.status != "active" and opening.state == OPEN:
-            opening = OpenNow(UNKNOWN, f"{service.status.capitalize()}: not taking people now")
+    if now_local is not None:  # a paused or closed service is not open, whatever its times
+        opening = {"paused": OpenNow(CLOSED, "Not taking people now (paused)"),
+                   "closed": OpenNow(CLOSED, "No: this service has closed")}.get(
+            service.status) or open_now(service.opening_times, now_local)
     return ServiceRow(
         id=service.id, name=service.name, organisation=service.organisation,
         categories=tuple(service.categories), description=service.description,
@@ -113,17 +113,14 @@ def browse_directory(db: Session, text: str = "", category: str | None = None,
     crisis = vocabularies().crisis_categories
     now_local = to_hub_time(now_utc or datetime.now(UTC), hub_time_zone(db))
     words = _words(text)
-    if open_now_only:  # judged on the times alone, then only the rows shown are loaded
-        open_ids = [service_id for service_id, times, status
-                    in directory_repo.matching_times(db, words, category, area or None)
-                    if status == "active" and open_now(times, now_local).state == OPEN]
-        found = directory_repo.services_in_order(db, open_ids[:limit])
-        matched = len(open_ids)
-    else:
-        found = list(directory_repo.find_services(db, words, category, area or None,
-                                                  limit=limit))
-        matched = len(found) if len(found) < limit else directory_repo.count_matching(
-            db, words, category, area or None)
+    times: list[str] | None = None
+    if open_now_only:  # judged once per wording of opening times, then filtered in SQL
+        times = [wording for wording in directory_repo.distinct_opening_times(
+            db, words, category, area or None) if open_now(wording, now_local).state == OPEN]
+    found = list(directory_repo.find_services(db, words, category, area or None, limit=limit,
+                                              opening_times=times))
+    matched = len(found) if len(found) < limit else directory_repo.count_matching(
+        db, words, category, area or None, opening_times=times)
     rows = [_row(service, crisis, now_local) for service in found]
     return DirectoryPage(rows, matched, directory_repo.service_areas(db), now_local)
 

@@ -18,7 +18,7 @@ from hubdesk.core.pins import check_pin_format, hash_pin
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.common import Actor, Changes, audit
 from hubdesk.store import repositories as repo
-from hubdesk.store.directory_repo import service_search_text
+from hubdesk.store.directory_repo import set_search_columns
 from hubdesk.store.models import DeviceState, Hub, Service, Venue, Volunteer
 
 KEY_SLOT_MARK = "keyslot"
@@ -176,5 +176,5 @@ def service_from_dict(entry: dict[str, object]) -> Service:
         status=str(entry.get("status", "active")),
         is_sample=bool(entry.get("is_sample", False)),
     )
-    service.search_text = service_search_text(service)
+    set_search_columns(service)
     return service

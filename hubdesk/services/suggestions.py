@@ -41,6 +41,9 @@ FIELD_LABELS = {"name": "Name", "organisation": "Organisation", "description": "
                 "phone": "Phone", "web": "Website", "email": "Email",
                 "opening_times": "Opening times", "area": "Area", "eligibility": "Who it is for",
                 "categories": "Categories", "access": "How people get in touch"}
+#: the order the form asks in (its errors are summarised in this order)
+FIELD_ORDER = ("", "action", "name", "organisation", "phone", "web", "email", "opening_times",
+               "area", "eligibility", "categories", "access", "description", "reason")
 ACTION_WORDS = {"add": "Add this new service", "correct": "Correct the details",
                 "pause": "Pause it (not taking people for now)", "close": "Close it (it has stopped)",
                 "reopen": "Reopen it"}
@@ -149,8 +152,9 @@ def _proposed_fields(db: Session, change: ProposedChange) -> tuple[dict[str, Any
             errors["action"] = f"{service.name} is {service.status} already."
         if change.action in ("pause", "close") and not reason:
             errors["reason"] = "Say why, so the council can check (for example who told you)."
-    if errors:
-        raise ValidationError(errors)
+    if errors:  # in the form's reading order, so the summary reads top to bottom
+        raise ValidationError({key: errors[key] for key in sorted(
+            errors, key=lambda k: FIELD_ORDER.index(k) if k in FIELD_ORDER else 0)})
     fields: dict[str, Any] = {"hub_id": this_laptops_hub(db), "action": change.action,
                               "service_id": service.id if service is not None else None,
                               "reason": reason or None, **details}

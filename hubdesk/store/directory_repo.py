@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.store.models import OutboxItem, Service, Suggestion
 
-#: the order services are listed in: crisis services first, then active before paused
-#: before closed, then by name (so a limit never drops a crisis service off the top)
-_STATUS_ORDER = case((Service.status == "active", 0), (Service.status == "paused", 1), else_=2)
+_STATUS_RANK = {"active": "0", "paused": "1"}
 
 
 def service_search_text(service: Service) -> str:
@@ -25,19 +23,26 @@ def service_search_text(service: Service) -> str:
                      service.area]).lower()
 
 
+def service_sort_key(service: Service) -> str:
+    """The order services are listed in: crisis services first, then running before
+    paused before closed, then by name (so a limit never drops a crisis service off the
+    top).  Kept in an indexed column, so the first screenful needs no sort."""
+    crisis = "0" if vocabularies().crisis_categories & set(service.categories) else "1"
+    return crisis + _STATUS_RANK.get(service.status, "2") + service.name.lower()[:190]
+
+
+def set_search_columns(service: Service) -> None:
+    """Fill the columns derived from an entry (search text, list order) after a change."""
+    service.search_text = service_search_text(service)
+    service.sort_key = service_sort_key(service)
+
+
 def _has_category(code: str) -> Any:
     return func.json_extract(Service.categories, "$").like(f'%"{code}"%')
 
 
-def _crisis_first() -> Any:
-    crisis = sorted(vocabularies().crisis_categories)
-    if not crisis:
-        return case((Service.id.is_(None), 0), else_=1)
-    return case((or_(*(_has_category(code) for code in crisis)), 0), else_=1)
-
-
 def _matching(query: Any, words: Sequence[str], category: str | None, area: str | None,
-              include_closed: bool) -> Any:
+              include_closed: bool, opening_times: Sequence[str] | None = None) -> Any:
     for word in words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Service.search_text.like(f"%{escaped}%", escape="\\"))
@@ -47,38 +52,38 @@ def _matching(query: Any, words: Sequence[str], category: str | None, area: str 
         query = query.where(Service.area == area)
     if not include_closed:
         query = query.where(Service.status != "closed")
-    return query.order_by(_crisis_first(), _STATUS_ORDER, func.lower(Service.name), Service.id)
+    if opening_times is not None:  # running services with these opening times only
+        query = query.where(Service.status == "active",
+                            Service.opening_times.in_(list(opening_times)))
+    return query.order_by(Service.sort_key, Service.id)
 
 
 def find_services(db: Session, words: Sequence[str], category: str | None = None,
                   area: str | None = None, *, include_closed: bool = True,
-                  limit: int | None = 50) -> Sequence[Service]:
-    """Services whose search text holds every word, crisis services first (see above)."""
-    query = _matching(select(Service), words, category, area, include_closed)
+                  limit: int | None = 50, opening_times: Sequence[str] | None = None
+                  ) -> Sequence[Service]:
+    """Services whose search text holds every word, in list order (``service_sort_key``);
+    ``opening_times``: only running services whose opening times are one of these."""
+    query = _matching(select(Service), words, category, area, include_closed, opening_times)
     if limit is not None:
         query = query.limit(limit)
     return db.scalars(query).all()
 
 
 def count_matching(db: Session, words: Sequence[str], category: str | None = None,
-                   area: str | None = None, *, include_closed: bool = True) -> int:
-    query = _matching(select(Service.id), words, category, area, include_closed)
+                   area: str | None = None, *, include_closed: bool = True,
+                   opening_times: Sequence[str] | None = None) -> int:
+    query = _matching(select(Service.id), words, category, area, include_closed, opening_times)
     return int(db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 
-def matching_times(db: Session, words: Sequence[str], category: str | None = None,
-                   area: str | None = None, *, include_closed: bool = True
-                   ) -> Sequence[tuple[str, str, str]]:
-    """(id, opening times, status) of every match, in list order: enough to judge
-    "open now" without loading whole entries."""
-    query = _matching(select(Service.id, Service.opening_times, Service.status), words,
-                      category, area, include_closed)
-    return [(row[0], row[1], row[2]) for row in db.execute(query)]
-
-
-def services_in_order(db: Session, ids: Sequence[str]) -> list[Service]:
-    found = {s.id: s for s in db.scalars(select(Service).where(Service.id.in_(list(ids))))}
-    return [found[i] for i in ids if i in found]
+def distinct_opening_times(db: Session, words: Sequence[str], category: str | None = None,
+                           area: str | None = None) -> list[str]:
+    """The different opening-times texts among the running matches (far fewer than the
+    services: "open now" is judged once per text)."""
+    query = _matching(select(Service.opening_times), words, category, area, False)
+    query = query.where(Service.status == "active").order_by(None).distinct()
+    return list(db.scalars(query))
 
 
 def service_areas(db: Session) -> list[str]:

@@ -83,7 +83,7 @@ class Service(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     web: Mapped[str] = mapped_column(String(200), default="")
     opening_times: Mapped[str] = mapped_column(String(200), default="")
-    area: Mapped[str] = mapped_column(String(120), default="")
+    area: Mapped[str] = mapped_column(String(120), default="", index=True)  # a filter
     eligibility: Mapped[str] = mapped_column(String(300), default="")
     last_verified: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active/paused/closed
@@ -93,6 +93,10 @@ class Service(Base):
     email: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # naive UTC: when a download last changed this entry (None: never, e.g. the sample)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the directory's list order, indexed: crisis first, then running, paused, closed, then
+    # the name (``directory_repo.service_sort_key``)
+    sort_key: Mapped[str] = mapped_column(String(200), default="", server_default="",
+                                          index=True)
 
 
 class VersionedMixin:

@@ -21,7 +21,7 @@ from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.store import conflict_repo
-from hubdesk.store.directory_repo import service_search_text
+from hubdesk.store.directory_repo import set_search_columns
 from hubdesk.store.download_merge import merge_download, merged_away
 from hubdesk.store.models import (
     VERSIONED_KINDS,
@@ -413,7 +413,7 @@ def _upsert_service(db: Session, data: dict[str, Any], deleted: bool) -> None:
     service.status = "closed" if deleted else _text(data, "status", "active", 12)
     service.is_sample = bool(data.get("is_sample", False))
     service.email = _text(data, "email", limit=120)
-    service.search_text = service_search_text(service)
+    set_search_columns(service)
     service.updated_at = utc_now()  # suggestions made before this no longer wait
 
 

@@ -117,8 +117,10 @@ class DirectoryDialog(QDialog):
         self.open_now.setToolTip("Only services whose opening times say they are open now")
         grid = QGridLayout()
         grid.setHorizontalSpacing(em(self, 0.8))
-        grid.addWidget(LabelledField("&Search the directory", self.search,
-                                     "Down arrow goes to the list."), 0, 0)
+        grid.addWidget(LabelledField("&Search the directory", self.search), 0, 0,
+                       Qt.AlignmentFlag.AlignBottom)
+        self.search.setAccessibleDescription("Down arrow goes to the list of services.")
+        self.search.setToolTip("Type to search; Down arrow goes to the list")
         grid.addWidget(LabelledField("Ca&tegory", self.category), 0, 1,
                        Qt.AlignmentFlag.AlignBottom)
         grid.addWidget(LabelledField("&Area", self.area), 0, 2, Qt.AlignmentFlag.AlignBottom)
@@ -151,8 +153,9 @@ class DirectoryDialog(QDialog):
         split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
+        self.split = split
         return split
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -186,6 +189,7 @@ class DirectoryDialog(QDialog):
             width = min(width, available.width() - 20)
             height = min(height, available.height() - 40)
         self.resize(width, height)
+        self.split.setSizes([width * 2 // 3, width // 3])  # the list needs the room
 
     def tab_chain(self) -> list[QWidget]:
         """Every Tab stop in reading order."""
@@ -275,7 +279,7 @@ class DirectoryDialog(QDialog):
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _data_changed(self, changes: object) -> None:
-        kinds = getattr(changes, "kinds", set())
+        kinds: set[str] = getattr(changes, "kinds", set())
         if kinds & {"suggestion", "service", "sync", "outbox"}:
             self.reload()
 

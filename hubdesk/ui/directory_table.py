@@ -65,9 +65,12 @@ class DirectoryTableModel(QAbstractTableModel):
             return ("Crisis support: " if row.is_crisis else "") + name_without_status(row)
         if column == 1:
             return row.status_words
-        if column == 2:
-            return row.opening.words.removeprefix("Cannot tell: the opening times could not "
-                                                  "be read").strip() or "Cannot tell"
+        if column == 2:  # short in the table; the details say it in full
+            words = row.opening.words
+            if words.startswith("Cannot tell") or not words:
+                return "Cannot tell"
+            return (words.replace("Open now (any time)", "Open any time")
+                    .replace("Open now, ", "Open, ").replace("Closed now, ", "Closed, "))
         return row.verified_words
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -110,7 +113,7 @@ def details_html(row: ServiceRow, suggestions: Sequence[SuggestionRow]) -> str:
     add("Website", row.web)
     add("Email", row.email)
     add("Opening times", row.opening_times or "Not given")
-    add("Open now?", row.opening.words)
+    add("Open now", row.opening.words)
     add("Area", row.area)
     add("Who it is for", row.eligibility)
     add("How people get in touch", row.access_label)

@@ -49,7 +49,7 @@ class SuggestionDialog(BaseDialog):
         adding = service is None
         super().__init__(
             "Suggest a new service" if adding else "Suggest a change",
-            "Suggest a new service" if adding else f"Suggest a change to {service.name}",
+            f"Suggest a change to {service.name}" if service else "Suggest a new service",
             parent, intro="The council checks every suggestion before the directory changes "
                           "for every hub. It is sent at the next sync.",
             ok_text="Sa&ve suggestion")
@@ -64,10 +64,10 @@ class SuggestionDialog(BaseDialog):
         self.action_field.setVisible(not adding)
         self.inputs: dict[str, Any] = {}
         for key, label, hint in TEXT_FIELDS:
-            edit = line_edit(hint, max_length=SERVICE_TEXT_LIMITS[key] + 20)
+            edit = line_edit(max_length=SERVICE_TEXT_LIMITS[key] + 20)
             edit.setText(str(getattr(service, key, "") or ""))
             self.inputs[key] = edit
-            self.add_field(key, label, edit)
+            self.add_field(key, label, edit, hint)
         self.categories = QListWidget()
         self.categories.setAccessibleName("Categories")
         for term in vocab.service_categories.terms:
@@ -140,6 +140,5 @@ class SuggestionDialog(BaseDialog):
                             "It is sent at the next sync.")
             self.done_ok()
 
-        run_db(self, self.context,
-               lambda db: suggestions.propose(db, actor, change),  # type: ignore[arg-type]
-               saved, lambda error: self.show_failure(error, self.context.errors.report))
+        run_db(self, self.context, lambda db: suggestions.propose(db, actor, change), saved,
+               lambda error: self.show_failure(error, self.context.errors.report))

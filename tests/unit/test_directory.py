@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hubdesk.core.opening_times import OPEN, UNKNOWN
+from hubdesk.core.opening_times import OPEN
 from hubdesk.services import directory
 from hubdesk.services.setup import service_from_dict
 from hubdesk.store.engine import Store
@@ -43,7 +43,10 @@ def test_browse_filters_by_words_category_area_and_open_now(store: Store, hub: H
         assert [r.id for r in page.rows] == ["chat-1", "chat-2", "chat-3"]  # active first
         assert [r.status_words for r in page.rows] == ["Running", "Paused", "Closed"]
         assert page.rows[0].opening.state == OPEN
-        assert page.rows[2].opening.state == UNKNOWN
+        assert page.rows[1].opening.words == "Not taking people now (paused)"
+        assert page.rows[2].opening.words == "No: this service has closed"
+        cafe = directory.browse_directory(db, "chat café", now_utc=TUESDAY_1030_UTC)
+        assert cafe.rows[0].opening.state == OPEN
         assert "Hitchin" in page.areas and "National" in page.areas
         open_page = directory.browse_directory(db, "chat", open_now_only=True,
                                                now_utc=TUESDAY_1030_UTC)

@@ -1,5 +1,5 @@
 """directory: coordinators' suggestions (record kind ``suggestion``); services keep an
-email address and when a download last changed them
+email address, when a download last changed them, and their list order (indexed, as is the area)
 
 Revision ID: 0007_directory
 Revises: 0006_security
@@ -57,10 +57,23 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("email", sa.String(length=120), nullable=False,
                                       server_default=""))
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("sort_key", sa.String(length=200), nullable=False,
+                                      server_default=""))
+        batch_op.create_index(batch_op.f("ix_services_sort_key"), ["sort_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_services_area"), ["area"], unique=False)
+    # the same order as directory_repo.service_sort_key (crisis is the vocabulary's crisis
+    # category; SQLite's lower() folds ASCII only, which the next download corrects)
+    op.execute("UPDATE services SET sort_key = "
+               "(CASE WHEN categories LIKE '%\"crisis\"%' THEN '0' ELSE '1' END) || "
+               "(CASE status WHEN 'active' THEN '0' WHEN 'paused' THEN '1' ELSE '2' END) || "
+               "substr(lower(name), 1, 190)")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("services", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_services_area"))
+        batch_op.drop_index(batch_op.f("ix_services_sort_key"))
+        batch_op.drop_column("sort_key")
         batch_op.drop_column("updated_at")
         batch_op.drop_column("email")
     with op.batch_alter_table("suggestions", schema=None) as batch_op:
