@@ -95,12 +95,18 @@ class DirectoryTableModel(QAbstractTableModel):
 
 
 def details_html(row: ServiceRow, suggestions: Sequence[SuggestionRow]) -> str:
-    """Everything the directory says about one service, then this laptop's suggestions."""
+    """Everything the directory says about one service, with this laptop's suggestions
+    about it near the top."""
     vocab = vocabularies()
     lines = [f"<h3>{escape(name_without_status(row))}</h3>"]
     if row.is_crisis:
         lines.append("<p><b>Crisis support</b>: always listed first.</p>")
     lines.append(f"<p><b>Status:</b> {escape(STATUS_MEANING.get(row.status, row.status))}</p>")
+    for suggestion in suggestions:  # first: what the coordinator is waiting on
+        what = ACTION_WORDS.get(suggestion.action, suggestion.action)
+        if suggestion.changed:
+            what += f" ({', '.join(suggestion.changed)})"
+        lines.append(f"<p><b>Your suggestion:</b> {escape(what)}. {escape(suggestion.words)}.</p>")
 
     def add(label: str, value: str) -> None:
         if value:
@@ -118,11 +124,4 @@ def details_html(row: ServiceRow, suggestions: Sequence[SuggestionRow]) -> str:
     add("Who it is for", row.eligibility)
     add("How people get in touch", row.access_label)
     add("Last checked by the council", row.verified_words)
-    if suggestions:
-        lines.append("<h4>Your suggestions</h4>")
-        for suggestion in suggestions:
-            what = ACTION_WORDS.get(suggestion.action, suggestion.action)
-            if suggestion.changed:
-                what += f" ({', '.join(suggestion.changed)})"
-            lines.append(f"<p>{escape(what)}: {escape(suggestion.words)}.</p>")
     return "".join(lines)

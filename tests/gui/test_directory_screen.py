@@ -156,7 +156,8 @@ def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion
     with qtbot.waitSignal(form.saved, timeout=5000):
         qtbot.keyClick(form.reason, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "waiting for the council" in dialog.details.toPlainText())
-    assert "Correct the details (Phone): Suggested on " in dialog.details.toPlainText()
+    assert "Your suggestion: Correct the details (Phone). Suggested on " \
+        in dialog.details.toPlainText()
     wait_idle(qtbot, dialog.context)
 
     result = laptop.sync()
@@ -172,5 +173,9 @@ def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion
     assert fields["phone"] == NEW_NUMBER and "name" not in fields
     assert fields["reason"] == "Their new free number, from their leaflet"
     assert hub_id == server.hub_id  # type: ignore[attr-defined]
+    with qtbot.waitSignal(dialog.loaded, timeout=5000):
+        dialog.reload()  # sent: now it only waits for the council
+    shown = dialog.details.toPlainText()
+    assert "waiting for the council." in shown and "next sync" not in shown
     qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.dialog is None)
