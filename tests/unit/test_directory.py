@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from hubdesk.core.opening_times import OPEN
 from hubdesk.services import directory
@@ -64,3 +65,31 @@ def test_a_search_with_wildcard_characters_matches_them_literally(store: Store, 
         assert [r.id for r in directory.search_directory(db, "100%")] == ["pct"]
         assert [r.id for r in directory.search_directory(db, "r_s")] == ["und"]
         assert [r.id for r in directory.search_directory(db, "%")] == ["pct"]
+
+
+def test_the_upgrade_gives_existing_services_their_list_order(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from hubdesk.store.engine import alembic_config, make_engine
+
+    database = tmp_path / "old.sqlite3"
+    engine = make_engine(database)
+    command.upgrade(alembic_config(engine), "0006_security")  # before the directory screen
+    with engine.begin() as connection:
+        for service_id, name, categories, status in (
+                ("a", "Aardvark club", '["social"]', "active"),
+                ("b", "Bee group", '["social"]', "paused"),
+                ("z", "Zed crisis line", '["crisis", "mental_health"]', "active")):
+            connection.execute(text(
+                "INSERT INTO services (id, name, organisation, categories, description, access,"
+                " phone, web, opening_times, area, eligibility, status, is_sample, search_text)"
+                " VALUES (:id, :name, '', :categories, '', 'signpost_only', '', '', '', '', '',"
+                " :status, 0, lower(:name))"),
+                {"id": service_id, "name": name, "categories": categories, "status": status})
+    engine.dispose()
+    upgraded = Store.open(database, backups=tmp_path / "backups")
+    with upgraded.unit_of_work() as db:
+        assert [r.id for r in directory.search_directory(db, "", include_closed=True)] == [
+            "z", "a", "b"]
+    upgraded.close()
