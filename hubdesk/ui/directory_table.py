@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.directory import ServiceRow
 from hubdesk.services.suggestions import ACTION_WORDS, SuggestionRow
-from hubdesk.ui.models import ID_ROLE, name_without_status
+from hubdesk.ui.models import ID_ROLE, RowTableModel, name_without_status
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -23,42 +23,13 @@ STATUS_MEANING = {"active": "Running", "paused": "Paused: not taking people for 
                   "closed": "Closed: this service has stopped"}
 
 
-class DirectoryTableModel(QAbstractTableModel):
+class DirectoryTableModel(RowTableModel[ServiceRow]):
     """One row per service: name (crisis support said first), status, open now, checked."""
 
     HEADERS = ("Service", "Status", "Open now?", "Last checked")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ServiceRow] = []
-
-    def set_rows(self, rows: Sequence[ServiceRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    @property
-    def rows(self) -> list[ServiceRow]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> ServiceRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of_id(self, service_id: str) -> int:
         return next((i for i, row in enumerate(self._rows) if row.id == service_id), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     def _text(self, row: ServiceRow, column: int) -> str:
         if column == 0:

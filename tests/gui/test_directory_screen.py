@@ -1,12 +1,11 @@
 """The services directory screen, driven by keyboard only: search, filters, crisis
 services first, status in words, and a coordinator's correction that arrives on the real
-server (127.0.0.1, real database) as a ``suggestion`` record after sync."""
+server (127.0.0.1, real database; ``test_sync_ui``'s rig) as a ``suggestion`` record
+after sync."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,12 +17,11 @@ from hubdesk.core.opening_times import OPEN
 from hubdesk.server.models import HeldItem, RecordRow
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.directory_browser import DirectoryDialog
-from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.suggestion_dialog import SuggestionDialog
-from hubdesk.ui.tasks import TaskRunner
 from tests.gui.conftest import wait_idle
-from tests.sync.harness import Laptop, running_server
+from tests.gui.test_sync_ui import SyncApp
+from tests.gui.test_sync_ui import sync_app as real_server_app  # noqa: F401 (a fixture)
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -103,36 +101,11 @@ def test_a_volunteer_browses_but_is_not_offered_suggestions(
     assert not dialog.suggest_new.isVisibleTo(dialog)
 
 
-@pytest.fixture
-def laptop_window(tmp_path: Path, qtbot: QtBot, styled_app: object,
-                  gui_collector: object) -> Iterator[tuple[MainWindow, Laptop, object]]:
-    with running_server(f"sqlite:///{tmp_path / 'server.sqlite3'}") as server:
-        laptop = Laptop(tmp_path / "laptop", server)  # enrolled with a real code, synced once
-        errors = ErrorReporter(no_err_windows=True, log_file=None)
-        bugs: list[str] = []
-        errors.bug_reported.connect(bugs.append)
-        runner = TaskRunner(laptop.store, errors.report)
-        context = AppContext(laptop.paths, runner, errors)
-        window = MainWindow(context)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
-        with qtbot.waitSignal(window.ready, timeout=5000):
-            window.unlocked(laptop.actor)
-        try:
-            yield window, laptop, server
-        finally:
-            wait_idle(qtbot, context, timeout=15_000)
-            runner.shutdown()
-            laptop.close()
-        assert not bugs, "a bug was reported:\n" + "\n".join(bugs)
-
-
 @pytest.mark.integration
 def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion(
-        laptop_window: tuple[MainWindow, Laptop, object], qtbot: QtBot) -> None:
-    window, laptop, server = laptop_window
+        real_server_app: SyncApp, qtbot: QtBot) -> None:
+    app = real_server_app
+    window, laptop, server = app.window, app.laptop, app.server
     dialog = _open_directory(qtbot, window)
     _search(qtbot, dialog, lambda: qtbot.keyClicks(dialog.search, "citizens advice"))
     assert dialog.model.index(0, 0).data() == "Citizens Advice"
@@ -162,7 +135,7 @@ def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion
 
     result = laptop.sync()
     assert result.completed, result.error
-    with server.engine.connect() as conn:  # type: ignore[attr-defined]
+    with server.engine.connect() as conn:
         rows = conn.execute(select(RecordRow.payload, RecordRow.hub_id).where(
             RecordRow.kind == "suggestion")).all()
         held = conn.execute(select(HeldItem.id)).all()
@@ -172,7 +145,7 @@ def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion
     assert fields["action"] == "correct" and fields["service_id"] == service_id
     assert fields["phone"] == NEW_NUMBER and "name" not in fields
     assert fields["reason"] == "Their new free number, from their leaflet"
-    assert hub_id == server.hub_id  # type: ignore[attr-defined]
+    assert hub_id == server.hub_id
     with qtbot.waitSignal(dialog.loaded, timeout=5000):
         dialog.reload()  # sent: now it only waits for the council
     shown = dialog.details.toPlainText()
