@@ -19,13 +19,15 @@ from hubdesk.ui.context import AppContext
 from hubdesk.ui.directory_browser import DirectoryDialog
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.suggestion_dialog import SuggestionDialog
+from tests.gui import test_sync_ui
 from tests.gui.conftest import wait_idle
 from tests.gui.test_sync_ui import SyncApp
-from tests.gui.test_sync_ui import sync_app as real_server_app  # noqa: F401 (a fixture)
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 ALT = Qt.KeyboardModifier.AltModifier
 NEW_NUMBER = "01438 000 123"
+#: the real server on 127.0.0.1 with an enrolled laptop and its main window
+real_server_app = test_sync_ui.sync_app
 
 
 def _focused() -> object:
