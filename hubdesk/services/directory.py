@@ -115,8 +115,8 @@ def browse_directory(db: Session, text: str = "", category: str | None = None,
     words = _words(text)
     times: list[str] | None = None
     if open_now_only:  # judged once per wording of opening times, then filtered in SQL
-        times = [wording for wording in directory_repo.distinct_opening_times(
-            db, words, category, area or None) if open_now(wording, now_local).state == OPEN]
+        times = [wording for wording in directory_repo.running_opening_times(db)
+                 if open_now(wording, now_local).state == OPEN]
     found = list(directory_repo.find_services(db, words, category, area or None, limit=limit,
                                               opening_times=times))
     matched = len(found) if len(found) < limit else directory_repo.count_matching(

@@ -88,6 +88,7 @@ class Service(Base):
     last_verified: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active/paused/closed
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_services_status_opening_times", "status", "opening_times"),)
     # lower-cased "name organisation categories description" for type-ahead search
     search_text: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(120), default="", server_default="")

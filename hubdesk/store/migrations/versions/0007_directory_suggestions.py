@@ -1,5 +1,6 @@
 """directory: coordinators' suggestions (record kind ``suggestion``); services keep an
-email address, when a download last changed them, and their list order (indexed, as is the area)
+email address, when a download last changed them, and their list order (indexed, as are
+the area and the opening times of running services)
 
 Revision ID: 0007_directory
 Revises: 0006_security
@@ -61,6 +62,8 @@ def upgrade() -> None:
                                       server_default=""))
         batch_op.create_index(batch_op.f("ix_services_sort_key"), ["sort_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_services_area"), ["area"], unique=False)
+        batch_op.create_index("ix_services_status_opening_times", ["status", "opening_times"],
+                              unique=False)
     # the same order as directory_repo.service_sort_key (crisis is the vocabulary's crisis
     # category; SQLite's lower() folds ASCII only, which the next download corrects)
     op.execute("UPDATE services SET sort_key = "
@@ -71,6 +74,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("services", schema=None) as batch_op:
+        batch_op.drop_index("ix_services_status_opening_times")
         batch_op.drop_index(batch_op.f("ix_services_area"))
         batch_op.drop_index(batch_op.f("ix_services_sort_key"))
         batch_op.drop_column("sort_key")
