@@ -133,12 +133,3 @@ def crisis_services(db: Session) -> list[ServiceRow]:
 def services_by_ids(db: Session, ids: list[str]) -> dict[str, str]:
     """Service id -> name (for showing chosen signposts)."""
     return {sid: s.name for sid, s in repo.services_by_id(db, ids).items()}
-
-
-def service_row(db: Session, service_id: str) -> ServiceRow | None:
-    """One entry as the directory screen shows it (None when it is not in the directory)."""
-    service = repo.services_by_id(db, [service_id]).get(service_id)
-    if service is None:
-        return None
-    now_local = to_hub_time(datetime.now(UTC), hub_time_zone(db))
-    return _row(service, vocabularies().crisis_categories, now_local)
