@@ -154,3 +154,36 @@ def test_a_correction_proposed_by_keyboard_arrives_on_the_server_as_a_suggestion
     assert "waiting for the council." in shown and "next sync" not in shown
     qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.dialog is None)
+
+
+def test_a_new_service_is_suggested_by_keyboard_and_bad_input_loses_nothing(
+        window: MainWindow, hub_context: AppContext, qtbot: QtBot) -> None:
+    dialog = _open_directory(qtbot, window)
+    qtbot.keyClick(dialog.search, Qt.Key.Key_W, ALT)  # "Suggest a neW service…"
+    qtbot.waitUntil(lambda: isinstance(getattr(dialog, "suggestion_dialog", None),
+                                       SuggestionDialog))
+    form = dialog.suggestion_dialog
+    qtbot.waitUntil(lambda: _focused() is form.inputs["name"])
+    assert not form.action.isVisibleTo(form)  # nothing to choose for a new service
+    qtbot.keyClicks(form.inputs["name"], "Knit and natter")
+    qtbot.keyClick(form.inputs["name"], Qt.Key.Key_Return)  # no category yet
+    qtbot.waitUntil(lambda: form.error_summary.isVisible())
+    assert form.error_summary.messages == ["Choose at least one category."]
+    assert form.fields["categories"].has_error
+    assert form.inputs["name"].text() == "Knit and natter"  # nothing typed is lost
+
+    qtbot.keyClick(form, Qt.Key.Key_C, ALT)  # Categories
+    assert _focused() is form.categories
+    for _ in range(6):  # Stop smoking … Social groups and befriending
+        qtbot.keyClick(form.categories, Qt.Key.Key_Down)
+    assert form.categories.currentItem().text() == "Social groups and befriending"
+    qtbot.keyClick(form.categories, Qt.Key.Key_Space)
+    assert form.categories.currentItem().checkState() == Qt.CheckState.Checked
+    qtbot.keyClick(form.categories, Qt.Key.Key_T, ALT)  # Opening times
+    qtbot.keyClicks(form.inputs["opening_times"], "Thu 2-4")
+    with qtbot.waitSignal(form.saved, timeout=5000):
+        qtbot.keyClick(form.inputs["opening_times"], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.new_services_line.isVisible())
+    assert dialog.new_services_line.text().startswith(
+        "New services you suggested: Knit and natter (suggested on ")
+    assert "waiting for the council" in dialog.new_services_line.text()
