@@ -45,7 +45,7 @@ def open_dialog(qtbot: QtBot, window: MainWindow, key: Qt.Key,
     press(qtbot, key, modifier)
     def shown() -> bool:
         current = window.dialog
-        return isinstance(current, kind) and current.isVisible()
+        return current is not None and isinstance(current, kind) and current.isVisible()
 
     qtbot.waitUntil(shown, timeout=5000)
     dialog = window.dialog
