@@ -242,9 +242,9 @@ def test_with_the_server_unreachable_the_batch_file_carries_the_day_and_nothing_
         qtbot: QtBot, sync_app: SyncApp, tmp_path: Path) -> None:  # noqa: F811
     app = sync_app
     app.window.sync_controller = app.install()  # type: ignore[attr-defined]
+    app.server.stop()  # the hall's Wi-Fi is down all day
     prepare_day(app, qtbot)
     wait_idle(qtbot, app.context)
-    app.server.stop()  # the hall's Wi-Fi is down
     wizard = open_wizard(app, qtbot)
     the_first_steps(app, qtbot, wizard)
     next_page(qtbot, wizard)

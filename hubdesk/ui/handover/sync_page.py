@@ -23,6 +23,9 @@ from hubdesk.ui.handover.pages import HandoverPage
 from hubdesk.ui.widgets import HintLabel, LabelledField, line_edit
 
 
+MAX_ROUNDS = 3
+
+
 def batch_file_name(at: datetime) -> str:
     return f"hubdesk-batch-{at:%Y%m%d-%H%M%S}.json"
 
@@ -74,6 +77,7 @@ class SyncPage(HandoverPage):
         self.result: SyncResult | None = None
         self.exported: ExportedBatch | None = None
         self._wired = False
+        self._rounds = 0
 
     def initializePage(self) -> None:
         self.error.set_error(None)
@@ -103,6 +107,7 @@ class SyncPage(HandoverPage):
         self.start_sync()
 
     def start_sync(self) -> None:
+        self._rounds = 0
         self.error.set_error(None)
         self.result = None
         self.running = True
@@ -126,6 +131,12 @@ class SyncPage(HandoverPage):
     def _finished(self, result: SyncResult) -> None:
         if not self.running:
             return
+        if result.completed and result.pending and self._rounds < MAX_ROUNDS:
+            # a run already going when the page opened ended before the last records
+            # were finalised: send those too
+            self._rounds += 1
+            if self.handover.sync.sync_now():
+                return
         self.running = False
         self.result = result
         self.progress.setRange(0, 1)

@@ -75,6 +75,13 @@ class SettingsDialog(BaseDialog):
         layout.addWidget(self.areas)
         layout.addWidget(self.stack, 1)
         self.add_widget(row)
+        # reading order: the areas, then the page shown (hidden pages are skipped), buttons
+        chain: list[QWidget] = [self.error_summary, self.areas]
+        for page in self.pages:
+            chain += [field.field for field in page.fields.values()]
+        chain += [button for button in (self.ok_button, self.cancel_button) if button is not None]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)
         self.finish_body()
         self.fit_to_screen(46)
         self.set_busy(True)

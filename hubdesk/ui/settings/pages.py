@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QSpinBox, QVBoxLayout, QWidget
 
 from hubdesk.core.vocab import vocabularies
@@ -76,12 +75,11 @@ class TimeZonePage(SettingsPage):
         self.zone.setEditable(True)
         self.zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.zone.addItems(sorted(available_timezones()))
-        completer = QCompleter(self.zone.model(), self.zone)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.zone.setCompleter(completer)
+        # completes in the box as you type (no pop-up list to get in the way of Tab/Enter)
+        self.zone.completer().setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
         self.add("time_zone", "The hub's &time zone", self.zone,
-                 "Type part of the name, for example London")
+                 "Type the start of the name, for example Europe/London; "
+                 "Alt+Down opens the list")
         self.finish()
 
     def load(self, settings: HubSettings) -> None:
