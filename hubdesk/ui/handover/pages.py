@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from hubdesk.services import sessions
 from hubdesk.services.sessions import MAX_ATTENDANCE, SessionInfo
 from hubdesk.sync.handover import HandoverDay, discard_drafts
-from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, em
+from hubdesk.ui.widgets import ErrorLabel, Heading, HintLabel, LabelledField, em
 
 if TYPE_CHECKING:
     from hubdesk.ui.handover.wizard import HandoverWizard
@@ -38,10 +38,13 @@ class HandoverPage(QWizardPage):
 
     def __init__(self, title: str, subtitle: str) -> None:
         super().__init__()
-        self.setTitle(title)
-        self.setSubTitle(subtitle)
         self.page_layout = QVBoxLayout(self)
         self.page_layout.setSpacing(em(self, 0.7))
+        # the screen's one heading (QWizard's own title is small and unstyled)
+        self.heading = Heading(title)
+        self.page_layout.addWidget(self.heading)
+        self.intro = HintLabel(subtitle)
+        self.page_layout.addWidget(self.intro)
         self.error = ErrorLabel()
         self.page_layout.addWidget(self.error)
 

@@ -11,8 +11,8 @@ import html
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF
+from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.sync.handover import HandoverDay, SessionFigures
@@ -29,27 +29,38 @@ def _row(cells: list[str], header: bool = False) -> str:
     return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
 
 
-COLUMNS = ["Session", "Visits", "First visits", "Headcount", "People engaged", "Signposts",
-           "Safeguarding concerns", "Activity attendance", "Volunteers", "Volunteer hours"]
+FIGURES = ("Visits", "First visits", "Headcount (no details given)", "People engaged",
+           "Signposts", "Safeguarding concerns", "Activity attendance", "Volunteers",
+           "Volunteer hours")
 
 
-def session_cells(figures: SessionFigures) -> list[str]:
+def session_figures(figures: SessionFigures) -> list[str]:
+    """The column of one session, in the order of :data:`FIGURES`."""
     summary = figures.summary
-    return [summary.session.title, str(summary.visits), str(summary.first_visits),
-            str(summary.session.headcount), str(summary.people_engaged),
-            str(summary.signposts_total), str(summary.safeguarding),
+    return [str(summary.visits), str(summary.first_visits), str(summary.session.headcount),
+            str(summary.people_engaged), str(summary.signposts_total), str(summary.safeguarding),
             str(summary.activity_attendance), str(figures.volunteers),
             _hours(figures.volunteer_hours)]
 
 
-def total_cells(day: HandoverDay) -> list[str]:
-    rows = [f.summary for f in day.sessions]
-    return ["All sessions", str(sum(s.visits for s in rows)), str(sum(s.first_visits for s in rows)),
-            str(sum(s.session.headcount for s in rows)), str(sum(s.people_engaged for s in rows)),
-            str(sum(s.signposts_total for s in rows)), str(sum(s.safeguarding for s in rows)),
-            str(sum(s.activity_attendance for s in rows)),
-            str(sum(f.volunteers for f in day.sessions)),
-            _hours(sum(f.volunteer_hours for f in day.sessions))]
+def total_figures(day: HandoverDay) -> list[str]:
+    columns = [session_figures(f) for f in day.sessions]
+    totals = []
+    for row, label in enumerate(FIGURES):
+        values = [float(column[row]) for column in columns]
+        totals.append(_hours(sum(values)) if label == "Volunteer hours" else str(int(sum(values))))
+    return totals
+
+
+def sessions_table(day: HandoverDay) -> str:
+    """One row per figure, one column per session, then the day's total."""
+    columns = [session_figures(f) for f in day.sessions]
+    header = ["", *[f.summary.session.title for f in day.sessions], "All sessions"]
+    rows = [_row(header, header=True)]
+    for index, label in enumerate(FIGURES):
+        rows.append(_row([label, *[column[index] for column in columns],
+                          total_figures(day)[index]]))
+    return ("<table border='1' cellspacing='0' cellpadding='5'>" + "".join(rows) + "</table>")
 
 
 def summary_html(day: HandoverDay, coordinator: str, now: datetime) -> str:
@@ -70,11 +81,7 @@ def summary_html(day: HandoverDay, coordinator: str, now: datetime) -> str:
         "<h2>Sessions</h2>",
     ]
     if day.sessions:
-        table = [_row(COLUMNS, header=True)]
-        table += [_row(session_cells(f)) for f in day.sessions]
-        table.append(_row(total_cells(day), header=True))
-        parts.append("<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
-                     + "".join(table) + "</table>")
+        parts.append(sessions_table(day))
     else:
         parts.append("<p>No sessions on this day.</p>")
     parts.append("<h2>Topics raised</h2>")
@@ -104,14 +111,17 @@ def write_summary_pdf(day: HandoverDay, coordinator: str, target: Path,
                       now: datetime | None = None) -> Path:
     """Write the summary to ``target`` (A4).  Safe off the UI thread (no widget is used)."""
     document = QTextDocument()
+    font = QFont(document.defaultFont())
+    font.setPointSizeF(10)
+    document.setDefaultFont(font)
     document.setHtml(summary_html(day, coordinator, now or datetime.now()))
     writer = QPdfWriter(str(target))
     writer.setResolution(RESOLUTION)
     writer.setTitle(f"HubDesk day summary {day.day.isoformat()}")
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                     QPageLayout.Orientation.Landscape,
+                                     QPageLayout.Orientation.Portrait,
                                      QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
-    rect = writer.pageLayout().paintRectPixels(RESOLUTION)
-    document.setPageSize(QSizeF(rect.width(), rect.height()))
+    # no page size on the document: print_() then lays it out on the writer's pages with
+    # fonts in true points (a size in the writer's pixels would shrink the text)
     document.print_(writer)
     return target

@@ -14,14 +14,13 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QProgressBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from hubdesk.sync.batchfile import ExportedBatch, export_batch_file
 from hubdesk.sync.engine import SyncResult
 from hubdesk.sync.handover import HandoverDay
 from hubdesk.ui.handover.pages import HandoverPage
-from hubdesk.ui.widgets import HintLabel, LabelledField, line_edit
-
+from hubdesk.ui.widgets import Heading, HintLabel, LabelledField, line_edit
 
 MAX_ROUNDS = 3
 
@@ -36,6 +35,7 @@ class SyncPage(HandoverPage):
                          "HubDesk sends everything that is waiting to the council's server.")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sending progress")
+        self.progress.setFormat("%v of %m records")
         self.progress.setRange(0, 0)
         self.page_layout.addWidget(self.progress)
         self.state = HintLabel("")
@@ -53,20 +53,25 @@ class SyncPage(HandoverPage):
         self.page_layout.addLayout(retry_row)
 
         self.batch_box = QWidget()
-        box = QHBoxLayout(self.batch_box)
+        box = QVBoxLayout(self.batch_box)
         box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(Heading("No connection here? Use a USB stick", level=2))
+        box.addWidget(HintLabel("Save the waiting records as a signed batch file and give it "
+                                "to the council's HubDesk team. The next sync that reaches "
+                                "the server confirms it arrived; nothing is sent twice."))
         self.folder = line_edit(max_length=400)
-        self.folder_field = LabelledField(
-            "No connection? Save the records to a USB stick: &folder", self.folder,
-            "Give the file to the council's HubDesk team; the next sync confirms it arrived")
-        box.addWidget(self.folder_field, 1)
+        self.folder_field = LabelledField("USB stick or &folder", self.folder)
+        box.addWidget(self.folder_field)
+        buttons = QHBoxLayout()
         self.choose_button = self.button("C&hoose…", "Choose the USB stick or folder")
         self.choose_button.clicked.connect(self._choose_folder)
-        box.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.save_button = self.button("Save the &batch file", "A signed file of every record "
                                        "waiting to be sent")
         self.save_button.clicked.connect(self.save_batch)
-        box.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignBottom)
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
         self.page_layout.addWidget(self.batch_box)
         self.saved = HintLabel("")
         self.saved.setTextFormat(Qt.TextFormat.PlainText)
@@ -111,6 +116,8 @@ class SyncPage(HandoverPage):
         self.error.set_error(None)
         self.result = None
         self.running = True
+        self.progress.show()
+        self.progress.setFormat("%v of %m records")
         self.progress.setRange(0, 0)
         self.state.setText("Contacting the server…")
         self.retry_button.hide()
@@ -141,6 +148,8 @@ class SyncPage(HandoverPage):
         self.result = result
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if result.completed else 0)
+        self.progress.setVisible(result.completed)
+        self.progress.setFormat("Done")
         self.cancel_button.hide()
         if result.completed and result.pending == 0:
             self.state.setText("Sent: the server has everything that was waiting.")

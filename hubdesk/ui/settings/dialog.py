@@ -7,6 +7,7 @@ A wrong value is named next to its field and in the summary, and its page is sho
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -80,7 +81,7 @@ class SettingsDialog(BaseDialog):
         for page in self.pages:
             chain += [field.field for field in page.fields.values()]
         chain += [button for button in (self.ok_button, self.cancel_button) if button is not None]
-        for before, after in zip(chain, chain[1:], strict=False):
+        for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
         self.finish_body()
         self.fit_to_screen(46)
