@@ -82,7 +82,7 @@ class DraftsPage(HandoverPage):
     def __init__(self) -> None:
         super().__init__("Unfinished visits",
                          "A visit that was started but not saved is not a record yet. Finish it "
-                         "in the form, or discard it.")
+                         "in the form, or discard it; Next opens once none are left.")
         self.list = QListWidget()
         self.list.setAccessibleName("Unfinished visits")
         self.list_field = LabelledField("Unfinished visits (Space ticks one to discard)", self.list)
@@ -147,7 +147,8 @@ class DraftsPage(HandoverPage):
 class SessionsPage(HandoverPage):
     def __init__(self) -> None:
         super().__init__("Close today's sessions",
-                         "Check the headcount and the activities, then close each session.")
+                         "Check the headcount and the activities, then close each session; "
+                         "Next opens once all are closed.")
         self.list = QListWidget()
         self.list.setAccessibleName("Open sessions")
         self.list_field = LabelledField("Open sessions", self.list)

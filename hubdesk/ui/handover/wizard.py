@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QWidget, QWizard
 from sqlalchemy.orm import Session
 
@@ -87,6 +87,11 @@ class SummaryPage(HandoverPage):
         self.saved = HintLabel("")
         self.saved.setAccessibleName("Summary")
         self.page_layout.addWidget(self.saved)
+        self.open_button = self.button("&Open it to print", "Opens the PDF in the laptop's "
+                                       "PDF viewer, which prints it")
+        self.open_button.clicked.connect(self._open_pdf)
+        self.open_button.hide()
+        self.page_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.page_layout.addStretch(1)
         self.written: Path | None = None
 
@@ -121,8 +126,14 @@ class SummaryPage(HandoverPage):
     def _saved(self, target: Path) -> None:
         self.save_button.setEnabled(True)
         self.written = target
-        self.saved.setText(f"Saved to {target}. Open it to print or attach it to an email.")
+        self.saved.setText(f"Saved to {target}. Open it to print, or attach it to an email.")
+        self.open_button.show()
         self.handover.summary_saved.emit(str(target))
+
+    def _open_pdf(self) -> None:
+        if self.written is not None and not QDesktopServices.openUrl(
+                QUrl.fromLocalFile(str(self.written))):
+            self.path_field.set_error("No PDF viewer opened it: open the file from its folder.")
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)

@@ -63,6 +63,7 @@ class SettingsDialog(BaseDialog):
         self.areas = QListWidget()
         self.areas.setAccessibleName("Settings areas")
         self.areas.setMaximumWidth(em(self, 9))
+        self.areas.setSpacing(max(2, em(self, 0.2)))  # rows a comfortable target apart
         self.stack = QStackedWidget()
         self.pages: list[SettingsPage] = []
         for page_class in PAGES:

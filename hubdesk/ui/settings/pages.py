@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QSpinBox, QVBoxLayout, QWidget
 
 from hubdesk.core.vocab import vocabularies
@@ -76,7 +77,10 @@ class TimeZonePage(SettingsPage):
         self.zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.zone.addItems(sorted(available_timezones()))
         # completes in the box as you type (no pop-up list to get in the way of Tab/Enter)
-        self.zone.completer().setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
+        completer = QCompleter(self.zone.model(), self.zone)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
+        self.zone.setCompleter(completer)
         self.add("time_zone", "The hub's &time zone", self.zone,
                  "Type the start of the name, for example Europe/London; "
                  "Alt+Down opens the list")
