@@ -82,7 +82,9 @@ def open_handover(window: MainWindow) -> None:
 
     if _coordinator(window):
         controller = getattr(window, "sync_controller", None)
-        window._open_dialog(HandoverWizard(window.context, controller, window))
+        wizard = HandoverWizard(window.context, controller, window)
+        wizard.finish_drafts_requested.connect(window.show_capture)
+        window._open_dialog(wizard)
 
 
 def open_settings(window: MainWindow) -> None:
