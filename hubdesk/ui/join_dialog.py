@@ -9,12 +9,13 @@ went wrong is said next to the field it is about, in words that say what to do.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from hubdesk.core.errors import ValidationError
 from hubdesk.sync.join import Joined, JoinForm, check_join_form, join_hub, join_problem
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.pin_fields import add_new_pin_fields, with_pin_confirmed
 from hubdesk.ui.widgets import HintLabel, em, line_edit, set_dynamic_property
 
 NEW_HUB, JOIN_HUB = "new", "join"
@@ -86,13 +87,7 @@ class JoinHubDialog(BaseDialog):
         self.coordinator = line_edit(max_length=80)
         self.add_field("coordinator_name", "Your &name", self.coordinator,
                        "You will be this laptop's first coordinator")
-        self.pin = line_edit(max_length=128)
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.add_field("pin", "Choose a &PIN", self.pin,
-                       "6 to 12 digits, or a passphrase of 12 characters or more")
-        self.pin_confirm = line_edit(max_length=128)
-        self.pin_confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.add_field("pin_confirm", "Type the PIN &again", self.pin_confirm)
+        self.pin, self.pin_confirm = add_new_pin_fields(self, "Choose a &PIN")
         self.finish_body()
         self.fit_to_screen(38)
         self.server.setFocus()
@@ -102,12 +97,8 @@ class JoinHubDialog(BaseDialog):
                         self.pin.text())
 
     def validate(self) -> dict[str, str]:
-        errors = check_join_form(self.form())
-        if "pin" not in errors and self.pin_confirm.text() != self.pin.text():
-            errors["pin_confirm"] = "The two PINs are different. Type the same PIN twice."
-        order = list(self.fields)
-        return dict(sorted(errors.items(), key=lambda item: order.index(item[0])
-                           if item[0] in order else len(order)))
+        return with_pin_confirmed(self, check_join_form(self.form()), self.pin.text(),
+                                  self.pin_confirm.text())
 
     def accept_requested(self) -> None:
         errors = self.validate()
