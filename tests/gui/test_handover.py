@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -33,6 +33,7 @@ from hubdesk.ui.handover.sync_page import SyncPage
 from hubdesk.ui.handover.wizard import HandoverWizard, ReceiptPage, SummaryPage
 from tests.conftest import VOLUNTEER_PIN
 from tests.gui.conftest import wait_idle
+from tests.gui.keyboard import focused, press, tab_to
 from tests.gui.test_sync_ui import FAST, SyncApp, sync_app  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -40,23 +41,10 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has keyboard focus"
-    return widget
 
 
-def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
-          ) -> None:
-    qtbot.keyClick(focused(), key, modifier)
 
 
-def tab_to(qtbot: QtBot, target: QWidget, limit: int = 25) -> None:
-    for _ in range(limit):
-        if focused() is target:
-            return
-        press(qtbot, Qt.Key.Key_Tab)
-    assert focused() is target, f"Tab never reached {target!r}"
 
 
 def prepare_day(app: SyncApp, qtbot: QtBot) -> Actor:
@@ -139,6 +127,20 @@ def the_first_steps(app: SyncApp, qtbot: QtBot, wizard: HandoverWizard) -> None:
     qtbot.waitUntil(lambda: people.empty.isVisible() and people.isComplete(), timeout=5000)
 
 
+def up_to_the_sync_step(app: SyncApp, qtbot: QtBot, *, online: bool) -> HandoverWizard:
+    """Sync installed, the day recorded, the wizard opened by its shortcut and its first
+    three steps done by keyboard; the sync step is showing."""
+    app.window.sync_controller = app.install()  # type: ignore[attr-defined]
+    if not online:
+        app.server.stop()
+    prepare_day(app, qtbot)
+    wait_idle(qtbot, app.context)
+    wizard = open_wizard(app, qtbot)
+    the_first_steps(app, qtbot, wizard)
+    next_page(qtbot, wizard)
+    return wizard
+
+
 def laptop_versions(app: SyncApp) -> set[tuple[str, str, int, str]]:
     with app.laptop.store.unit_of_work() as db:
         return {(i.kind, i.record_id, i.version, i.content_hash)
@@ -166,12 +168,7 @@ def pdf_text(path: Path, png_folder: Path) -> str:
 def test_the_handover_end_to_end_by_keyboard_against_the_real_server(
         qtbot: QtBot, sync_app: SyncApp, tmp_path: Path) -> None:  # noqa: F811
     app = sync_app
-    app.window.sync_controller = app.install()  # type: ignore[attr-defined]
-    prepare_day(app, qtbot)
-    wait_idle(qtbot, app.context)
-    wizard = open_wizard(app, qtbot)
-    the_first_steps(app, qtbot, wizard)
-    next_page(qtbot, wizard)
+    wizard = up_to_the_sync_step(app, qtbot, online=True)
 
     sync = wizard.page_for(SyncPage)
     assert isinstance(wizard.currentPage(), SyncPage)
@@ -247,13 +244,7 @@ def test_the_handover_end_to_end_by_keyboard_against_the_real_server(
 def test_with_the_server_unreachable_the_batch_file_carries_the_day_and_nothing_is_lost(
         qtbot: QtBot, sync_app: SyncApp, tmp_path: Path) -> None:  # noqa: F811
     app = sync_app
-    app.window.sync_controller = app.install()  # type: ignore[attr-defined]
-    app.server.stop()  # the hall's Wi-Fi is down all day
-    prepare_day(app, qtbot)
-    wait_idle(qtbot, app.context)
-    wizard = open_wizard(app, qtbot)
-    the_first_steps(app, qtbot, wizard)
-    next_page(qtbot, wizard)
+    wizard = up_to_the_sync_step(app, qtbot, online=False)  # the hall's Wi-Fi is down all day
 
     sync = wizard.page_for(SyncPage)
     qtbot.waitUntil(lambda: sync.result is not None, timeout=60_000)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -30,6 +30,7 @@ from hubdesk.ui.join_dialog import JoinHubDialog, WelcomeDialog
 from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.tasks import TaskRunner
 from tests.gui.conftest import wait_idle
+from tests.gui.keyboard import focused, tab_to
 from tests.gui.test_sync_ui import _WifiLoginPage
 from tests.server.test_tls import _self_signed
 from tests.sync.harness import RunningServer, running_server
@@ -92,19 +93,8 @@ def new_laptop(tmp_path: Path, styled_app: object, gui_collector: object,
     assert not bugs, "a bug was reported:\n" + "\n".join(bugs)
 
 
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has keyboard focus"
-    return widget
 
 
-def tab_to(qtbot: QtBot, target: QWidget, limit: int = 20) -> None:
-    """Press Tab (on whatever has focus) until ``target`` has focus."""
-    for _ in range(limit):
-        if focused() is target:
-            return
-        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
-    assert focused() is target, f"Tab never reached {target.accessibleName()!r}"
 
 
 def retype(qtbot: QtBot, target: QWidget, text: str) -> None:

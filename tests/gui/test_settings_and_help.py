@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -21,21 +21,15 @@ from hubdesk.ui.main_window import MainWindow
 from hubdesk.ui.settings.dialog import SettingsDialog
 from hubdesk.ui.sync_menu import install_sync
 from tests.gui.conftest import wait_idle
+from tests.gui.keyboard import focused, press
 
 pytestmark = [pytest.mark.gui]
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has keyboard focus"
-    return widget
 
 
-def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
-          ) -> None:
-    qtbot.keyClick(focused(), key, modifier)
 
 
 def open_dialog(qtbot: QtBot, window: MainWindow, key: Qt.Key,
