@@ -23,6 +23,8 @@ from hubdesk.store.models import HubSession, Venue, Visit, Volunteer
 from hubdesk.store.outbox import finalise
 
 MAX_ATTENDANCE = 10_000
+DEFAULT_SESSION_TYPE_SETTING = "default_session_type"
+DEFAULT_SESSION_TYPE = "lunch_club"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,14 @@ class SessionSummary:
     @property
     def activity_attendance(self) -> int:
         return sum(attendance for _, attendance, _ in self.session.activities)
+
+
+def default_session_type(db: Session) -> str:
+    """The kind of session "Open session…" offers first (Settings ▸ Sessions)."""
+    stored = repo.get_setting(db, DEFAULT_SESSION_TYPE_SETTING)
+    if isinstance(stored, str) and stored in vocabularies().session_types:
+        return stored
+    return DEFAULT_SESSION_TYPE
 
 
 def list_venues(db: Session) -> list[VenueInfo]:

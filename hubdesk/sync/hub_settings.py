@@ -25,14 +25,13 @@ from hubdesk.services.lock_settings import (
     set_auto_lock_minutes,
 )
 from hubdesk.services.retention import retention_days, set_retention_days
+from hubdesk.services.sessions import DEFAULT_SESSION_TYPE_SETTING, default_session_type
 from hubdesk.services.time_zone import hub_time_zone_name, set_hub_time_zone
 from hubdesk.store import repositories as repo
 from hubdesk.store import sync_repo
 from hubdesk.sync.enrolment import normalise_server
 from hubdesk.sync.transport import is_allowed_server_url
 
-DEFAULT_SESSION_TYPE_SETTING = "default_session_type"
-DEFAULT_SESSION_TYPE = "lunch_club"
 TEXT_SIZE_SETTING = "text_size_percent"
 TEXT_SIZES = (100, 125, 150)
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 365
@@ -46,13 +45,6 @@ class HubSettings:
     server_url: str  # "" while the laptop is not connected to a server
     default_session_type: str
     text_size_percent: int
-
-
-def default_session_type(db: Session) -> str:
-    stored = repo.get_setting(db, DEFAULT_SESSION_TYPE_SETTING)
-    if isinstance(stored, str) and stored in vocabularies().session_types:
-        return stored
-    return DEFAULT_SESSION_TYPE
 
 
 def text_size_percent(db: Session) -> int:

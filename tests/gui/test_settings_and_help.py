@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from hubdesk.services.retention import RETENTION_DAYS_SETTING
+from hubdesk.services.sessions import DEFAULT_SESSION_TYPE_SETTING
 from hubdesk.store import repositories
 from hubdesk.store.models import AuditEvent
-from hubdesk.sync.hub_settings import DEFAULT_SESSION_TYPE_SETTING
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.help_dialogs import GuideDialog, ShortcutsDialog, mnemonic_key
 from hubdesk.ui.main_window import MainWindow
@@ -193,3 +193,40 @@ def test_every_shortcut_of_the_window_is_listed_and_the_guide_opens(
     finally:
         controller.stop()
         wait_idle(qtbot, hub_context)
+
+
+def test_the_usual_kind_of_session_and_the_text_size_take_effect(
+        qtbot: QtBot, window: MainWindow, hub_context: AppContext) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from hubdesk.ui.session_dialogs import OpenSessionDialog
+    from hubdesk.ui.settings.dialog import apply_text_size
+
+    base = QApplication.font().pointSizeF()
+    dialog = open_dialog(qtbot, window, Qt.Key.Key_Comma, CTRL, SettingsDialog)
+    assert isinstance(dialog, SettingsDialog)
+    wait_idle(qtbot, hub_context)
+    try:
+        for _ in range(4):  # Sessions is the fifth area
+            press(qtbot, Qt.Key.Key_Down)
+        assert dialog.stack.currentWidget() is dialog.pages[4]
+        press(qtbot, Qt.Key.Key_Tab)
+        qtbot.keyClicks(focused(), "Warm")  # a closed combo box chooses by typing
+        press(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        press(qtbot, Qt.Key.Key_Down)  # Text size
+        press(qtbot, Qt.Key.Key_Tab)
+        press(qtbot, Qt.Key.Key_End)  # the largest
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.dialog is None, timeout=5000)
+        wait_idle(qtbot, hub_context)
+        assert abs(QApplication.font().pointSizeF() - base * 1.5) < 0.2
+        assert settings_rows(hub_context)[DEFAULT_SESSION_TYPE_SETTING] == "warm_space"
+
+        opening = OpenSessionDialog(hub_context, window)
+        qtbot.addWidget(opening)
+        wait_idle(qtbot, hub_context)
+        assert opening.session_type.currentData() == "warm_space"
+        assert opening.warm_space.isChecked()
+    finally:
+        apply_text_size(100)
+    assert abs(QApplication.font().pointSizeF() - base) < 0.01
