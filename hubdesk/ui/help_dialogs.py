@@ -71,8 +71,11 @@ def window_shortcuts(window: QWidget) -> list[ShortcutLine]:
     for action in window.findChildren(QAction):
         for sequence in action.shortcuts():
             add("Other", key_text(sequence), _plain(action.text()) or action.toolTip())
-    for shortcut in window.findChildren(QShortcut):
-        add("Other", key_text(shortcut.key()), shortcut.whatsThis() or "Shortcut")
+    listed = {line.keys for line in lines}
+    for shortcut in window.findChildren(QShortcut):  # e.g. F5 inside the sync panel
+        keys = key_text(shortcut.key())
+        if keys not in listed:
+            add("Other", keys, shortcut.whatsThis() or "Shortcut")
     for label in window.findChildren(QLabel):
         buddy = label.buddy()
         if buddy is None or not label.text():
@@ -140,7 +143,8 @@ def guide_markdown() -> str:
 
 
 class GuideDialog(_ReadingDialog):
-    """Help ▸ Your first lunch club: the one-page guide (``resources/help``)."""
+    """Help ▸ Your first lunch club: the one-page guide (``resources/help``; the dialog's
+    heading is its title, so the file starts with its first paragraph)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Your first lunch club", "Your first lunch club", parent)

@@ -185,7 +185,8 @@ def test_every_shortcut_of_the_window_is_listed_and_the_guide_opens(
                             GuideDialog)
         assert isinstance(guide, GuideDialog)
         words = guide.text.toPlainText()
-        assert words.startswith("Your first lunch club")
+        assert guide.heading.text() == "Your first lunch club"
+        assert words.startswith("A one-page guide for the coordinator.")
         assert "End of day handover" in words and "Alt+P" in words
         assert focused() is guide.text
         press(qtbot, Qt.Key.Key_Escape)
