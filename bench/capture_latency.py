@@ -64,6 +64,20 @@ def standard_visit(service_id: str) -> VisitForm:
                      signposts=[SignpostAnswer(service_id, "signpost", "mental_wellbeing")])
 
 
+def demo_folder(data_dir: str | None, visits: int) -> AppPaths:
+    """``data_dir`` (a new temporary folder when None), filled with ``visits`` demo visits
+    by the real ``hubdesk demo`` unless it holds a database already."""
+    folder = Path(data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
+    paths = AppPaths(folder).ensure()
+    if not paths.database.exists():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(folder), "demo",
+                        "--visits", str(visits), "--seed", "11"],
+                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
+        print(f"demo data: {visits:,} visits made in {time.perf_counter() - started:.1f} s")
+    return paths
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=100_000)
@@ -71,14 +85,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
 
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
-    paths = AppPaths(data_dir).ensure()
-    if not paths.database.exists():
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "demo",
-                        "--visits", str(args.visits), "--seed", "11"],
-                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
-        print(f"demo data: {args.visits:,} visits made in {time.perf_counter() - started:.1f} s")
+    paths = demo_folder(args.data_dir, args.visits)
     opened = laptop.unlock_laptop(paths, "Coordinator", PIN)  # the encrypted store, as the app
     store, actor = opened.store, opened.actor
     with store.unit_of_work() as db:

@@ -15,10 +15,7 @@ import argparse
 import os
 import platform
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,13 +24,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import text
 
-from bench.capture_latency import line, timed
-from hubdesk.core.paths import AppPaths
+from bench.capture_latency import PIN, demo_folder, line, timed
 from hubdesk.services import directory, laptop
 from hubdesk.services.setup import service_from_dict
 from hubdesk.store import repositories as repo
 
-PIN = "123456"
 SERVICES = 10_000
 TIMES = ("Mon–Fri 9am–5pm", "Tue 10:00-12:00", "Mon-Fri 9-5, Sat 10-1", "Varies",
          "24 hours, every day", "Wed 2-4pm at the library", "")
@@ -68,15 +63,7 @@ def main() -> int:
     from hubdesk.ui.directory_table import DirectoryTableModel, details_html
 
     app = QApplication.instance() or QApplication([])
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
-    paths = AppPaths(data_dir).ensure()
-    if not paths.database.exists():
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "demo",
-                        "--visits", str(args.visits), "--seed", "11"],
-                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True,
-                       stdout=subprocess.DEVNULL)
-        print(f"demo data: {args.visits:,} visits made in {time.perf_counter() - started:.1f} s")
+    paths = demo_folder(args.data_dir, args.visits)
     store = laptop.unlock_laptop(paths, "Coordinator", PIN).store
     fill_directory(store)
     with store.unit_of_work() as db:
