@@ -6,18 +6,21 @@ it finalises version 1 for upload; any later correction is a new version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
-from hubdesk.core.days import hub_today, to_hub_time
+from hubdesk.core.days import day_bounds_utc, hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services.common import Actor, Changes, audit, stamp
+from hubdesk.services.common import Actor, Changes, PermissionDenied, audit, require_coordinator, stamp
 from hubdesk.services.time_zone import hub_time_zone
+from hubdesk.services.volunteer_hours import ShiftLine, shift_lines
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import HubSession, Venue, Visit, Volunteer
 from hubdesk.store.outbox import finalise
@@ -71,6 +74,17 @@ class SessionSummary:
     topics: dict[str, int] = field(default_factory=dict)
     signposts: dict[str, int] = field(default_factory=dict)
     safeguarding: int = 0
+    shifts: tuple[ShiftLine, ...] = ()
+
+    @property
+    def volunteer_minutes(self) -> int:
+        """Minutes of every finished shift (a volunteer still signed in adds nothing yet)."""
+        return sum(line.minutes or 0 for line in self.shifts)
+
+    @property
+    def volunteers(self) -> int:
+        """Distinct volunteers who signed in."""
+        return len({line.volunteer_id for line in self.shifts})
 
     @property
     def people_engaged(self) -> int:
@@ -209,6 +223,7 @@ def session_summary(db: Session, session_id: str) -> SessionSummary:
         topics=repo.session_topic_counts(db, session_id),
         signposts=repo.session_signpost_counts(db, session_id),
         safeguarding=sum(1 for v in visits if v is not None and v.safeguarding),
+        shifts=shift_lines(db, row),
     )
 
 
@@ -240,3 +255,122 @@ def _offset_minutes(db: Session, at_utc: datetime) -> int:
     """The hub's UTC offset at ``at_utc``, stored with the record (DESIGN §7)."""
     offset = to_hub_time(at_utc, hub_time_zone(db)).utcoffset()
     return int(offset.total_seconds() // 60) if offset else 0
+
+
+# --- volunteer sign in and out (volunteer hours) ----------------------------------------
+# ``volunteer_shifts``: [{"volunteer_id", "signed_in_at", "signed_out_at"?}] (ISO, naive
+# UTC).  On an open session (working state, not yet finalised) a shift changes in place,
+# as the headcount does, and travels with the version finalised at close; on a closed
+# session every change is a new finalised version (never in place).
+
+def _iso(at_utc: datetime) -> str:
+    return at_utc.isoformat(timespec="seconds")
+
+
+def _signed_in_now(shifts: list[dict[str, Any]], volunteer_id: str) -> int | None:
+    for index, shift in enumerate(shifts):
+        if shift["volunteer_id"] == volunteer_id and not shift.get("signed_out_at"):
+            return index
+    return None
+
+
+def new_session_version(db: Session, actor: Actor, row: HubSession) -> HubSession:
+    """Version n+1 of a session with the same content (not yet added or finalised)."""
+    new = stamp(HubSession(), actor, record_id=row.record_id, version=row.version + 1,
+                base_version=row.version, offset_minutes=row.utc_offset_min)
+    for name in SESSION_FIELDS:
+        value = getattr(row, name)
+        setattr(new, name, list(value) if isinstance(value, list) else value)
+    return new
+
+
+SESSION_FIELDS = ("hub_id", "venue_id", "session_type", "session_date", "started_at", "ended_at",
+                  "volunteers_present", "headcount", "activities", "warm_space", "status",
+                  "volunteer_shifts")
+
+
+def _is_working_state(row: HubSession) -> bool:
+    """An open session not yet finalised: it may still change in place."""
+    return row.status == "open" and row.device_seq is None and row.origin == "local"
+
+
+def _save_shifts(db: Session, actor: Actor, row: HubSession, shifts: list[dict[str, Any]],
+                 detail: str) -> None:
+    if _is_working_state(row):
+        row.volunteer_shifts = shifts
+    else:
+        new = new_session_version(db, actor, row)
+        new.volunteer_shifts = shifts
+        repo.retire_current(db, HubSession, row.record_id)
+        db.add(new)
+        finalise(db, new)
+    audit(db, actor, "edit", "session", row.record_id, detail)
+
+
+def _check_who(db: Session, actor: Actor, volunteer_id: str) -> Volunteer:
+    if volunteer_id != actor.volunteer_id and not actor.is_coordinator:
+        raise PermissionDenied("A volunteer can sign only themselves in and out. "
+                               "Ask the coordinator to sign someone else.")
+    volunteer = db.get(Volunteer, volunteer_id)
+    if volunteer is None or not volunteer.active:
+        raise ValidationError({"volunteer": "Choose a volunteer on this laptop."})
+    return volunteer
+
+
+def sign_in(db: Session, actor: Actor, session_id: str, volunteer_id: str) -> Changes:
+    """Sign a volunteer in to an open session now (a volunteer signs only themselves)."""
+    volunteer = _check_who(db, actor, volunteer_id)
+    row = _require_open(db, session_id)
+    shifts = [dict(shift) for shift in row.volunteer_shifts or []]
+    if _signed_in_now(shifts, volunteer_id) is not None:
+        raise ValidationError({"volunteer": f"{volunteer.display_name} is already signed in."})
+    shifts.append({"volunteer_id": volunteer_id, "signed_in_at": _iso(utc_now())})
+    if volunteer_id not in row.volunteers_present:
+        row.volunteers_present = [*row.volunteers_present, volunteer_id]
+    _save_shifts(db, actor, row, shifts, "volunteer signed in")
+    return Changes().add("session", session_id)
+
+
+def sign_out(db: Session, actor: Actor, session_id: str, volunteer_id: str) -> Changes:
+    """Sign a volunteer out of a session (open, or closed since) at the time it applies."""
+    volunteer = _check_who(db, actor, volunteer_id)
+    row = _current(db, session_id)
+    shifts = [dict(shift) for shift in row.volunteer_shifts or []]
+    index = _signed_in_now(shifts, volunteer_id)
+    if index is None:
+        raise ValidationError({"volunteer": f"{volunteer.display_name} is not signed in."})
+    _close_shift(db, row, shifts[index])
+    _save_shifts(db, actor, row, shifts, "volunteer signed out")
+    return Changes().add("session", session_id)
+
+
+def _close_shift(db: Session, row: HubSession, shift: dict[str, Any]) -> None:
+    """Sign out now; for a session of an earlier day, at its end (or that day's end):
+    a volunteer forgotten overnight does not earn the night's hours."""
+    out = utc_now()
+    zone = hub_time_zone(db)
+    if row.session_date < hub_today(zone):
+        out = min(out, row.ended_at or day_bounds_utc(row.session_date, zone=zone)[1])
+    shift["signed_out_at"] = _iso(max(out, datetime.fromisoformat(shift["signed_in_at"])))
+
+
+def sign_out_all(db: Session, actor: Actor, *, session_ids: Sequence[str] | None = None,
+                 day: date | None = None) -> Changes:
+    """Sign out everyone still signed in to these sessions (or every session of ``day``,
+    the hub's day): the end-of-day handover calls it.  Coordinators only."""
+    require_coordinator(actor, "sign everyone out")
+    if session_ids is None:
+        day = day or hub_today(hub_time_zone(db))
+        session_ids = [row.record_id for row in repo.sessions_on(db, day)]
+    changes = Changes()
+    for session_id in session_ids:
+        row = _current(db, session_id)
+        shifts = [dict(shift) for shift in row.volunteer_shifts or []]
+        still_in = [shift for shift in shifts if not shift.get("signed_out_at")]
+        if not still_in:
+            continue
+        for shift in still_in:
+            _close_shift(db, row, shift)
+        _save_shifts(db, actor, row, shifts, f"{len(still_in)} volunteers signed out")
+        changes.add("session", session_id)
+    return changes

@@ -22,6 +22,7 @@ from hubdesk.services import venues as venue_service
 from hubdesk.services.common import Changes
 from hubdesk.services.sessions import SessionSummary, VenueInfo
 from hubdesk.services.venues import VenueAdded
+from hubdesk.services.volunteer_hours import hours_text
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.widgets import (
@@ -214,6 +215,9 @@ def summary_figures(summary: SessionSummary) -> list[tuple[str, str, str]]:
     rows.append(("activities", f"Activities ({summary.activity_attendance} took part)",
                  "\n".join(f"{name}: {attendance} took part ({under} under 18)"
                            for name, attendance, under in activities) or "None"))
+    rows.append(("volunteers", f"Volunteers ({summary.volunteers}, "
+                               f"{hours_text(summary.volunteer_minutes)})",
+                 "\n".join(line.text for line in summary.shifts) or "Nobody signed in"))
     rows.append(("safeguarding", "Safeguarding concerns flagged", str(summary.safeguarding)))
     return rows
 

@@ -1,0 +1,99 @@
+"""The coordinator's follow-up list with 100k visits on the laptop (issue 10).
+
+    .venv/bin/python bench/follow_ups.py [--visits 100000] [--data-dir DIR] [--runs 50]
+
+Prints median and p95 of ``services.follow_ups.list_follow_ups`` (to do, and done),
+the main window's due count, and their ratio to baselines measured in the same run
+over the same rows of the same (encrypted) database: a raw SELECT of the current
+follow-ups' own columns (no joins), and a raw ``count(*)`` of them.  Aim: ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+
+from bench.capture_latency import PIN, line, timed
+from hubdesk.core.paths import AppPaths
+from hubdesk.services import follow_ups, laptop
+from hubdesk.store import repositories as repo
+
+RAW_ROWS = ("SELECT record_id, version, due_date, method, attempts, result, done, outcome_id, "
+            "visit_id FROM follow_ups WHERE is_current = 1 AND done = :done AND deleted = 0 "
+            "ORDER BY due_date LIMIT 500")
+RAW_COUNT = "SELECT count(*) FROM follow_ups WHERE is_current = 1 AND deleted = 0"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--data-dir", help="reuse a folder already filled with demo data")
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
+    paths = AppPaths(data_dir).ensure()
+    if not paths.database.exists():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "demo",
+                        "--visits", str(args.visits), "--seed", "11"],
+                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
+        print(f"demo data: {args.visits:,} visits made in {time.perf_counter() - started:.1f} s")
+    opened = laptop.unlock_laptop(paths, "Coordinator", PIN)  # the encrypted store, as the app
+    store, actor = opened.store, opened.actor
+    with store.unit_of_work() as db:
+        visits = repo.count_current_visits(db)
+        total = db.scalar(text(RAW_COUNT))
+        to_do = len(follow_ups.list_follow_ups(db, actor).rows)
+        done = len(follow_ups.list_follow_ups(db, actor, done=True).rows)
+        due = follow_ups.count_due(db)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+          f"load {os.getloadavg()[0]:.1f}")
+    print(f"database: {visits:,} visits, {total:,} follow-ups ({to_do} to do listed, "
+          f"{done} done listed, {due} due), {paths.database.stat().st_size / 1e6:.0f} MB")
+
+    def listing(done: bool) -> object:
+        with store.unit_of_work() as db:
+            return follow_ups.list_follow_ups(db, actor, done=done)
+
+    def raw_rows(done: bool) -> object:
+        with store.unit_of_work() as db:
+            return db.execute(text(RAW_ROWS), {"done": done}).all()
+
+    def raw_count() -> object:
+        with store.unit_of_work() as db:
+            return db.scalar(text(RAW_COUNT))
+
+    def due_count() -> object:
+        with store.unit_of_work() as db:
+            return follow_ups.count_due(db)
+
+    listing(False)  # warm caches
+    baseline_to_do = timed(args.runs, lambda: raw_rows(False))
+    line("follow-up list, to do", timed(args.runs, lambda: listing(False)), baseline_to_do)
+    line("  baseline: raw SELECT of the same rows", baseline_to_do)
+    baseline_done = timed(args.runs, lambda: raw_rows(True))
+    line("follow-up list, done (latest 500)", timed(args.runs, lambda: listing(True)),
+         baseline_done)
+    line("  baseline: raw SELECT of the same rows", baseline_done)
+    baseline_count = timed(args.runs, raw_count)
+    line("follow-ups due (status bar count)", timed(args.runs, due_count), baseline_count)
+    line("  baseline: raw count(*) of current follow-ups", baseline_count)
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
