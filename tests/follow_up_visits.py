@@ -26,7 +26,7 @@ def record_follow_up_visit(db: Session, actor: Actor, session_id: str, due: date
     assert len(service_ids) == services, "the sample directory is not loaded"
     form = VisitForm(
         contact_mode="walk_in", age_band="65_74", sex="female",
-        topics=[TopicAnswer("food", "assist", "brief", "intends", "signposted")],
+        topics=[TopicAnswer("food", "assist", "brief", "intends_service", "signposted")],
         signposts=[SignpostAnswer(service_id, "signpost", "food") for service_id in service_ids],
         agreements=[AgreementAnswer("follow_up", True)],
         preferred_name=name, contact=contact, follow_up_due=due)

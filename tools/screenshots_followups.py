@@ -40,7 +40,7 @@ def _follow_up_visit(db: object, actor: object, session_id: str, days: int, serv
                                   .order_by(Service.name).offset(days + 5).limit(services)))
     form = VisitForm(
         contact_mode="walk_in", age_band="75_84", sex="female",
-        topics=[TopicAnswer("food", "assist", "brief", "intends", "signposted")],
+        topics=[TopicAnswer("food", "assist", "brief", "intends_service", "signposted")],
         signposts=[SignpostAnswer(service_id, "signpost", "food") for service_id in service_ids],
         agreements=[AgreementAnswer("follow_up", True)], preferred_name=name, contact=contact,
         follow_up_due=hub_today_for(db) + timedelta(days=days))  # type: ignore[arg-type]

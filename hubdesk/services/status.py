@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hubdesk.services.time_zone import hub_today_for
-from hubdesk.store import follow_up_repo
+from hubdesk.store import follow_up_repo, sync_repo
 from hubdesk.store import repositories as repo
-from hubdesk.store import sync_repo
 
 
 @dataclass(frozen=True)

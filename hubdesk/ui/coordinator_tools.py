@@ -62,7 +62,9 @@ class CoordinatorTools(QObject):
         self.follow_ups_button.clicked.connect(self.show_follow_ups)
         self.follow_ups_button.hide()
         window.statusBar().addPermanentWidget(self.follow_ups_button)
+        self.due = 0
         window.context.actor_changed.connect(self._actor_changed)
+        window.locked_changed.connect(lambda _locked: self._show_button())
 
     def _actor_changed(self, actor: Actor | None) -> None:
         coordinator = bool(actor and actor.is_coordinator)
@@ -73,8 +75,13 @@ class CoordinatorTools(QObject):
 
     def show_counts(self, counts: StatusCounts) -> None:
         """Called with the window's status counts (after every change)."""
+        self.due = counts.follow_ups_due
+        self._show_button()
+
+    def _show_button(self) -> None:
+        """Coordinators see the count while the window is unlocked."""
         actor = self.window.context.actor
-        text = follow_ups_text(counts.follow_ups_due)
+        text = follow_ups_text(self.due)
         self.follow_ups_button.setText(text)
         self.follow_ups_button.setAccessibleName(text)
         self.follow_ups_button.setVisible(bool(actor and actor.is_coordinator)

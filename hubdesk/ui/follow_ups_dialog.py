@@ -9,6 +9,7 @@ happened, choose the signpost's status now and "Save result" (Enter).  Esc close
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import date
 
@@ -159,8 +160,8 @@ class FollowUpsDialog(BaseDialog):
         answer.setContentsMargins(0, 0, 0, 0)
         answer.setSpacing(em(self, 0.8))
         self.body_layout.addWidget(self.answer_box)
-        self.result = line_edit(max_length=MAX_RESULT)
-        self._field_into(answer, RESULT_FIELD, "&What happened?", self.result,
+        self.result_edit = line_edit(max_length=MAX_RESULT)
+        self._field_into(answer, RESULT_FIELD, "&What happened?", self.result_edit,
                          "For example “She went to the foodbank on Tuesday”. "
                          "Do not write the person's name.")
         self.signpost = QComboBox()
@@ -190,11 +191,12 @@ class FollowUpsDialog(BaseDialog):
         self.fit_to_screen(width_em=50)
         self.ok_button.setToolTip("Save what happened and mark the follow-up done (Enter)")
 
-        chain = [self.show_combo, self.list, self.details, self.contact_button, self.result,
-                 self.signpost, self.status, self.next_due, self.attempt_button, self.ok_button]
+        chain: list[QWidget] = [
+            self.show_combo, self.list, self.details, self.contact_button, self.result_edit,
+            self.signpost, self.status, self.next_due, self.attempt_button, self.ok_button]
         if self.cancel_button is not None:
             chain.append(self.cancel_button)
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
         self.list.selectionModel().currentChanged.connect(
             lambda current, _previous: self._show_selected(self.model.row_of(current)))
@@ -299,7 +301,7 @@ class FollowUpsDialog(BaseDialog):
     def _answer(self, done: bool) -> FollowUpAnswer:
         status = self.status.currentData() if self.status_field.isVisible() else None
         outcome = self.signpost.currentData() if status is not None else None
-        return FollowUpAnswer(result=self.result.text(), done=done, outcome_id=outcome,
+        return FollowUpAnswer(result=self.result_edit.text(), done=done, outcome_id=outcome,
                               status=status, next_due=None if done else _pydate(self.next_due))
 
     def accept_requested(self) -> None:
@@ -331,7 +333,7 @@ class FollowUpsDialog(BaseDialog):
 
     def _saved(self, follow_up_id: str, done: bool) -> None:
         self.set_busy(False)
-        self.result.clear()
+        self.result_edit.clear()
         self.done_note.setText("✓ Result saved: the follow-up is done." if done
                                else "✓ Try recorded: the follow-up stays to do.")
         self.done_note.show()

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.gui
 SHORTCUT = (Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
 
 
-def _press(qtbot: QtBot, key: Qt.Key | str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def _press(qtbot: QtBot, key: Qt.Key | str,
+           modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     focus = QApplication.focusWidget()
     assert focus is not None, "nothing has keyboard focus"
     qtbot.keyClick(focus, key, modifier)
@@ -95,15 +96,15 @@ def test_a_follow_up_result_changes_the_outcome_status_on_the_server(
     with qtbot.waitSignal(window.ready, timeout=5000):
         window.unlocked(laptop.actor)
     button = window.coordinator_tools.follow_ups_button
-    qtbot.waitUntil(lambda: button.text() == "1 follow-up due", timeout=5000)
-    assert button.isVisible()
+    qtbot.waitUntil(lambda: button.text() == "1 follow-up due" and button.isVisible(),
+                    timeout=5000)
 
     dialog = _open_follow_ups(qtbot, window)
     assert dialog.model.rowCount() == 1 and dialog.model.rows[0].state == "overdue"
     assert QApplication.focusWidget() is dialog.list
     _press(qtbot, Qt.Key.Key_W, ALT)                 # What happened?
-    assert QApplication.focusWidget() is dialog.result
-    qtbot.keyClicks(dialog.result, "Went to the foodbank on Tuesday")
+    assert QApplication.focusWidget() is dialog.result_edit
+    qtbot.keyClicks(dialog.result_edit, "Went to the foodbank on Tuesday")
     _press(qtbot, Qt.Key.Key_N, ALT)                 # Its status now
     assert QApplication.focusWidget() is dialog.status
     _press(qtbot, "e")                               # Engaged

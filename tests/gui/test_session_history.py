@@ -38,7 +38,8 @@ class Clock:
         return self.now
 
 
-def _press(qtbot: QtBot, key: Qt.Key | str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def _press(qtbot: QtBot, key: Qt.Key | str,
+           modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     focus = QApplication.focusWidget()
     assert focus is not None, "nothing has keyboard focus"
     qtbot.keyClick(focus, key, modifier)
@@ -63,6 +64,8 @@ def _sign_in_and_out(qtbot: QtBot, window: MainWindow, context: AppContext, cloc
     assert dialog.total.text() == "Volunteer hours in this session so far: 2 h 15 min"
     _press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.dialog is None, timeout=5000)
+    window.activateWindow()  # the offscreen platform does not give it back by itself
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
 
 
 @pytest.fixture
