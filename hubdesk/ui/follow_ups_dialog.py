@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from datetime import date
 
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.vocab import vocabularies
@@ -164,31 +174,39 @@ class FollowUpsDialog(BaseDialog):
         self._field_into(answer, RESULT_FIELD, "&What happened?", self.result_edit,
                          "For example “She went to the foodbank on Tuesday”. "
                          "Do not write the person's name.")
+        pair = QHBoxLayout()  # the signpost and its status side by side (saves height)
+        pair.setSpacing(em(self, 1.0))
+        answer.addLayout(pair)
         self.signpost = QComboBox()
-        self.signpost_field = self._field_into(answer, "signpost", "Si&gnpost", self.signpost)
+        self.signpost_field = self._field_into(pair, "signpost", "Si&gnpost", self.signpost)
         vocab = vocabularies()
         self.status = combo_with_terms(
             [(code, vocab.outcome_statuses.label(code)) for code in FOLLOW_UP_STATUSES],
             placeholder=LEAVE_STATUS)
-        self.status_field = self._field_into(answer, STATUS_FIELD, "Its status &now",
-                                             self.status)
+        self.status_field = self._field_into(pair, STATUS_FIELD, "Its status &now", self.status)
+        pair.setStretch(0, 3)
+        pair.setStretch(1, 2)
+        retry = QHBoxLayout()
+        retry.setSpacing(em(self, 1.0))
+        answer.addLayout(retry)
         self.next_due = QDateEdit()
         self.next_due.setCalendarPopup(True)
         self.next_due.setDisplayFormat("ddd d MMM yyyy")
-        self._field_into(answer, DUE_FIELD, "&Try again on", self.next_due,
-                         "Used by “No answer, try again”.")
+        self._field_into(retry, DUE_FIELD, "&Try again on", self.next_due)
         self.attempt_button = QPushButton("No &answer, try again")
         self.attempt_button.setAutoDefault(False)
-        self.attempt_button.setToolTip("Record one more try and keep the follow-up to do")
+        self.attempt_button.setToolTip("Record one more try and keep the follow-up to do "
+                                       "(on the day in “Try again on”)")
         self.attempt_button.clicked.connect(self.record_attempt)
-        answer.addWidget(self.attempt_button, 0, Qt.AlignmentFlag.AlignLeft)
+        retry.addWidget(self.attempt_button, 0, Qt.AlignmentFlag.AlignBottom)
+        retry.addStretch(1)
         self.done_note = QLabel("")
         self.done_note.setObjectName("doneNote")
         self.done_note.setWordWrap(True)
         self.done_note.hide()
         self.add_widget(self.done_note)
         self.finish_body()
-        self.fit_to_screen(width_em=50)
+        self.fit_to_screen(width_em=56)
         self.ok_button.setToolTip("Save what happened and mark the follow-up done (Enter)")
 
         chain: list[QWidget] = [
@@ -205,7 +223,7 @@ class FollowUpsDialog(BaseDialog):
         self._show_selected(None)
         self.reload()
 
-    def _field_into(self, layout: QVBoxLayout, name: str, label: str, field: QWidget,
+    def _field_into(self, layout: QBoxLayout, name: str, label: str, field: QWidget,
                     hint: str = "") -> QWidget:
         labelled = LabelledField(label, field, hint, name=name)
         self.fields[name] = labelled  # errors are shown by it, as for the body's fields
@@ -248,10 +266,17 @@ class FollowUpsDialog(BaseDialog):
         self.list.selectionModel().setCurrentIndex(
             self.model.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self._show_selected(self.model.row_at(keep))
+        self._fit_list()
         if not self.loaded_once:  # the first answer: start in the list
             self.loaded_once = True
             self.list.setFocus(Qt.FocusReason.OtherFocusReason)
         self.refit()
+
+    def _fit_list(self) -> None:
+        """As tall as its rows, up to five (it scrolls beyond): no row cut in half."""
+        shown = max(1, min(self.model.rowCount(), 5))
+        rows = sum(max(self.list.sizeHintForRow(r), em(self, 1.2)) for r in range(shown))
+        self.list.setFixedHeight(rows + 2 * self.list.frameWidth() + em(self, 0.3))
 
     @property
     def selected(self) -> FollowUpRow | None:
@@ -295,6 +320,7 @@ class FollowUpsDialog(BaseDialog):
         self.contact.setAccessibleName(self.contact.text())
         self.contact.show()
         self.contact.setFocus(Qt.FocusReason.OtherFocusReason)
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.contact))
 
     # ---- saving -----------------------------------------------------------------------
 

@@ -59,6 +59,17 @@ class PastSessionsDialog(BaseDialog):
         self.empty_note.hide()
         self.add_widget(self.empty_note)
 
+        row = QHBoxLayout()
+        self.reopen_button = QPushButton("&Reopen to correct")
+        self.reopen_button.setAutoDefault(False)
+        self.reopen_button.setToolTip("Open this session again to correct its figures "
+                                      "(a new version is kept; nothing is overwritten)")
+        self.reopen_button.clicked.connect(self.reopen_or_close)
+        row.addWidget(self.reopen_button)
+        self.done_note = HintLabel("")  # beside the button: seen without scrolling
+        self.done_note.hide()
+        row.addWidget(self.done_note, 1)
+        self.body_layout.addLayout(row)
         self.summary_box = QWidget()
         outer = QGridLayout(self.summary_box)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -73,18 +84,6 @@ class PastSessionsDialog(BaseDialog):
         self.add_widget(self.summary_box)
         self.values: dict[str, QLabel] = {}
 
-        row = QHBoxLayout()
-        self.reopen_button = QPushButton("&Reopen to correct")
-        self.reopen_button.setAutoDefault(False)
-        self.reopen_button.setToolTip("Open this session again to correct its figures "
-                                      "(a new version is kept; nothing is overwritten)")
-        self.reopen_button.clicked.connect(self.reopen_or_close)
-        row.addWidget(self.reopen_button)
-        row.addStretch(1)
-        self.body_layout.addLayout(row)
-        self.done_note = HintLabel("")
-        self.done_note.hide()
-        self.add_widget(self.done_note)
         self.finish_body()
         self.fit_to_screen(width_em=52)
         self.ok_button.setToolTip("Print this session's summary, or save it as a PDF (Enter)")
@@ -198,8 +197,8 @@ class PastSessionsDialog(BaseDialog):
     def _reopened(self, session_id: str, reopening: bool) -> None:
         self.set_busy(False)
         self.done_note.setText(
-            "✓ Reopened. Correct it (for today's session, on “This session”), then close "
-            "it again." if reopening else "✓ Closed again. Its figures go with the next sync.")
+            "✓ Reopened: correct it, then close it again." if reopening
+            else "✓ Closed again: its figures go with the next sync.")
         self.done_note.show()
         if reopening:
             self.reopened.emit(session_id)
