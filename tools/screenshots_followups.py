@@ -59,7 +59,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     coordinator, volunteer = kit.first_run()
     with store.unit_of_work() as db:
         venue_id = sessions.list_venues(db)[0].id
-        venues.add_venue(db, coordinator, "Bedwell Community Centre", "community_centre", "SG1")
+        venues.add_venue(db, coordinator, "Bedwell Community Centre", "other", "SG1")
         old = venues.add_venue(db, coordinator, "Old Town Library", "library", "SG1").venue_id
         venues.set_venue_retired(db, coordinator, old, True)
         earlier = sessions.open_session(db, coordinator, venue_id, "lunch_club").primary_id
