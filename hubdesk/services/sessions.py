@@ -242,9 +242,17 @@ def close_session(db: Session, actor: Actor, session_id: str) -> SessionSummary:
 
 def finish_session(db: Session, actor: Actor, row: HubSession, ended_at: datetime,
                    ) -> SessionSummary:
-    """Mark ``row`` closed at ``ended_at`` (naive UTC), finalise it and audit the close."""
+    """Mark ``row`` closed at ``ended_at`` (naive UTC), finalise it and audit the close.
+
+    Volunteers still signed in are signed out at ``ended_at`` (the session's end is when
+    everyone goes home; ``sign_out_all`` then finds nobody left in it)."""
     row.status = "closed"
     row.ended_at = ended_at
+    shifts = [dict(shift) for shift in row.volunteer_shifts or []]
+    for shift in shifts:
+        if not shift.get("signed_out_at"):
+            shift["signed_out_at"] = _iso(max(ended_at, datetime.fromisoformat(shift["signed_in_at"])))
+    row.volunteer_shifts = shifts
     row.utc_offset_min = _offset_minutes(db, row.started_at)
     finalise(db, row)
     audit(db, actor, "edit", "session", row.record_id, "closed")

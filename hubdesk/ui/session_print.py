@@ -12,6 +12,8 @@ from PySide6.QtPrintSupport import QPrinter
 from hubdesk.services.sessions import SessionSummary
 from hubdesk.ui.session_dialogs import summary_figures
 
+PRINT_POINT_SIZE = 12.0  # readable on A4 by the volunteers who print it
+
 
 def summary_html(summary: SessionSummary, hub_name: str = "") -> str:
     """The summary as a simple HTML page (headings and a two-column table)."""
@@ -30,6 +32,9 @@ def summary_html(summary: SessionSummary, hub_name: str = "") -> str:
 
 def summary_document(summary: SessionSummary) -> QTextDocument:
     document = QTextDocument()
+    font = document.defaultFont()
+    font.setPointSizeF(PRINT_POINT_SIZE)
+    document.setDefaultFont(font)
     document.setHtml(summary_html(summary))
     return document
 
