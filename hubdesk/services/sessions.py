@@ -18,6 +18,7 @@ from hubdesk.core.days import day_bounds_utc, hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
+from hubdesk.protocol.schemas import MAX_FIELD_LIST_ITEMS
 from hubdesk.services.common import Actor, Changes, PermissionDenied, audit, require_coordinator, stamp
 from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.services.volunteer_hours import ShiftLine, shift_lines
@@ -26,6 +27,7 @@ from hubdesk.store.models import HubSession, Venue, Visit, Volunteer
 from hubdesk.store.outbox import finalise
 
 MAX_ATTENDANCE = 10_000
+MAX_SHIFTS = MAX_FIELD_LIST_ITEMS  # sign-ins kept in one session (the server's list bound)
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,10 @@ def sign_in(db: Session, actor: Actor, session_id: str, volunteer_id: str) -> Ch
     shifts = [dict(shift) for shift in row.volunteer_shifts or []]
     if _signed_in_now(shifts, volunteer_id) is not None:
         raise ValidationError({"volunteer": f"{volunteer.display_name} is already signed in."})
+    if len(shifts) >= MAX_SHIFTS:  # the wire's bound on a list field
+        raise ValidationError({"volunteer": (
+            f"This session already has {MAX_SHIFTS} sign-ins, as many as one session can keep. "
+            "Open a new session for the rest of the day.")})
     shifts.append({"volunteer_id": volunteer_id, "signed_in_at": _iso(utc_now())})
     if volunteer_id not in row.volunteers_present:
         row.volunteers_present = [*row.volunteers_present, volunteer_id]

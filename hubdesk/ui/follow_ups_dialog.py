@@ -94,6 +94,15 @@ def counts_text(found: FollowUpList) -> str:
     return f"{found.overdue} overdue · {found.due} due today · {upcoming} coming up"
 
 
+class DayField(QDateEdit):
+    """A date where Tab leaves the field (QDateEdit's Tab walks day, month and year
+    first); Left/Right move between the parts, Up/Down change them, Alt+Down opens the
+    calendar."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 class FollowUpListModel(RowListModel[FollowUpRow]):
     def display(self, row: FollowUpRow) -> str:
         return follow_up_line(row)
@@ -189,7 +198,7 @@ class FollowUpsDialog(BaseDialog):
         retry = QHBoxLayout()
         retry.setSpacing(em(self, 1.0))
         answer.addLayout(retry)
-        self.next_due = QDateEdit()
+        self.next_due = DayField()
         self.next_due.setCalendarPopup(True)
         self.next_due.setDisplayFormat("ddd d MMM yyyy")
         self._field_into(retry, DUE_FIELD, "&Try again on", self.next_due)

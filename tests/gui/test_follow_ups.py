@@ -168,3 +168,21 @@ def test_saving_a_result_without_words_says_what_to_do(
     assert "Say what happened" in dialog.error_summary.messages[0]
     with hub_context.runner.store.unit_of_work() as db:
         assert db.scalars(select(FollowUp.version)).all() == [1]
+
+
+def test_tab_walks_the_follow_up_in_reading_order(
+        window: MainWindow, hub_context: AppContext, hub: Hub, qtbot: QtBot) -> None:
+    with hub_context.runner.store.unit_of_work() as db:
+        record_follow_up_visit(db, hub.actor, hub.session_id, hub_today_for(db))
+    dialog = _open_follow_ups(qtbot, window)
+    expected = [dialog.details, dialog.contact_button, dialog.result_edit, dialog.signpost,
+                dialog.status, dialog.next_due, dialog.attempt_button, dialog.ok_button]
+    seen = []
+    for _ in expected:
+        _press(qtbot, Qt.Key.Key_Tab)
+        focus = QApplication.focusWidget()
+        seen.append(focus.parentWidget() if focus is not None and focus.parentWidget()
+                    is dialog.next_due else focus)
+    assert seen == expected
+    for widget in expected[2:6]:
+        assert widget.accessibleName(), f"{type(widget).__name__} has no accessible name"

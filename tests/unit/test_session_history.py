@@ -169,3 +169,13 @@ def test_venues_are_renamed_and_retired_by_a_coordinator(store: Store, hub: Hub,
         details = db.scalars(select(AuditEvent.detail).where(
             AuditEvent.entity_kind == "venue", AuditEvent.action == "edit")).all()
         assert details == ["renamed", "retired"]
+
+
+def test_a_session_keeps_at_most_the_sign_ins_the_server_accepts(store: Store, hub: Hub) -> None:
+    me = hub.actor.volunteer_id
+    with store.unit_of_work() as db:
+        for _ in range(sessions.MAX_SHIFTS):
+            sessions.sign_in(db, hub.actor, hub.session_id, me)
+            sessions.sign_out(db, hub.actor, hub.session_id, me)
+    with pytest.raises(ValidationError, match="Open a new session"), store.unit_of_work() as db:
+        sessions.sign_in(db, hub.actor, hub.session_id, me)
