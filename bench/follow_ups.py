@@ -14,19 +14,15 @@ import argparse
 import os
 import platform
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
-from bench.capture_latency import PIN, line, timed
-from hubdesk.core.paths import AppPaths
-from hubdesk.services import follow_ups, laptop
+from bench.capture_latency import demo_laptop, line, timed
+from hubdesk.services import follow_ups
 from hubdesk.store import repositories as repo
 
 RAW_ROWS = ("SELECT record_id, version, due_date, method, attempts, result, done, outcome_id, "
@@ -42,15 +38,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
-    paths = AppPaths(data_dir).ensure()
-    if not paths.database.exists():
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "demo",
-                        "--visits", str(args.visits), "--seed", "11"],
-                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
-        print(f"demo data: {args.visits:,} visits made in {time.perf_counter() - started:.1f} s")
-    opened = laptop.unlock_laptop(paths, "Coordinator", PIN)  # the encrypted store, as the app
+    paths, opened = demo_laptop(args.data_dir, args.visits)
     store, actor = opened.store, opened.actor
     with store.unit_of_work() as db:
         visits = repo.count_current_visits(db)

@@ -13,12 +13,11 @@ import itertools
 from collections.abc import Mapping
 from datetime import date
 
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
     QDateEdit,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hubdesk.core.errors import UserFacingError, ValidationError
+from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import follow_ups
 from hubdesk.services.common import Changes
@@ -45,12 +44,14 @@ from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
 from hubdesk.ui.widgets import (
-    Heading,
     HintLabel,
     LabelledField,
     combo_with_terms,
+    details_panel,
     em,
+    fit_list_to_rows,
     line_edit,
+    plain_text_label,
     review_list,
     run_db,
 )
@@ -110,9 +111,6 @@ class FollowUpListModel(RowListModel[FollowUpRow]):
     def details(self, row: FollowUpRow) -> str:
         return follow_up_details(row)
 
-    def row_id(self, row: FollowUpRow) -> str:
-        return row.id
-
 
 class FollowUpsDialog(BaseDialog):
     """Signals:
@@ -128,7 +126,6 @@ class FollowUpsDialog(BaseDialog):
                          ok_text="&Save result", cancel_text="Close")
         self.context = context
         self.loaded = False
-        self.loaded_once = False
         self.found: FollowUpList | None = None
         self.show_combo = QComboBox()
         self.show_combo.addItem("To do: overdue, due today and coming up", False)
@@ -144,32 +141,15 @@ class FollowUpsDialog(BaseDialog):
         self.empty_note.hide()
         self.add_widget(self.empty_note)
 
-        self.details_box = QFrame()
-        self.details_box.setObjectName("notice")
-        box = QVBoxLayout(self.details_box)
-        box.setSpacing(em(self, 0.3))
-        box.addWidget(Heading("About this follow-up", level=2))
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextFormat(Qt.TextFormat.PlainText)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                             | Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.details.setAccessibleName("About this follow-up")
-        box.addWidget(self.details)
+        self.details_box, box, self.details = details_panel("About this follow-up")
         self.contact_button = QPushButton("Show &contact")
         self.contact_button.setAutoDefault(False)
         self.contact_button.setToolTip("Show the name and phone or email the person agreed "
                                        "to be contacted on (this is recorded)")
         self.contact_button.clicked.connect(self.show_contact)
         box.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.contact = QLabel()
+        self.contact = plain_text_label("Agreed contact")
         self.contact.setObjectName("contactDetails")
-        self.contact.setWordWrap(True)
-        self.contact.setTextFormat(Qt.TextFormat.PlainText)
-        self.contact.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                             | Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.contact.setAccessibleName("Agreed contact")
         self.contact.hide()
         box.addWidget(self.contact)
         self.add_widget(self.details_box)
@@ -258,9 +238,8 @@ class FollowUpsDialog(BaseDialog):
             self.reload()
 
     def _loaded(self, found: FollowUpList) -> None:
-        current = self.selected
         self.found = found
-        self.model.set_rows(found.rows)
+        current = self.load_review_list(self.list, self.model, found.rows)
         self.loaded = True
         self.counts.setText("" if self.showing_done else counts_text(found))
         self.counts.setVisible(bool(self.counts.text()))
@@ -271,21 +250,9 @@ class FollowUpsDialog(BaseDialog):
         if not found.rows:
             self._show_selected(None)
             return
-        keep = next((i for i, row in enumerate(found.rows) if current and row.id == current.id), 0)
-        self.list.selectionModel().setCurrentIndex(
-            self.model.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self._show_selected(self.model.row_at(keep))
-        self._fit_list()
-        if not self.loaded_once:  # the first answer: start in the list
-            self.loaded_once = True
-            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_selected(current)
+        fit_list_to_rows(self.list, 5)
         self.refit()
-
-    def _fit_list(self) -> None:
-        """As tall as its rows, up to five (it scrolls beyond): no row cut in half."""
-        shown = max(1, min(self.model.rowCount(), 5))
-        rows = sum(max(self.list.sizeHintForRow(r), em(self, 1.2)) for r in range(shown))
-        self.list.setFixedHeight(rows + 2 * self.list.frameWidth() + em(self, 0.3))
 
     @property
     def selected(self) -> FollowUpRow | None:
@@ -380,15 +347,9 @@ class FollowUpsDialog(BaseDialog):
             QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.answer_box))
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
-        if isinstance(error, ValidationError):
-            self.show_errors(error.field_errors)
-            if "follow_up" in error.field_errors:
-                self.reload()
-        elif isinstance(error, UserFacingError):
-            self.show_errors({"": str(error)})
-        else:
-            self.context.errors.report(error)
+        self.show_failure(error, self.context.errors.report, refusals_here=True)
+        if isinstance(error, ValidationError) and "follow_up" in error.field_errors:
+            self.reload()  # it changed meanwhile: show it as it is now
 
 
 def _qdate(day: date) -> QDate:

@@ -12,11 +12,11 @@ Signals:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from hubdesk.core.errors import UserFacingError, ValidationError
+from hubdesk.core.errors import ValidationError
 from hubdesk.services import session_history
 from hubdesk.services.common import Changes
 from hubdesk.services.session_history import PastSessionRow
@@ -24,7 +24,7 @@ from hubdesk.services.sessions import SessionSummary
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.session_dialogs import summary_figures
+from hubdesk.ui.session_dialogs import fill_summary_grid
 from hubdesk.ui.session_print import print_summary
 from hubdesk.ui.widgets import Heading, HintLabel, em, review_list, run_db
 
@@ -36,9 +36,6 @@ class PastSessionModel(RowListModel[PastSessionRow]):
     def display(self, row: PastSessionRow) -> str:
         return row.line
 
-    def row_id(self, row: PastSessionRow) -> str:
-        return row.id
-
 
 class PastSessionsDialog(BaseDialog):
     reopened = Signal(str)
@@ -49,7 +46,6 @@ class PastSessionsDialog(BaseDialog):
                          ok_text="&Print…", cancel_text="Close")
         self.context = context
         self.loaded = False
-        self.loaded_once = False
         self.summary: SessionSummary | None = None
         self.model = PastSessionModel(self)
         self.list = review_list(self.model)
@@ -111,21 +107,14 @@ class PastSessionsDialog(BaseDialog):
             self.reload()
 
     def _loaded(self, rows: list[PastSessionRow]) -> None:
-        current = self.selected
-        self.model.set_rows(rows)
+        current = self.load_review_list(self.list, self.model, rows)
         self.loaded = True
         self.show_rows_or_empty(bool(rows), self.empty_note, self.list_field, self.summary_box,
                                 self.reopen_button)
-        if not rows:
+        if current is None:
             self._show_summary(None)
             return
-        keep = next((i for i, row in enumerate(rows) if current and row.id == current.id), 0)
-        self.list.selectionModel().setCurrentIndex(
-            self.model.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self._load_summary(self.model.row_at(keep))
-        if not self.loaded_once:  # the first answer: start in the list
-            self.loaded_once = True
-            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._load_summary(current)
 
     @property
     def selected(self) -> PastSessionRow | None:
@@ -154,25 +143,7 @@ class PastSessionsDialog(BaseDialog):
                                    + (" · open" if info.status == "open" else ""))
         self.reopen_button.setText("Close &again" if info.status == "open"
                                    else "&Reopen to correct")
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self.values.clear()
-        for number, (key, label, value) in enumerate(summary_figures(summary)):
-            name = QLabel(label)
-            name.setObjectName("fieldLabel")
-            name.setWordWrap(True)
-            shown = QLabel(value)
-            shown.setWordWrap(True)
-            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            shown.setAccessibleName(f"{label}: {value}")
-            self.grid.addWidget(name, number, 0, Qt.AlignmentFlag.AlignTop)
-            self.grid.addWidget(shown, number, 1, Qt.AlignmentFlag.AlignTop)
-            self.values[key] = shown
-        self.grid.setColumnStretch(0, 2)
-        self.grid.setColumnStretch(1, 3)
+        self.values = fill_summary_grid(self.grid, summary, big_numbers=False)
         self.refit()
 
     def value(self, key: str) -> str:
@@ -217,11 +188,6 @@ class PastSessionsDialog(BaseDialog):
             print_summary(summary, printer)
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
+        self.show_failure(error, self.context.errors.report, refusals_here=True)
         if isinstance(error, ValidationError):
-            self.show_errors(error.field_errors)
-            self.reload()
-        elif isinstance(error, UserFacingError):
-            self.show_errors({"": str(error)})
-        else:
-            self.context.errors.report(error)
+            self.reload()  # the session changed meanwhile: show it as it is now

@@ -222,6 +222,34 @@ def summary_figures(summary: SessionSummary) -> list[tuple[str, str, str]]:
     return rows
 
 
+def fill_summary_grid(grid: QGridLayout, summary: SessionSummary, *,
+                      big_numbers: bool = True) -> dict[str, QLabel]:
+    """Put the summary's figures in ``grid`` (label | value rows), replacing what was there;
+    returns the value labels by key."""
+    while grid.count():
+        item = grid.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+    values: dict[str, QLabel] = {}
+    for row, (key, label, value) in enumerate(summary_figures(summary)):
+        name = QLabel(label)
+        name.setObjectName("fieldLabel")
+        name.setWordWrap(True)
+        shown = QLabel(value)
+        shown.setWordWrap(True)
+        if big_numbers and "\n" not in value and value.isdigit():
+            shown.setObjectName("bigNumber")
+        shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        shown.setAccessibleName(f"{label}: {value}")
+        grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
+        values[key] = shown
+    grid.setColumnStretch(0, 1)
+    grid.setColumnStretch(1, 1)
+    return values
+
+
 class CloseSessionDialog(BaseDialog):
     """Shows the session's summary; "Close session" finalises it for sending.
 
@@ -267,27 +295,7 @@ class CloseSessionDialog(BaseDialog):
         self.loading.hide()
         self.session_title.setText(
             f"{summary.session.title} · {summary.session.session_date:%A %d %B %Y}")
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self.values.clear()
-        for row, (key, label, value) in enumerate(summary_figures(summary)):
-            name = QLabel(label)
-            name.setObjectName("fieldLabel")
-            name.setWordWrap(True)
-            shown = QLabel(value)
-            shown.setWordWrap(True)
-            if "\n" not in value and value.isdigit():
-                shown.setObjectName("bigNumber")
-            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            shown.setAccessibleName(f"{label}: {value}")
-            self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
-            self.values[key] = shown
-        self.grid.setColumnStretch(0, 1)
-        self.grid.setColumnStretch(1, 1)
+        self.values = fill_summary_grid(self.grid, summary)
         self.refit()
         self.ok_button.setFocus()
 

@@ -7,10 +7,9 @@ coordinator signs anyone (the service enforces it).  Esc or "Done" closes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.services import sessions
 from hubdesk.services.common import Changes
 from hubdesk.services.volunteer_hours import ShiftBoard, ShiftBoardRow, hours_text, shift_board
@@ -39,7 +38,6 @@ class ShiftsDialog(BaseDialog):
         self.context = context
         self.session_id = session_id
         self.loaded = False
-        self.loaded_once = False
         self.board: ShiftBoard | None = None
         self.model = ShiftModel(self)
         self.list = review_list(self.model)
@@ -77,20 +75,10 @@ class ShiftsDialog(BaseDialog):
             self.reload()
 
     def _loaded(self, board: ShiftBoard) -> None:
-        current = self.selected
         self.board = board
-        self.model.set_rows(board.rows)
         self.loaded = True
         self.total.setText(f"Volunteer hours in this session so far: {hours_text(board.minutes)}")
-        keep = next((i for i, row in enumerate(board.rows)
-                     if current and row.volunteer_id == current.volunteer_id), 0)
-        if board.rows:
-            self.list.selectionModel().setCurrentIndex(
-                self.model.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self._selected(self.model.row_at(keep))
-        if not self.loaded_once:  # the first answer: start in the list
-            self.loaded_once = True
-            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._selected(self.load_review_list(self.list, self.model, board.rows))
 
     @property
     def selected(self) -> ShiftBoardRow | None:
@@ -117,10 +105,4 @@ class ShiftsDialog(BaseDialog):
         self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
-        if isinstance(error, ValidationError):
-            self.show_errors(error.field_errors)
-        elif isinstance(error, UserFacingError):
-            self.show_errors({"": str(error)})
-        else:
-            self.context.errors.report(error)
+        self.show_failure(error, self.context.errors.report, refusals_here=True)

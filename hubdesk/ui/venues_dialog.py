@@ -8,10 +8,8 @@ session…".  Esc or "Done" closes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.services import venues
 from hubdesk.services.common import Changes
 from hubdesk.services.venues import MAX_VENUE_NAME, VenueRow
@@ -25,9 +23,6 @@ class VenueModel(RowListModel[VenueRow]):
     def display(self, row: VenueRow) -> str:
         return row.line + (" · from the council" if row.from_server else "")
 
-    def row_id(self, row: VenueRow) -> str:
-        return row.id
-
 
 class VenuesDialog(BaseDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -37,7 +32,6 @@ class VenuesDialog(BaseDialog):
                          ok_text="Done", cancel_text=None)
         self.context = context
         self.loaded = False
-        self.loaded_once = False
         self.model = VenueModel(self)
         self.list = review_list(self.model)
         self.list.setFixedHeight(em(self, 7))
@@ -80,17 +74,8 @@ class VenuesDialog(BaseDialog):
             self.reload()
 
     def _loaded(self, rows: list[VenueRow]) -> None:
-        current = self.selected
-        self.model.set_rows(rows)
         self.loaded = True
-        keep = next((i for i, row in enumerate(rows) if current and row.id == current.id), 0)
-        if rows:
-            self.list.selectionModel().setCurrentIndex(
-                self.model.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self._selected(self.model.row_at(keep))
-        if not self.loaded_once:  # the first answer: start in the list
-            self.loaded_once = True
-            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._selected(self.load_review_list(self.list, self.model, rows))
 
     @property
     def selected(self) -> VenueRow | None:
@@ -131,10 +116,4 @@ class VenuesDialog(BaseDialog):
         self.done_note.show()
 
     def _failed(self, error: BaseException) -> None:
-        self.set_busy(False)
-        if isinstance(error, ValidationError):
-            self.show_errors(error.field_errors)
-        elif isinstance(error, UserFacingError):
-            self.show_errors({"": str(error)})
-        else:
-            self.context.errors.report(error)
+        self.show_failure(error, self.context.errors.report, refusals_here=True)

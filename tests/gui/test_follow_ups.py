@@ -5,9 +5,7 @@ signposting outcome's new status arriving on the real server after sync."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -19,15 +17,13 @@ from hubdesk.server.models import RecordRow
 from hubdesk.services.time_zone import hub_today_for
 from hubdesk.store.models import AuditEvent, FollowUp, SignpostingOutcome
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.errors import ErrorReporter
 from hubdesk.ui.follow_ups_dialog import FollowUpsDialog
 from hubdesk.ui.main_window import MainWindow
-from hubdesk.ui.tasks import TaskRunner
 from tests.conftest import Hub
 from tests.follow_up_visits import CONTACT, NAME, record_follow_up_visit
 from tests.gui.conftest import wait_idle
 from tests.gui.keyboard import ALT
-from tests.sync.harness import Laptop, running_server
+from tests.gui.test_sync_ui import SyncApp, sync_app  # noqa: F401  (its fixture, used here too)
 
 pytestmark = pytest.mark.gui
 SHORTCUT = (Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
@@ -49,33 +45,8 @@ def _open_follow_ups(qtbot: QtBot, window: MainWindow) -> FollowUpsDialog:
     return dialog
 
 
-@pytest.fixture
-def server_window(tmp_path: Path, qtbot: QtBot, styled_app: object,
-                  gui_collector: object) -> Iterator[tuple[Laptop, MainWindow, AppContext]]:
-    """The real server on 127.0.0.1, an enrolled laptop and its main window, unlocked."""
-    with running_server(f"sqlite:///{tmp_path / 'server.sqlite3'}") as server:
-        laptop = Laptop(tmp_path / "laptop", server)
-        errors = ErrorReporter(no_err_windows=True, log_file=None)
-        bugs: list[str] = []
-        errors.bug_reported.connect(bugs.append)
-        runner = TaskRunner(laptop.store, errors.report)
-        context = AppContext(laptop.paths, runner, errors)
-        window = MainWindow(context)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
-        try:
-            yield laptop, window, context
-        finally:
-            wait_idle(qtbot, context, timeout=15_000)
-            runner.shutdown()
-            laptop.close()
-        assert not bugs, "a bug was reported:\n" + "\n".join(bugs)
-
-
-def _server_outcome(laptop: Laptop, outcome_id: str) -> tuple[int, str]:
-    with laptop.server.engine.connect() as conn:
+def _server_outcome(app: SyncApp, outcome_id: str) -> tuple[int, str]:
+    with app.server.engine.connect() as conn:
         row = conn.execute(select(RecordRow.version, RecordRow.payload)
                            .where(RecordRow.kind == "outcome", RecordRow.record_id == outcome_id)
                            .order_by(RecordRow.version.desc()).limit(1)).one()
@@ -84,17 +55,19 @@ def _server_outcome(laptop: Laptop, outcome_id: str) -> tuple[int, str]:
 
 @pytest.mark.integration
 def test_a_follow_up_result_changes_the_outcome_status_on_the_server(
-        qtbot: QtBot, server_window: tuple[Laptop, MainWindow, AppContext]) -> None:
-    laptop, window, context = server_window
+        qtbot: QtBot, request: pytest.FixtureRequest) -> None:
+    """The real server on 127.0.0.1 and an enrolled laptop, its window unlocked as the
+    coordinator (``sync_app``); the laptop syncs as ``hubdesk sync`` does."""
+    app: SyncApp = request.getfixturevalue("sync_app")
+    laptop, window, context = app.laptop, app.window, app.context
     with laptop.store.unit_of_work() as db:
         due = hub_today_for(db) - timedelta(days=1)
         follow_up_id = record_follow_up_visit(db, laptop.actor, laptop.session_id, due)
         outcome_id = db.scalars(select(SignpostingOutcome.record_id)).one()
     assert laptop.sync().completed
-    assert _server_outcome(laptop, outcome_id) == (1, "offered")
+    assert _server_outcome(app, outcome_id) == (1, "offered")
 
-    with qtbot.waitSignal(window.ready, timeout=5000):
-        window.unlocked(laptop.actor)
+    window.refresh_status()
     button = window.coordinator_tools.follow_ups_button
     qtbot.waitUntil(lambda: button.text() == "1 follow-up due" and button.isVisible(),
                     timeout=5000)
@@ -118,8 +91,8 @@ def test_a_follow_up_result_changes_the_outcome_status_on_the_server(
 
     result = laptop.sync()
     assert result.completed and result.pending == 0
-    assert _server_outcome(laptop, outcome_id) == (2, "engaged")
-    with laptop.server.engine.connect() as conn:
+    assert _server_outcome(app, outcome_id) == (2, "engaged")
+    with app.server.engine.connect() as conn:
         payload = json.loads(conn.scalar(
             select(RecordRow.payload).where(RecordRow.kind == "follow_up",
                                             RecordRow.record_id == follow_up_id,

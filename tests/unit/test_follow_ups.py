@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from hubdesk.core.errors import ValidationError
-from hubdesk.services import follow_ups, visits, volunteers
+from hubdesk.services import follow_ups, visits
 from hubdesk.services.common import Actor, PermissionDenied
 from hubdesk.services.follow_ups import FollowUpAnswer
 from hubdesk.services.status import status_counts
@@ -19,14 +19,6 @@ from hubdesk.store.engine import Store
 from hubdesk.store.models import AuditEvent, FollowUp, OutboxItem, SignpostingOutcome
 from tests.conftest import Hub
 from tests.follow_up_visits import CONTACT, NAME, record_follow_up_visit
-
-
-@pytest.fixture
-def val(store: Store, hub: Hub) -> Actor:
-    with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "135790")
-    with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Val Volunteer", "135790")
 
 
 def _follow_up(store: Store, hub: Hub, days_from_today: int, services: int = 1) -> str:

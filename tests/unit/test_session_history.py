@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hubdesk.core.errors import ValidationError
-from hubdesk.services import session_history, sessions, venues, volunteers
+from hubdesk.services import session_history, sessions, venues
 from hubdesk.services.common import Actor, PermissionDenied
 from hubdesk.store.engine import Store
 from hubdesk.store.models import AuditEvent, HubSession, OutboxItem
@@ -33,14 +33,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     ticking = Clock(utc_now())
     monkeypatch.setattr(sessions, "utc_now", ticking)
     return ticking
-
-
-@pytest.fixture
-def val(store: Store, hub: Hub) -> Actor:
-    with store.unit_of_work() as db:
-        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", "135790")
-    with store.unit_of_work() as db:
-        return volunteers.unlock(db, "Val Volunteer", "135790")
 
 
 def test_signing_in_and_out_gives_the_hours_in_the_summary(store: Store, hub: Hub, val: Actor,
