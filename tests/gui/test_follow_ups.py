@@ -14,9 +14,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from hubdesk.server.models import RecordRow
+from hubdesk.services.common import Actor
 from hubdesk.services.time_zone import hub_today_for
 from hubdesk.store.models import AuditEvent, FollowUp, SignpostingOutcome
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.coordinator_tools import COORDINATORS_ONLY
 from hubdesk.ui.follow_ups_dialog import FollowUpsDialog
 from hubdesk.ui.main_window import MainWindow
 from tests.conftest import Hub
@@ -159,3 +161,21 @@ def test_tab_walks_the_follow_up_in_reading_order(
     assert seen == expected
     for widget in expected[2:6]:
         assert widget.accessibleName(), f"{type(widget).__name__} has no accessible name"
+
+
+def test_a_volunteer_gets_no_follow_ups(window: MainWindow, hub_context: AppContext, hub: Hub,
+                                        val: Actor, qtbot: QtBot) -> None:
+    with hub_context.runner.store.unit_of_work() as db:
+        record_follow_up_visit(db, hub.actor, hub.session_id, hub_today_for(db))
+    said: list[str] = []
+    hub_context.errors.user_error.connect(said.append)
+    with qtbot.waitSignal(window.ready, timeout=5000):
+        window.unlocked(val)
+    wait_idle(qtbot, hub_context)
+    tools = window.coordinator_tools
+    assert not tools.follow_ups_button.isVisible()
+    assert not tools.follow_ups_action.isVisible() and tools.shifts_action.isVisible()
+    qtbot.keyClick(window, *SHORTCUT)  # the action is hidden: its shortcut does nothing
+    assert window.dialog is None
+    tools.show_follow_ups()  # and if it is reached another way, it says why not
+    assert window.dialog is None and said == [COORDINATORS_ONLY]
