@@ -117,21 +117,23 @@ def list_follow_ups(db: Session, actor: Actor, *, done: bool = False,
             db, visit_ids):
         signposts.setdefault(visit_id, []).append(SignpostInfo(outcome_id, version, name, kind,
                                                                status))
-    named = follow_up_repo.visit_ids_with_identity(db, visit_ids)
+    visits = follow_up_repo.follow_up_visits(db, visit_ids)
     session_types = vocabularies().session_types
     found = []
     for row in rows:
         own = [s for s in signposts.get(row.visit_key, []) if s.outcome_id == row.outcome_id]
+        visit = visits.get(row.visit_key)
+        visited_at = visit.visited_at if visit else None
         place = ", ".join(part for part in (
-            session_types.label(row.session_type) if row.session_type else "",
-            row.venue_name or "") if part)
+            session_types.label(visit.session_type) if visit and visit.session_type else "",
+            visit.venue if visit else "") if part)
         found.append(FollowUpRow(
             id=row.record_id, version=row.version, due_date=row.due_date,
             state=_state(row.due_date, row.done, today), method=row.method or "phone",
             attempts=row.attempts or 0, result=row.result or "", visit_id=row.visit_key or "",
-            visited_on=to_hub_time(row.visited_at, zone).date() if row.visited_at else None,
+            visited_on=to_hub_time(visited_at, zone).date() if visited_at else None,
             place=place, signposts=tuple(own or signposts.get(row.visit_key, [])),
-            has_contact=row.visit_key in named))
+            has_contact=bool(visit and visit.names_a_person)))
     return FollowUpList(today, tuple(found))
 
 
