@@ -7,7 +7,8 @@ Runs offscreen on a simulated 1366×768 laptop screen (``tools/screenshots.py``'
 at 100 % and 150 % font, with a throw-away data folder filled through the real services.
 Saves ``main-follow-ups-due``, ``follow-ups``, ``follow-ups-contact``,
 ``follow-ups-errors``, ``follow-ups-done``, ``volunteer-shifts``, ``past-sessions``,
-``past-sessions-reopened`` and ``venues`` (each ``-<pct>.png``).  Look at every one.
+``past-sessions-reopened`` and ``venues`` (each ``-<pct>.png``), and the printed
+summary of a past session (``session-summary-pdf-page-1.png``).  Look at every one.
 """
 
 from __future__ import annotations
@@ -45,6 +46,23 @@ def _follow_up_visit(db: object, actor: object, session_id: str, days: int, serv
         agreements=[AgreementAnswer("follow_up", True)], preferred_name=name, contact=contact,
         follow_up_due=hub_today_for(db) + timedelta(days=days))  # type: ignore[arg-type]
     visits.record_visit(db, actor, session_id, form)  # type: ignore[arg-type]
+
+
+def _printed(summary: object, out: Path) -> None:
+    import shutil
+    import subprocess
+    import tempfile
+
+    from hubdesk.ui.session_print import write_summary_pdf
+
+    with tempfile.TemporaryDirectory() as temp:
+        pdf = write_summary_pdf(summary, Path(temp) / "summary.pdf")  # type: ignore[arg-type]
+        if shutil.which("pdftoppm") is None:
+            print("pdftoppm not found: the printed summary was not rendered")
+            return
+        subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(out / "session-summary-pdf-page-1")], check=True)
+        print(f"{out / 'session-summary-pdf-page-1.png'}")
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
@@ -130,6 +148,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     past.list.setCurrentIndex(past.model.index(1, 0))
     settle()
     save(past, "past-sessions")
+    if scale == 1.0 and past.summary is not None:  # the printed summary, as a PNG to look at
+        _printed(past.summary, out)
     past.reopen_or_close()
     settle()
     save(past, "past-sessions-reopened")

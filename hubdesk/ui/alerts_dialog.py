@@ -33,11 +33,10 @@ from hubdesk.services.common import Changes
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
+from hubdesk.ui.review_parts import details_panel, fit_list_to_rows
 from hubdesk.ui.widgets import (
     HintLabel,
-    details_panel,
     em,
-    fit_list_to_rows,
     line_edit,
     review_list,
     run_db,

@@ -43,15 +43,13 @@ from hubdesk.services.follow_ups import (
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
+from hubdesk.ui.review_parts import details_panel, fit_list_to_rows, plain_text_label
 from hubdesk.ui.widgets import (
     HintLabel,
     LabelledField,
     combo_with_terms,
-    details_panel,
     em,
-    fit_list_to_rows,
     line_edit,
-    plain_text_label,
     review_list,
     run_db,
 )
