@@ -125,6 +125,7 @@ class FollowUpsDialog(BaseDialog):
         self.context = context
         self.loaded = False
         self.found: FollowUpList | None = None
+        self._shown_id: str | None = None
         self.show_combo = QComboBox()
         self.show_combo.addItem("To do: overdue, due today and coming up", False)
         self.show_combo.addItem("Done", True)
@@ -257,6 +258,10 @@ class FollowUpsDialog(BaseDialog):
         return self.model.row_of(self.list.currentIndex())
 
     def _show_selected(self, row: FollowUpRow | None) -> None:
+        shown_id = row.id if row is not None else None
+        if shown_id != self._shown_id:  # another follow-up: the last one's errors go
+            self._shown_id = shown_id
+            self.clear_errors()  # (the "✓ saved" note stays: the saved one may have left the list)
         self.details_box.setVisible(row is not None)
         self.details.setText(follow_up_details(row) if row is not None else "")
         self.contact.hide()

@@ -24,6 +24,7 @@ from hubdesk.services.sessions import SessionSummary
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
+from hubdesk.ui.review_parts import fit_list_to_rows
 from hubdesk.ui.session_dialogs import fill_summary_grid
 from hubdesk.ui.session_print import print_summary
 from hubdesk.ui.widgets import Heading, HintLabel, em, review_list, run_db
@@ -64,7 +65,8 @@ class PastSessionsDialog(BaseDialog):
         row.addWidget(self.reopen_button)
         self.done_note = HintLabel("")  # beside the button: seen without scrolling
         self.done_note.hide()
-        row.addWidget(self.done_note, 1)
+        row.addWidget(self.done_note)
+        row.addStretch(1)
         self.body_layout.addLayout(row)
         self.summary_box = QWidget()
         outer = QGridLayout(self.summary_box)
@@ -108,6 +110,7 @@ class PastSessionsDialog(BaseDialog):
 
     def _loaded(self, rows: list[PastSessionRow]) -> None:
         current = self.load_review_list(self.list, self.model, rows)
+        fit_list_to_rows(self.list, 5)
         self.loaded = True
         self.show_rows_or_empty(bool(rows), self.empty_note, self.list_field, self.summary_box,
                                 self.reopen_button)
