@@ -171,3 +171,19 @@ def test_a_session_keeps_at_most_the_sign_ins_the_server_accepts(store: Store, h
             sessions.sign_out(db, hub.actor, hub.session_id, me)
     with pytest.raises(ValidationError, match="Open a new session"), store.unit_of_work() as db:
         sessions.sign_in(db, hub.actor, hub.session_id, me)
+
+
+def test_signed_hours_reach_the_hub_report(store: Store, hub: Hub, val: Actor, clock: Clock) -> None:
+    from hubdesk.reports.laptop import laptop_report
+    from hubdesk.services.time_zone import hub_today_for
+
+    with store.unit_of_work() as db:
+        sessions.sign_in(db, val, hub.session_id, val.volunteer_id)
+    clock.now += timedelta(hours=1, minutes=30)
+    with store.unit_of_work() as db:
+        sessions.sign_out(db, val, hub.session_id, val.volunteer_id)
+        sessions.close_session(db, hub.actor, hub.session_id)
+    with store.unit_of_work() as db:
+        today = hub_today_for(db)
+        figures = laptop_report(db, hub.actor, today, today).figures
+    assert figures["volunteer_hours"] == 1.5
