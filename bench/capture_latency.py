@@ -78,13 +78,17 @@ def demo_laptop(data_dir: str | None, visits: int) -> tuple[AppPaths, laptop.Unl
     return paths, laptop.unlock_laptop(paths, "Coordinator", PIN)
 
 
-def main() -> int:
+def demo_arguments(runs: int) -> argparse.Namespace:
+    """``--visits``, ``--data-dir`` and ``--runs`` (``runs`` by default) of a demo bench."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--data-dir", help="reuse a folder already filled with demo data")
-    parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
+    parser.add_argument("--runs", type=int, default=runs)
+    return parser.parse_args()
 
+
+def main() -> int:
+    args = demo_arguments(runs=200)
     paths, opened = demo_laptop(args.data_dir, args.visits)
     store, actor = opened.store, opened.actor
     with store.unit_of_work() as db:

@@ -12,7 +12,6 @@ measures the wait for a core.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import sqlite3
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
-from bench.capture_latency import demo_laptop, line, timed
+from bench.capture_latency import demo_arguments, demo_laptop, line, timed
 from hubdesk.services import follow_ups
 from hubdesk.store import repositories as repo
 
@@ -46,12 +45,7 @@ def cpu_timed(runs: int, work: Callable[[], object]) -> list[float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--visits", type=int, default=100_000)
-    parser.add_argument("--data-dir", help="reuse a folder already filled with demo data")
-    parser.add_argument("--runs", type=int, default=50)
-    args = parser.parse_args()
-
+    args = demo_arguments(runs=50)
     paths, opened = demo_laptop(args.data_dir, args.visits)
     store, actor = opened.store, opened.actor
     with store.unit_of_work() as db:
