@@ -28,6 +28,8 @@ from hubdesk.store.outbox import finalise
 
 MAX_ATTENDANCE = 10_000
 MAX_SHIFTS = MAX_FIELD_LIST_ITEMS  # sign-ins kept in one session (the server's list bound)
+DEFAULT_SESSION_TYPE_SETTING = "default_session_type"
+DEFAULT_SESSION_TYPE = "lunch_club"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,14 @@ class SessionSummary:
     @property
     def activity_attendance(self) -> int:
         return sum(attendance for _, attendance, _ in self.session.activities)
+
+
+def default_session_type(db: Session) -> str:
+    """The kind of session "Open session…" offers first (Settings ▸ Sessions)."""
+    stored = repo.get_setting(db, DEFAULT_SESSION_TYPE_SETTING)
+    if isinstance(stored, str) and stored in vocabularies().session_types:
+        return stored
+    return DEFAULT_SESSION_TYPE
 
 
 def list_venues(db: Session) -> list[VenueInfo]:
@@ -246,15 +256,10 @@ def finish_session(db: Session, actor: Actor, row: HubSession, ended_at: datetim
                    ) -> SessionSummary:
     """Mark ``row`` closed at ``ended_at`` (naive UTC), finalise it and audit the close.
 
-    Volunteers still signed in are signed out at ``ended_at`` (the session's end is when
-    everyone goes home; ``sign_out_all`` then finds nobody left in it)."""
+    Volunteers still signed in stay so: they are signed out by the end-of-day handover
+    (``sign_out_all``) or one by one, which writes the session's next version."""
     row.status = "closed"
     row.ended_at = ended_at
-    shifts = [dict(shift) for shift in row.volunteer_shifts or []]
-    for shift in shifts:
-        if not shift.get("signed_out_at"):
-            shift["signed_out_at"] = _iso(max(ended_at, datetime.fromisoformat(shift["signed_in_at"])))
-    row.volunteer_shifts = shifts
     row.utc_offset_min = _offset_minutes(db, row.started_at)
     finalise(db, row)
     audit(db, actor, "edit", "session", row.record_id, "closed")
@@ -358,33 +363,48 @@ def sign_out(db: Session, actor: Actor, session_id: str, volunteer_id: str) -> C
     return Changes().add("session", session_id)
 
 
-def _close_shift(db: Session, row: HubSession, shift: dict[str, Any]) -> None:
-    """Sign out now; for a session of an earlier day, at its end (or that day's end):
-    a volunteer forgotten overnight does not earn the night's hours."""
-    out = utc_now()
+def _close_shift(db: Session, row: HubSession, shift: dict[str, Any],
+                 at: datetime | None = None) -> None:
+    """Sign out at ``at``, else now; for a session of an earlier day, at its end (or that
+    day's end): a volunteer forgotten overnight does not earn the night's hours."""
+    out = at or utc_now()
     zone = hub_time_zone(db)
-    if row.session_date < hub_today(zone):
+    if at is None and row.session_date < hub_today(zone):
         out = min(out, row.ended_at or day_bounds_utc(row.session_date, zone=zone)[1])
     shift["signed_out_at"] = _iso(max(out, datetime.fromisoformat(shift["signed_in_at"])))
 
 
-def sign_out_all(db: Session, actor: Actor, *, session_ids: Sequence[str] | None = None,
-                 day: date | None = None) -> Changes:
-    """Sign out everyone still signed in to these sessions (or every session of ``day``,
-    the hub's day): the end-of-day handover calls it.  Coordinators only."""
-    require_coordinator(actor, "sign everyone out")
+def open_shift_count(row: HubSession) -> int:
+    """How many volunteers are still signed in to this session."""
+    return sum(1 for shift in row.volunteer_shifts or [] if not shift.get("signed_out_at"))
+
+
+def sign_out_all(db: Session, actor: Actor, session_ids: Sequence[str] | None = None,
+                 at: datetime | None = None, *, day: date | None = None) -> Changes:
+    """Sign out every volunteer still signed in to these sessions (or to every session of
+    ``day``, the hub's day, today by default): the end-of-day handover calls it.
+    Coordinators only.
+
+    At ``at`` (naive UTC) when given; else now, or for a session of an earlier day at its
+    end (see ``_close_shift``).  An open session is local working state and changes in
+    place; a closed session was already finalised, so it gets a new version (naming its
+    base) queued for upload.
+    """
+    require_coordinator(actor, "sign volunteers out")
     if session_ids is None:
         day = day or hub_today(hub_time_zone(db))
         session_ids = [row.record_id for row in repo.sessions_on(db, day)]
     changes = Changes()
     for session_id in session_ids:
         row = _current(db, session_id)
-        shifts = [dict(shift) for shift in row.volunteer_shifts or []]
-        still_in = [shift for shift in shifts if not shift.get("signed_out_at")]
+        still_in = open_shift_count(row)
         if not still_in:
             continue
-        for shift in still_in:
-            _close_shift(db, row, shift)
-        _save_shifts(db, actor, row, shifts, f"{len(still_in)} volunteers signed out")
+        shifts = [dict(shift) for shift in row.volunteer_shifts or []]
+        for shift in shifts:
+            if not shift.get("signed_out_at"):
+                _close_shift(db, row, shift, at)
+        _save_shifts(db, actor, row, shifts,
+                     f"{still_in} volunteer{'s' if still_in != 1 else ''} signed out")
         changes.add("session", session_id)
     return changes

@@ -68,17 +68,17 @@ def test_a_volunteer_signs_only_themselves_and_not_twice(store: Store, hub: Hub,
         sessions.sign_out(db, hub.actor, hub.session_id, hub.actor.volunteer_id)
 
 
-def test_closing_signs_everyone_out_at_the_end(store: Store, hub: Hub, val: Actor,
+def test_sign_out_all_of_a_day_at_a_given_time(store: Store, hub: Hub, val: Actor,
                                                clock: Clock) -> None:
     with store.unit_of_work() as db:
         sessions.sign_in(db, val, hub.session_id, val.volunteer_id)
-    clock.now += timedelta(hours=3)
+        day = sessions.session_info(db, hub.session_id).session_date
     with store.unit_of_work() as db:
-        summary = sessions.close_session(db, hub.actor, hub.session_id)
-        assert summary.volunteer_minutes == 180
-        assert sessions.sign_out_all(db, hub.actor).kinds == set()  # nobody left in it
-        queued = db.scalars(select(OutboxItem).where(OutboxItem.kind == "session")).one()
-        assert queued.payload["fields"]["volunteer_shifts"][0]["signed_out_at"]
+        changes = sessions.sign_out_all(db, hub.actor, day=day, at=clock.now + timedelta(hours=2))
+        assert changes.ids == [hub.session_id]
+        summary = sessions.session_summary(db, hub.session_id)
+        assert summary.volunteer_minutes == 120
+        assert sessions.sign_out_all(db, hub.actor, day=day - timedelta(days=1)).ids == []
 
 
 def test_sign_out_all_on_a_closed_session_writes_a_new_version(store: Store, hub: Hub,
