@@ -11,7 +11,6 @@ LIKE filter and LIMIT (``directory.BROWSE_LIMIT``).  Aim (issue 10): ≤ 100 ms.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import sqlite3
@@ -24,8 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import text
 
-from bench.capture_latency import PIN, demo_folder, line, timed
-from hubdesk.services import directory, laptop
+from bench.capture_latency import demo_arguments, demo_laptop, line, timed
+from hubdesk.services import directory
 from hubdesk.services.setup import service_from_dict
 from hubdesk.store import repositories as repo
 
@@ -52,19 +51,15 @@ def fill_directory(store: object) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--visits", type=int, default=100_000)
-    parser.add_argument("--data-dir", help="reuse a folder already filled with demo data")
-    parser.add_argument("--runs", type=int, default=50)
-    args = parser.parse_args()
+    args = demo_arguments(runs=50)
 
     from PySide6.QtWidgets import QApplication
 
     from hubdesk.ui.directory_table import DirectoryTableModel, details_html
 
     app = QApplication.instance() or QApplication([])
-    paths = demo_folder(args.data_dir, args.visits)
-    store = laptop.unlock_laptop(paths, "Coordinator", PIN).store
+    paths, opened = demo_laptop(args.data_dir, args.visits)
+    store = opened.store
     fill_directory(store)
     with store.unit_of_work() as db:
         visits, services = repo.count_current_visits(db), repo.count_services(db)
