@@ -1,7 +1,7 @@
 """The §8 report at scale: 100k visits on a laptop, 1,000,000 across 100 hubs on the server.
 
     .venv/bin/python bench/report.py [--laptop-visits 100000] [--server-visits 1000000]
-                                     [--hubs 100] [--skip-server]
+                                     [--hubs 100] [--skip-server] [--skip-laptop] [--skip-rows]
 
 Rows are generated in bulk by SQL (a recursive CTE on the laptop's encrypted
 SQLite store, ``generate_series`` on PostgreSQL), shaped like the demo: 25 visits
@@ -9,7 +9,10 @@ a session, 1.5 conversations and 0.4 signposts a visit, activities, volunteer
 shifts, follow-ups. Each report is timed beside a bare ``SELECT count(*)`` over the
 same visits (same period) in the same run; the ratio is the figure to watch.
 The server's report includes bringing its report tables up to date (nothing new
-here); ``refresh`` times reading 20,000 freshly received record versions into them.
+here) and reads the daily roll-up, built here by the refresh's own code over every
+day at once; the same report from the rows (no roll-up) is timed once beside it and
+must give the same JSON. ``refresh`` times reading 20,000 freshly received record
+versions into the report tables and their days into the roll-up.
 """
 
 from __future__ import annotations
@@ -212,12 +215,13 @@ def _laptop_rows(db: Any, visits: int, text: Callable[[str], Any]) -> None:
 # --- server -------------------------------------------------------------------------
 
 
-def server(visits: int, hubs: int) -> None:
+def server(visits: int, hubs: int, rows_too: bool = True) -> None:
     from sqlalchemy import text
 
     from hubdesk.server import admin
     from hubdesk.server.db import open_database, write_tx
     from hubdesk.server.report_refresh import refresh_report_tables
+    from hubdesk.server.report_rollup import rebuild_rollup
     from hubdesk.server.reports import ReportRequest, county_report
     from hubdesk.server.testing import PostgresUnavailable, postgres_cluster
 
@@ -237,10 +241,16 @@ def server(visits: int, hubs: int) -> None:
         with write_tx(engine) as conn:
             refresh_report_tables(conn)  # the directory
             _server_rows(conn, visits, text)
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        with write_tx(engine) as conn:  # the refresh's own code, over every day at once
+            rebuild_rollup(conn)
+        built = time.perf_counter() - started
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        print(f"server: generated {visits:,} visits across {hubs} hubs in "
-              f"{time.perf_counter() - started:.1f} s (PostgreSQL)")
+            rollup_rows = conn.execute(text("SELECT count(*) FROM report_daily_counts")).scalar()
+        print(f"server: generated {visits:,} visits across {hubs} hubs in {generated:.1f} s "
+              f"(PostgreSQL); daily roll-up built in {built:.1f} s: {rollup_rows:,} count rows")
         request = ReportRequest(YEAR_FIRST, YEAR_LAST)
 
         def count() -> int:
@@ -261,6 +271,12 @@ def server(visits: int, hubs: int) -> None:
         hub_s, hub_cpu, _ = timed(lambda: county_report(engine, ReportRequest(
             YEAR_FIRST, YEAR_LAST, hub="Hub 001")), 3, cpu)
         print(f"server: one hub's report {hub_s * 1000:.0f} ms wall / {hub_cpu * 1000:.0f} ms CPU")
+        if rows_too:
+            rows_s, rows_cpu, from_rows = timed(
+                lambda: county_report(engine, request, rollup=False), 1, cpu)
+            assert from_rows == report, "the roll-up and the row path disagree"
+            print(f"server: the same county report from the rows (no roll-up) {rows_s:.2f} s "
+                  f"wall / {rows_cpu:.2f} s PostgreSQL CPU; same JSON")
         refresh_s = _refresh_bench(engine, text)
         print(f"server: refresh of 20,000 new record versions {refresh_s:.2f} s "
               f"({20_000 / refresh_s:,.0f} versions/s)")
@@ -369,11 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hubs", type=int, default=100)
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--skip-laptop", action="store_true")
+    parser.add_argument("--skip-rows", action="store_true",
+                        help="do not time the server's row path (no roll-up) for comparison")
     args = parser.parse_args(argv)
     if not args.skip_laptop:
         laptop(args.laptop_visits)
     if not args.skip_server:
-        server(args.server_visits, args.hubs)
+        server(args.server_visits, args.hubs, rows_too=not args.skip_rows)
     return 0
 
 
