@@ -219,7 +219,8 @@ def server(visits: int, hubs: int, rows_too: bool = True) -> None:
     from sqlalchemy import text
 
     from hubdesk.server import admin
-    from hubdesk.server.db import open_database, write_tx
+    from hubdesk.server.bootstrap import open_database
+    from hubdesk.server.db import write_tx
     from hubdesk.server.report_refresh import refresh_report_tables
     from hubdesk.server.report_rollup import rebuild_rollup
     from hubdesk.server.reports import ReportRequest, county_report
