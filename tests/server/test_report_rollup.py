@@ -116,15 +116,18 @@ def test_late_records_edits_deletions_and_erasure_keep_the_rollup_right(
     # an edit that moves v2 from 65-74 to 75-84, and a deleted version of v3
     county.edit_record("visit", rid("visit", 2), {"age_band": "75_84"})
     county.edit_record("visit", rid("visit", 3), {}, deleted=True)
+    # an edit that moves v7 (volunteer D's only visit) from the 30th to the 31st
+    county.edit_record("visit", rid("visit", 7), {"visited_at": "2026-03-31T10:00:00"})
     # erasure after the report tables hold the record: it still counts
     county.erase_record("visit", rid("visit", 5))
     after = _both(county, *MARCH)["by_hub"]["Test Hub"]
-    assert after["visits"] == 6  # +v50, -v3
+    assert after["visits"] == 5  # +v50, -v3, -v7
     assert after["age_bands"].get("65_74", 0) == 0 and after["age_bands"]["75_84"] == 1
     assert after["mecc_by_topic"]["money"] == 2
     assert after["mental_health"]["count"] == 3  # v1 topic, v4 and now v2 crisis signposts
-    assert after["visitors"] == 4  # A1, B2, v5 and v7 (v3 deleted, v50 has B2)
+    assert after["visitors"] == 3  # A1, B2 and v5 (v3 deleted, v50 has B2, v7 moved)
     assert after["safeguarding_flags"] == {"raised": 0}  # v3 (flagged) deleted
+    assert _both(county, date(2026, 3, 31), date(2026, 3, 31))["visits"] == 2  # v7, v8
     for first, last in PERIODS:
         _both(county, first, last)
     _assert_rollup_is_what_a_rebuild_makes(county)
