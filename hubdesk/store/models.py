@@ -205,6 +205,7 @@ class SignpostingOutcome(VersionedMixin, Base):
         UniqueConstraint("record_id", "version"),
         Index("ix_outcomes_report", "visit_id", "is_current", "deleted", "service_id", "kind",
               "status"),
+        Index("ix_outcomes_service", "service_id"),
     )
 
 

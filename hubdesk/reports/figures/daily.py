@@ -41,6 +41,7 @@ from hubdesk.reports.figures.definition import Executor, mental_health_condition
 from hubdesk.reports.figures.shape import LONG_PERIOD_DAYS, Period, empty_report
 from hubdesk.reports.figures.sources import ReportSources
 
+ALL = "all"
 NOT_RECORDED = "not_recorded"  # the label a missing code gets in every breakdown
 #: scalar figures (code "") and where each lands in a report
 SCALARS = {"visits": "visits", "first_visits": "first_visits",
@@ -51,27 +52,30 @@ SCALARS = {"visits": "visits", "first_visits": "first_visits",
 
 @dataclass(frozen=True)
 class DailyTables:
-    """The roll-up's three tables, by the columns each must offer.
+    """The roll-up's three tables, by the columns each must offer (``place``: the
+    column naming where, ``hub_id`` on the server, ``venue_id`` on a laptop).
 
-    * ``counts``: hub_id, day, figure, code, count
-    * ``visitors``: hub_id, day, visitor_code (one row per code seen that day)
-    * ``volunteers``: hub_id, day, volunteer_id (who recorded a visit that day)
+    * ``counts``: place, day, figure, code, count
+    * ``visitors``: place, day, visitor_code (one row per code seen that day)
+    * ``volunteers``: place, day, volunteer_id (who recorded a visit that day)
     """
 
     counts: FromClause
     visitors: FromClause
     volunteers: FromClause
+    place: str = "hub_id"
 
 
 # -- building a run of days ------------------------------------------------------------
 
 
 def daily_count_rows(sources: ReportSources, first: date, last: date, zone: str | None,
-                     hubs: Sequence[str]) -> list[Select[Any]]:
-    """Statements giving (hub_id, day, figure, code, count) for local days
-    ``first``..``last`` of ``hubs``: insert them into ``counts`` after deleting that
-    rectangle. Codes are the labels a report shows (a missing one is "not_recorded")."""
-    visits = _day_visits(sources, first, last, zone, hubs)
+                     places: Sequence[str] | None, place: str = "hub_id") -> list[Select[Any]]:
+    """Statements giving (place, day, figure, code, count) for local days
+    ``first``..``last`` of ``places`` (None: all): insert them into ``counts`` after
+    deleting that rectangle. ``place`` is the visits' column the roll-up is kept by
+    (none: ""). Codes are the labels a report shows (a missing one is "not_recorded")."""
+    visits = _day_visits(sources, first, last, zone, places, place)
     v = visits.c
     talks, outcomes = sources.conversations, sources.outcomes
     with_talk = visits.join(talks, talks.c.visit_id == v.record_id)
@@ -83,8 +87,8 @@ def daily_count_rows(sources: ReportSources, first: date, last: date, zone: str 
         # constants written into the SQL (not bound): PostgreSQL must see the grouped
         # expression and the selected one as the same
         label = _constant("") if code is None else func.coalesce(code, _constant(NOT_RECORDED))
-        keys = (v.hub_id, v.day) if code is None else (v.hub_id, v.day, label)
-        statement = select(v.hub_id, v.day, _constant(figure), label, func.count())
+        keys = (v.place, v.day) if code is None else (v.place, v.day, label)
+        statement = select(v.place, v.day, _constant(figure), label, func.count())
         statement = statement.select_from(source)
         if where is not None:
             statement = statement.where(where)
@@ -122,27 +126,29 @@ def _constant(text: str) -> ColumnElement[str]:
 
 
 def daily_visitor_rows(sources: ReportSources, first: date, last: date, zone: str | None,
-                       hubs: Sequence[str]) -> Select[Any]:
-    """(hub_id, day, visitor_code): each code seen on each day."""
-    v = _day_visits(sources, first, last, zone, hubs).c
-    return select(v.hub_id, v.day, v.visitor_code).where(v.visitor_code.is_not(None)).distinct()
+                       places: Sequence[str] | None, place: str = "hub_id") -> Select[Any]:
+    """(place, day, visitor_code): each code seen on each day."""
+    v = _day_visits(sources, first, last, zone, places, place).c
+    return select(v.place, v.day, v.visitor_code).where(v.visitor_code.is_not(None)).distinct()
 
 
 def daily_volunteer_rows(sources: ReportSources, first: date, last: date, zone: str | None,
-                         hubs: Sequence[str]) -> Select[Any]:
-    """(hub_id, day, volunteer_id): each volunteer who recorded a visit on each day."""
-    v = _day_visits(sources, first, last, zone, hubs).c
-    return select(v.hub_id, v.day, v.created_by).distinct()
+                         places: Sequence[str] | None, place: str = "hub_id") -> Select[Any]:
+    """(place, day, volunteer_id): each volunteer who recorded a visit on each day."""
+    v = _day_visits(sources, first, last, zone, places, place).c
+    return select(v.place, v.day, v.created_by).distinct()
 
 
 def _day_visits(sources: ReportSources, first: date, last: date, zone: str | None,
-                hubs: Sequence[str]) -> Any:
+                places: Sequence[str] | None, place: str) -> Any:
     visits = sources.visits
     start, end = day_bounds_utc(first, last, zone)
     day = day_of(visits.c.visited_at, first, last, hub_zone(zone))
-    return (select(*visits.c, day.label("day"))
-            .where(visits.c.visited_at >= start, visits.c.visited_at < end,
-                   visits.c.hub_id.in_(list(hubs)))
+    conditions = [visits.c.visited_at >= start, visits.c.visited_at < end]
+    if places is not None:
+        conditions.append(visits.c[place].in_(list(places)))
+    where = func.coalesce(visits.c[place], _constant(""))
+    return (select(*visits.c, where.label("place"), day.label("day")).where(*conditions)
             .subquery("day_visits"))
 
 
@@ -150,24 +156,37 @@ def _day_visits(sources: ReportSources, first: date, last: date, zone: str | Non
 
 
 def reports_from_daily(db: Executor, tables: DailyTables, period: Period,
-                       hubs: Sequence[str] | None) -> dict[str, dict[str, Any]]:
-    """Per hub id, the visit-based figures of ``period`` from the roll-up (``hubs``:
-    the hubs in scope, None for all). Signposts come by service: the caller maps them
-    to categories and organisations (``add_services``). Not finished: the caller adds
-    the row path's session and follow-up figures, then ``finish_report``."""
+                       places: Sequence[str] | None, combined: bool = False
+                       ) -> dict[str, dict[str, Any]]:
+    """Per place (or ``"all"`` when ``combined``), the visit-based figures of ``period``
+    from the roll-up (``places``: the places in scope, None for all). Visitor codes are
+    counted per key (a card belongs to its hub). Signposts come by service: the caller
+    maps them to categories and organisations (``add_services``). Not finished: the
+    caller adds the row path's session and follow-up figures, then ``finish_report``."""
     counts = tables.counts
+    key = _key(tables, counts, combined)
     out: dict[str, dict[str, Any]] = {}
-    in_scope = [counts.c.day >= period.first, counts.c.day <= period.last]
-    if hubs is not None:
-        in_scope.append(counts.c.hub_id.in_(list(hubs)))
-    statement = (select(counts.c.hub_id, counts.c.figure, counts.c.code,
-                        func.sum(counts.c.count))
-                 .where(*in_scope).group_by(counts.c.hub_id, counts.c.figure, counts.c.code))
-    for hub_id, figure, code, total in db.execute(statement):
-        _place(out.setdefault(hub_id, empty_report()), figure, code, int(total))
-    _months(db, tables, period, hubs, out)
-    _visitor_codes(db, tables, period, hubs, out)
+    grouping = (counts.c.figure, counts.c.code) if combined else (key, counts.c.figure,
+                                                                  counts.c.code)
+    statement = (select(key, counts.c.figure, counts.c.code, func.sum(counts.c.count))
+                 .where(*_in(tables, counts, period, places)).group_by(*grouping))
+    for name, figure, code, total in db.execute(statement):
+        _place(out.setdefault(name, empty_report()), figure, code, int(total))
+    _months(db, tables, period, places, combined, out)
+    _visitor_codes(db, tables, period, places, combined, out)
     return out
+
+
+def _key(tables: DailyTables, table: FromClause, combined: bool) -> ColumnElement[Any]:
+    return _constant(ALL) if combined else table.c[tables.place]
+
+
+def _in(tables: DailyTables, table: FromClause, period: Period,
+        places: Sequence[str] | None) -> list[ColumnElement[bool]]:
+    where = [table.c.day >= period.first, table.c.day <= period.last]
+    if places is not None:
+        where.append(table.c[tables.place].in_(list(places)))
+    return where
 
 
 def _place(report: dict[str, Any], figure: str, code: str, n: int) -> None:
@@ -187,16 +206,14 @@ def _place(report: dict[str, Any], figure: str, code: str, n: int) -> None:
         _add(report[figure], code, n)
 
 
-def _months(db: Executor, tables: DailyTables, period: Period, hubs: Sequence[str] | None,
-            out: dict[str, dict[str, Any]]) -> None:
+def _months(db: Executor, tables: DailyTables, period: Period, places: Sequence[str] | None,
+            combined: bool, out: dict[str, dict[str, Any]]) -> None:
     """Visits by month, every month of the period at 0 (a long period: the months from
     its first to its last visit), as the row path gives them."""
     counts = tables.counts
-    where = [counts.c.figure == "visits", counts.c.day >= period.first,
-             counts.c.day <= period.last]
-    if hubs is not None:
-        where.append(counts.c.hub_id.in_(list(hubs)))
-    rows = db.execute(select(counts.c.hub_id, counts.c.day, counts.c.count).where(*where)).all()
+    key = _key(tables, counts, combined)
+    rows = db.execute(select(key, counts.c.day, counts.c.count).where(
+        counts.c.figure == "visits", *_in(tables, counts, period, places))).all()
     zone = hub_zone(period.zone)
     if (period.last - period.first).days > LONG_PERIOD_DAYS:
         days = [_as_date(day) for _, day, _ in rows] or [period.first]
@@ -205,40 +222,40 @@ def _months(db: Executor, tables: DailyTables, period: Period, hubs: Sequence[st
         labels = month_labels(period.first, period.last, zone)
     for report in out.values():
         report["visits_by_month"] = dict.fromkeys(labels, 0)
-    for hub_id, day, n in rows:
+    for name, day, n in rows:
         day = _as_date(day)
-        months = out[hub_id]["visits_by_month"]
+        months = out[name]["visits_by_month"]
         label = f"{day.year:04d}-{day.month:02d}"
         months[label] = months.get(label, 0) + int(n)
 
 
 def _visitor_codes(db: Executor, tables: DailyTables, period: Period,
-                   hubs: Sequence[str] | None, out: dict[str, dict[str, Any]]) -> None:
-    """Each code is one visitor of its hub; a repeat visitor when seen on two days."""
+                   places: Sequence[str] | None, combined: bool,
+                   out: dict[str, dict[str, Any]]) -> None:
+    """Each code is one visitor; a repeat visitor when seen on two days."""
     seen = tables.visitors
-    where = [seen.c.day >= period.first, seen.c.day <= period.last]
-    if hubs is not None:
-        where.append(seen.c.hub_id.in_(list(hubs)))
+    key = _key(tables, seen, combined)
     repeated = case((func.min(seen.c.day) != func.max(seen.c.day), 1))
-    codes = (select(seen.c.hub_id, repeated.label("repeated"))
-             .where(*where).group_by(seen.c.hub_id, seen.c.visitor_code).subquery("codes"))
-    statement = (select(codes.c.hub_id, func.count(), func.count(codes.c.repeated))
-                 .group_by(codes.c.hub_id))
-    for hub_id, visitors, repeated in db.execute(statement):
-        report = out.setdefault(hub_id, empty_report())
+    grouping = (seen.c.visitor_code,) if combined else (key, seen.c.visitor_code)
+    codes = (select(key.label("key"), repeated.label("repeated"))
+             .where(*_in(tables, seen, period, places)).group_by(*grouping).subquery("codes"))
+    statement = (select(codes.c.key, func.count(), func.count(codes.c.repeated))
+                 .group_by(codes.c.key))
+    for name, visitors, repeated_count in db.execute(statement):
+        report = out.setdefault(name, empty_report())
         report["visitors"] += int(visitors)
-        report["repeat_visitors"] += int(repeated)
+        report["repeat_visitors"] += int(repeated_count)
 
 
 def volunteer_pairs_from_daily(db: Executor, tables: DailyTables, period: Period,
-                               hubs: Sequence[str] | None) -> set[tuple[str, str]]:
-    """Distinct (hub id, volunteer id) who recorded a visit in ``period``."""
+                               places: Sequence[str] | None,
+                               combined: bool = False) -> set[tuple[str, str]]:
+    """Distinct (place or "all", volunteer id) who recorded a visit in ``period``."""
     seen = tables.volunteers
-    where = [seen.c.day >= period.first, seen.c.day <= period.last]
-    if hubs is not None:
-        where.append(seen.c.hub_id.in_(list(hubs)))
-    statement = select(seen.c.hub_id, seen.c.volunteer_id).where(*where).distinct()
-    return {(str(hub), str(volunteer)) for hub, volunteer in db.execute(statement)}
+    key = _key(tables, seen, combined)
+    statement = (select(key, seen.c.volunteer_id)
+                 .where(*_in(tables, seen, period, places)).distinct())
+    return {(str(name), str(volunteer)) for name, volunteer in db.execute(statement)}
 
 
 def add_services(reports: Iterable[dict[str, Any]], organisation: dict[str, str],

@@ -50,7 +50,7 @@ EVERYWHERE = Scope()
 MENTAL_HEALTH_TOPIC = "mental_wellbeing"
 MENTAL_HEALTH_CATEGORIES = ("mental_health",)
 #: the parts of a report, each one method of ``_Run`` (``_<part>``)
-PARTS = ("visit_totals", "repeat_visitors", "mental_health", "signposts", "mecc",
+PARTS = ("visit_totals", "alerts", "repeat_visitors", "mental_health", "signposts", "mecc",
          "follow_ups", "sessions")
 
 def compute_reports(db: Executor, sources: ReportSources, period: Period,
@@ -206,6 +206,10 @@ class _Run:
                 report["visitors"] += n
                 if mode == "returning":
                     report["repeat_visitors"] += n
+
+    def _alerts(self) -> None:
+        """Safeguarding flags by the state of their alert (the laptop's alerts)."""
+        sv = self.visits
         if self.src.alerts is not None:
             alerts = self.src.alerts
             join = sv.join(alerts, alerts.c.visit_id == sv.c.record_id)
