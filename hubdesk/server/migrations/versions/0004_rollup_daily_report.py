@@ -5,7 +5,7 @@ The roll-up is filled by the next report refresh: with no zone recorded for it
 tables in the same transaction.
 
 Revision ID: 0004_rollup
-Revises: 0003_security
+Revises: 0004_county
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_rollup"
-down_revision: str | Sequence[str] | None = "0003_security"
+down_revision: str | Sequence[str] | None = "0004_county"  # chained after main's county migration
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
