@@ -2,16 +2,16 @@
 email address, when a download last changed them, and their list order (indexed, as are
 the area and the opening times of running services)
 
-Revision ID: 0007_directory
-Revises: 0006_security
+Revision ID: 0008_directory
+Revises: 0007_rollup
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_directory"
-down_revision: str | Sequence[str] | None = "0006_security"
+revision: str = "0008_directory"
+down_revision: str | Sequence[str] | None = "0007_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
