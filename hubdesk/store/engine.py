@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import StorageError
@@ -73,7 +74,15 @@ def make_engine(database: Path, *, key: str | None = None) -> Engine:
         url = URL.create("sqlite+pysqlcipher", password=key, database=str(database))
     else:
         url = URL.create("sqlite+pysqlite", database=str(database))
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    # QueuePool for both forms: SQLAlchemy's pysqlcipher dialect would otherwise pick
+    # SingletonThreadPool, which keeps one connection per thread and, once five threads
+    # have connected (each PIN attempt and recovery runs on a thread of its own),
+    # closes an arbitrary one of them, even while another thread is using it: a crash
+    # inside SQLite.  A QueuePool connection is used by one thread at a time (the one
+    # that checked it out; check_same_thread=False lets the next checkout be on another
+    # thread) and is never closed while checked out.
+    engine = create_engine(url, poolclass=QueuePool, pool_size=5, max_overflow=10,
+                           connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
