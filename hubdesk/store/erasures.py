@@ -172,7 +172,7 @@ def _naming(db: Session, model: type[OutboxItem] | type[HeldServerVersion],
             person_id: str) -> Iterable[Any]:
     """Rows of ``model`` whose JSON payload names ``person_id`` (one scan of the
     visits' and agreements' copies; an erasure is rare)."""
-    rows = list(db.scalars(select(model).where(model.kind.in_(("visit", "agreement")))))
+    rows: list[Any] = list(db.scalars(select(model).where(model.kind.in_(("visit", "agreement")))))
     for row in rows:
         payload = row.payload
         if isinstance(payload, dict) and (payload.get("fields") or {}).get("person_id") == person_id:
