@@ -3,8 +3,9 @@
 The server publishes an erasure as a tombstone in the hub's changes feed:
 
 * a record's erasure (``hubdesk-server erase --kind K --record ID``): every version
-  of the record goes from this laptop, and every copy kept aside (queued outbox
-  payloads, server versions held or merged, conflict values) loses its content;
+  of the record goes from this laptop, with an unfinished edit of it, and every copy
+  kept aside (queued outbox payloads, server versions held or merged, conflict
+  values) loses its content;
 * a person's erasure (a ``person`` tombstone, ``erase --person ID``): the person's
   versions go as above, and every record naming them (visits, agreements) loses its
   identifying fields in every copy, while its anonymous answers stay, so the hub's
@@ -124,11 +125,13 @@ def withdraw_refused(db: Session, kind: str, record_id: str) -> int:
 
 
 def erase_versions(db: Session, kind: str, record_id: str, now: datetime) -> None:
-    """The record's versions go; queued outbox payloads become identity-only
-    placeholders (the rows stay so the device sequence never reuses a number); server
+    """The record's versions (and a draft editing it) go; queued outbox payloads become
+    identity-only placeholders (the rows stay so the device sequence never reuses a number); server
     copies held or merged and the values of its conflicts lose their content."""
     model = VERSIONED_KINDS[kind]
     db.execute(delete(model).where(model.record_id == record_id))
+    if kind == "visit":  # an unfinished edit of it has nothing left to edit
+        db.execute(delete(Draft).where(Draft.base_visit_id == record_id))
     queued = db.execute(select(OutboxItem.seq, OutboxItem.version).where(
         OutboxItem.kind == kind, OutboxItem.record_id == record_id)).all()
     for seq, version in queued:

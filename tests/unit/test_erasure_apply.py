@@ -77,7 +77,12 @@ def test_a_later_copy_of_an_erased_record_is_refused_and_nothing_kept(
         visit_payload = dict(db.scalars(select(OutboxItem.payload).where(
             OutboxItem.kind == "visit", OutboxItem.record_id == visit_id)).one())
         db.execute(update(OutboxItem).values(state="sent"))  # as after a sync
+        db.add(Draft(id="draft-2", volunteer_id=hub.actor.volunteer_id, session_id=hub.session_id,
+                     base_visit_id=visit_id, base_version=1,
+                     form={"preferred_name": NAME, "age_band": "75_84"}, updated_at=utc_now()))
+    with store.unit_of_work() as db:
         sync_repo.apply_change_items(db, [_tombstone("visit", visit_id)], utc_now())
+        assert db.get(Draft, "draft-2") is None  # an unfinished edit of it goes too
     late = {**visit_payload, "version": 2, "base_version": 1,
             "fields": {**visit_payload["fields"], "age_band": "85_plus"}}
     with store.unit_of_work() as db:
