@@ -137,9 +137,12 @@ def erase_versions(db: Session, kind: str, record_id: str, now: datetime) -> Non
     for seq, version in queued:
         db.execute(update(OutboxItem).where(OutboxItem.seq == seq)
                    .values(payload=erased_payload(kind, record_id, version)))
+    # a server version held for a coordinator has nothing left to merge: off the list
     db.execute(update(HeldServerVersion).where(
         HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
-        HeldServerVersion.tombstone.is_(False)).values(payload=None, content_hash=None))
+        HeldServerVersion.tombstone.is_(False)).values(
+            payload=None, content_hash=None,
+            resolved_at=func.coalesce(HeldServerVersion.resolved_at, now)))
     conflict_repo.scrub_conflicts(db, kind, record_id, now)
 
 

@@ -15,6 +15,7 @@ from hubdesk.services.visit_form import AgreementAnswer, TopicAnswer, VisitForm
 from hubdesk.store import erasures, sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import Agreement, Draft, HeldServerVersion, OutboxItem, Person, Visit
+from hubdesk.sync.status import needs_attention_items
 from tests.conftest import Hub
 
 NAME, PHONE, CODE = "Edna Quillfeather", "07700 900456", "Q8ZP"  # synthetic details
@@ -96,3 +97,24 @@ def test_a_later_copy_of_an_erased_record_is_refused_and_nothing_kept(
         assert sync_repo.outbox_counts(db).needs_attention == 0
         held = [h.payload for h in db.scalars(select(HeldServerVersion))]
         assert held == [None]
+
+
+def test_a_held_server_version_of_an_erased_record_leaves_the_list(store: Store, hub: Hub) -> None:
+    """A server copy held for a coordinator, then the record's erasure: nothing is left
+    to compare, so nothing is listed (and the held copy keeps no content)."""
+    visit_id, _ = _identified_visit(store, hub)
+    with store.unit_of_work() as db:
+        db.execute(update(OutboxItem).values(state="sent"))  # as after a sync
+        payload = dict(db.scalars(select(OutboxItem.payload).where(
+            OutboxItem.kind == "visit", OutboxItem.record_id == visit_id)).one())
+        other = {**payload, "fields": {**payload["fields"], "age_band": "85_plus"}}
+        counts = sync_repo.apply_change_items(db, [ChangeItem.model_validate(
+            {"kind": "visit", "record_id": visit_id, "version": 1, "payload": other})], utc_now())
+        assert counts["held"] == 1
+        assert [(i.kind, i.state) for i in needs_attention_items(db)] == [("visit", "held")]
+    with store.unit_of_work() as db:
+        sync_repo.apply_change_items(db, [_tombstone("visit", visit_id)], utc_now())
+        assert needs_attention_items(db) == []
+        kept = [h.payload for h in db.scalars(select(HeldServerVersion).where(
+            HeldServerVersion.record_id == visit_id))]
+        assert kept == [None, None]  # the held copy, emptied, and the erasure itself
