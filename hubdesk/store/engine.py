@@ -74,15 +74,12 @@ def make_engine(database: Path, *, key: str | None = None) -> Engine:
         url = URL.create("sqlite+pysqlcipher", password=key, database=str(database))
     else:
         url = URL.create("sqlite+pysqlite", database=str(database))
-    # QueuePool for both forms: SQLAlchemy's pysqlcipher dialect would otherwise pick
-    # SingletonThreadPool, which keeps one connection per thread and, once five threads
-    # have connected (each PIN attempt and recovery runs on a thread of its own),
-    # closes an arbitrary one of them, even while another thread is using it: a crash
-    # inside SQLite.  A QueuePool connection is used by one thread at a time (the one
-    # that checked it out; check_same_thread=False lets the next checkout be on another
-    # thread) and is never closed while checked out.
-    engine = create_engine(url, poolclass=QueuePool, pool_size=5, max_overflow=10,
-                           connect_args={"check_same_thread": False})
+    # SQLAlchemy's SQLCipher dialect defaults to SingletonThreadPool, which closes a
+    # thread's connection once more than five threads have used the engine, even while
+    # that thread is mid-query (seen as "Cannot operate on a closed database" and a
+    # segfault when the app's lanes, sync and a test thread overlap).  A QueuePool, as
+    # the plain SQLite dialect uses, hands each unit of work a whole connection.
+    engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=QueuePool)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
