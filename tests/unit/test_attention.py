@@ -147,14 +147,8 @@ def test_an_erasure_wins_over_refused_work_and_is_listed_until_seen(
 
 def test_a_held_server_edit_is_marked_as_dealt_with_and_kept(store: Store, hub: Hub) -> None:
     visit_id, seq = _refused_visit(store, hub)
+    held_id = _held_server_edit(store, visit_id, seq)
     with store.unit_of_work() as db:
-        payload = sync_repo.outbox_item(db, seq).payload  # type: ignore[union-attr]
-        changed = {**payload, "version": 2, "fields": {**payload["fields"], "age_band": "85_plus"}}
-        counts = sync_repo.apply_change_items(
-            db, [ChangeItem.model_validate({"kind": "visit", "record_id": visit_id, "version": 2,
-                                            "tombstone": False, "payload": changed})], utc_now())
-        assert counts["held"] == 1
-        held_id = db.scalars(select(HeldServerVersion.id)).one()
         assert [(i.source, i.state) for i in needs_attention_items(db)] == [
             ("outbox", "rejected"), ("server", "held")]
 
