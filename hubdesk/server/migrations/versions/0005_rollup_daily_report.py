@@ -4,7 +4,7 @@ The roll-up is filled by the next report refresh: with no zone recorded for it
 (server setting ``report_rollup_zone``), the refresh builds it from the report
 tables in the same transaction.
 
-Revision ID: 0004_rollup
+Revision ID: 0005_rollup
 Revises: 0004_county
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_rollup"
+revision: str = "0005_rollup"
 down_revision: str | Sequence[str] | None = "0004_county"  # chained after main's county migration
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
