@@ -4,16 +4,16 @@ Filled by the next report refresh: forgetting the roll-up's zone (server setting
 ``report_rollup_zone``) makes the refresh rebuild the daily and monthly levels from
 the report tables in the same transaction.
 
-Revision ID: 0005_rollup2
-Revises: 0004_rollup
+Revision ID: 0006_rollup2
+Revises: 0005_rollup
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_rollup2"
-down_revision: str | Sequence[str] | None = "0004_rollup"
+revision: str = "0006_rollup2"
+down_revision: str | Sequence[str] | None = "0005_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
