@@ -275,9 +275,12 @@ def server(visits: int, hubs: int, rows_too: bool = True) -> None:
         built = time.perf_counter() - started
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-            rollup_rows = conn.execute(text("SELECT count(*) FROM report_daily_counts")).scalar()
+            rollup_rows, monthly_rows = (conn.execute(text(f"SELECT count(*) FROM {table}"))
+                                         .scalar() for table in ("report_daily_counts",
+                                                                 "report_monthly_counts"))
         print(f"server: generated {visits:,} visits across {hubs} hubs in {generated:.1f} s "
-              f"(PostgreSQL); daily roll-up built in {built:.1f} s: {rollup_rows:,} count rows")
+              f"(PostgreSQL); daily and monthly roll-up built in {built:.1f} s: "
+              f"{rollup_rows:,} daily and {monthly_rows:,} monthly count rows")
         request = ReportRequest(YEAR_FIRST, YEAR_LAST)
 
         def count() -> int:

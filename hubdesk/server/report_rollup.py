@@ -1,10 +1,11 @@
-"""Keeps the daily roll-up (``report_daily_*``) equal to the report tables it sums.
+"""Keeps the daily roll-up (``report_daily_*``) equal to the report tables it sums,
+and its monthly level (``report_monthly_*``, see ``report_monthly``) equal to the days.
 
 The refresh (``report_refresh``) notes which (hub, local day) pairs its changes touch:
 the old and the new day of every visit version it applies, and the day of the visit
 behind every conversation or signposting version, and, when the directory changes a
 service's mental-health categories, the days of the visits signposted to it. Those
-days are then recomputed from the report tables in the same transaction, so a report
+days, then their months, are recomputed in the same transaction, so a report
 never sees a roll-up older than its rows. Days are local days in the county's zone;
 when that setting changes, the whole roll-up is rebuilt.
 """
@@ -19,12 +20,12 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from hubdesk.core.days import DEFAULT_TIME_ZONE, TIME_ZONE_SETTING, local_day
 from hubdesk.reports.figures.daily import (
-    DailyTables,
     daily_count_rows,
     daily_visitor_rows,
     daily_volunteer_rows,
 )
 from hubdesk.server.models import SETTINGS
+from hubdesk.server.report_monthly import MONTHLY_TABLES, months_between, recompute_months
 from hubdesk.server.report_sources import server_sources
 from hubdesk.server.report_tables import (
     R_DAILY_COUNTS,
@@ -33,7 +34,6 @@ from hubdesk.server.report_tables import (
     R_VISITS,
 )
 
-DAILY = DailyTables(R_DAILY_COUNTS, R_DAILY_VISITORS, R_DAILY_VOLUNTEERS)
 ROLLUP_ZONE_SETTING = "report_rollup_zone"
 #: days recomputed by one set of statements (the day CASE grows with it)
 RUN_DAYS = 92
@@ -81,15 +81,20 @@ def update_rollup(conn: Connection, dirty: DirtyDays) -> None:
     by_day: dict[date, set[str]] = {}
     for hub, at in dirty.times:
         by_day.setdefault(local_day(at, zone), set()).add(hub)
+    months: dict[date, set[str]] = {}
     for first, last, hubs in _runs(by_day):
         _recompute(conn, zone, first, last, sorted(hubs))
+        for month in months_between(first, last):
+            months.setdefault(month, set()).update(hubs)
+    for month, hubs in sorted(months.items()):
+        recompute_months(conn, [month], sorted(hubs))
 
 
 def rebuild_rollup(conn: Connection, zone: str | None = None) -> None:
     """Build the whole roll-up again from the report tables (a new zone, a new server,
     bulk-loaded report tables)."""
     zone = zone or county_zone(conn)
-    for table in (R_DAILY_COUNTS, R_DAILY_VISITORS, R_DAILY_VOLUNTEERS):
+    for table in (R_DAILY_COUNTS, R_DAILY_VISITORS, R_DAILY_VOLUNTEERS, *MONTHLY_TABLES):
         conn.execute(delete(table))
     earliest, latest = conn.execute(select(func.min(R_VISITS.c.visited_at),
                                            func.max(R_VISITS.c.visited_at))).one()
@@ -101,6 +106,7 @@ def rebuild_rollup(conn: Connection, zone: str | None = None) -> None:
             last = min(end, day + timedelta(days=RUN_DAYS - 1))
             _insert(conn, zone, day, last, hubs)
             day = last + timedelta(days=1)
+        recompute_months(conn, months_between(local_day(earliest, zone), end), hubs)
     _record_zone(conn, zone)
 
 

@@ -32,8 +32,9 @@ from hubdesk.reports.figures.shape import blank_report, empty_report
 from hubdesk.server.db import read_tx, write_tx
 from hubdesk.server.errors import AdminError
 from hubdesk.server.models import HUBS
+from hubdesk.server.report_monthly import period_tables
 from hubdesk.server.report_refresh import refresh_report_tables
-from hubdesk.server.report_rollup import DAILY, county_zone, rollup_zone
+from hubdesk.server.report_rollup import county_zone, rollup_zone
 from hubdesk.server.report_sources import server_sources
 from hubdesk.server.report_tables import R_CATEGORIES, R_SERVICES
 
@@ -119,7 +120,8 @@ def _from_rollup(conn: Connection, period: Period, scope: Scope,
     sources = server_sources()
     everywhere = scope.hub_id is None and scope.district is None
     in_scope = None if everywhere else hubs
-    from_days = reports_from_daily(conn, DAILY, period, in_scope)
+    tables = period_tables(period)  # whole months from the monthly level, the rest by day
+    from_days = reports_from_daily(conn, tables, period, in_scope)
     organisation = {str(k): str(v) for k, v in conn.execute(
         select(R_SERVICES.c.id, R_SERVICES.c.organisation))}
     categories: dict[str, list[str]] = {}
@@ -132,7 +134,7 @@ def _from_rollup(conn: Connection, period: Period, scope: Scope,
     per_hub = {hub_id: merge_reports([from_days.get(hub_id) or empty_report(),
                                       from_rows.get(hub_id) or empty_report()])
                for hub_id in from_days.keys() | from_rows.keys()}
-    people = volunteer_pairs_from_daily(conn, DAILY, period, in_scope)
+    people = volunteer_pairs_from_daily(conn, tables, period, in_scope)
     people.update(volunteer_pairs(conn, sources, period, scope, group="hub", with_visits=False))
     return per_hub, people
 

@@ -9,6 +9,7 @@ seeded random one, and after late records, edits, deletions, erasure and a new z
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -20,8 +21,14 @@ from sqlalchemy import insert, select, update
 from hubdesk.core.days import TIME_ZONE_SETTING
 from hubdesk.server.db import read_tx, write_tx
 from hubdesk.server.models import SETTINGS
+from hubdesk.server.report_monthly import MONTHLY_TABLES
 from hubdesk.server.report_rollup import rebuild_rollup
-from hubdesk.server.report_tables import R_DAILY_COUNTS, R_DAILY_VISITORS, R_DAILY_VOLUNTEERS
+from hubdesk.server.report_tables import (
+    R_DAILY_COUNTS,
+    R_DAILY_VISITORS,
+    R_DAILY_VOLUNTEERS,
+    R_MONTHLY_COUNTS,
+)
 from hubdesk.server.reports import ReportRequest, county_report
 from hubdesk.server.testing import LiveServer
 from tests.reports.dataset import EXPECTED_MARCH, SERVICES, VOL_D, _outcome, _talk, _visit, rid
@@ -31,7 +38,13 @@ from tests.server.county_data import MARCH, fill_county, import_services, upload
 
 PERIODS = [MARCH, (date(2026, 3, 29), date(2026, 3, 29)), (date(2026, 3, 30), date(2026, 3, 30)),
            (date(2026, 10, 25), date(2026, 10, 25)), (date(2026, 1, 1), date(2026, 12, 31)),
-           (date(2026, 3, 31), date(2026, 10, 24)), (date(2000, 1, 1), date(2099, 12, 31))]
+           (date(2026, 3, 31), date(2026, 10, 24)), (date(2000, 1, 1), date(2099, 12, 31)),
+           # the monthly level: whole months only, partial months at both ends, at one
+           # end, and a period inside a single month
+           (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 3, 1), date(2026, 10, 31)),
+           (date(2026, 2, 1), date(2027, 1, 31)), (date(2026, 3, 15), date(2026, 10, 25)),
+           (date(2026, 3, 29), date(2026, 12, 31)), (date(2026, 3, 1), date(2026, 10, 24)),
+           (date(2026, 3, 10), date(2026, 3, 29)), (date(2026, 10, 2), date(2026, 10, 30))]
 
 
 @pytest.fixture
@@ -50,12 +63,20 @@ def _both(server: LiveServer, first: date, last: date, **scope: Any) -> dict[str
 def _rollup_rows(server: LiveServer) -> list[list[tuple[Any, ...]]]:
     with read_tx(server.engine) as conn:
         return [sorted(tuple(row) for row in conn.execute(select(table)))
-                for table in (R_DAILY_COUNTS, R_DAILY_VISITORS, R_DAILY_VOLUNTEERS)]
+                for table in (R_DAILY_COUNTS, R_DAILY_VISITORS, R_DAILY_VOLUNTEERS,
+                              *MONTHLY_TABLES)]
 
 
 def _assert_rollup_is_what_a_rebuild_makes(server: LiveServer) -> None:
-    """The incrementally kept roll-up equals one built from scratch."""
+    """The incrementally kept roll-up equals one built from scratch, and each month
+    holds the sum of its days."""
     kept = _rollup_rows(server)
+    days, months = Counter[tuple[Any, ...]](), Counter[tuple[Any, ...]]()
+    for hub, day, figure, code, n in kept[0]:
+        days[(hub, _as_date(day).replace(day=1), figure, code)] += n
+    for hub, month, figure, code, n in kept[3]:
+        months[(hub, _as_date(month), figure, code)] += n
+    assert months == days and months
     with write_tx(server.engine) as conn:
         rebuild_rollup(conn)
     assert _rollup_rows(server) == kept
@@ -81,7 +102,8 @@ def test_a_random_dataset_gives_the_same_json_both_ways(
         laptop.enrol(server.enrol_code(hub_id))
         upload(laptop, random_records(rng, hub))
     for first, last in PERIODS:
-        report = _both(server, first, last)
+        _both(server, first, last)
+    report = _both(server, date(2026, 1, 1), date(2026, 12, 31))
     assert report["visits"] > 100 and report["visitors"] > report["repeat_visitors"] > 0
     assert report["mental_health"]["count"] > 0 and report["volunteers"] > 3
     _both(server, *MARCH, district="District 1")
@@ -141,3 +163,21 @@ def test_a_new_county_zone_rebuilds_the_rollup(county: LiveServer) -> None:
     # New York's 28th: v2 (19:30), v3 (20:30) and v1 (06:15); v6 is the 27th there
     assert _both(county, date(2026, 3, 28), date(2026, 3, 28))["visits"] == 3
     _assert_rollup_is_what_a_rebuild_makes(county)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def test_whole_months_are_read_from_the_monthly_level(county: LiveServer) -> None:
+    """A period's whole months come from the monthly rows, its partial months from the
+    days: a month row altered by hand shows in the first and not in the second."""
+    whole = ReportRequest(date(2026, 3, 1), date(2026, 3, 31), exact=True)
+    partial = ReportRequest(date(2026, 3, 2), date(2026, 3, 31), exact=True)
+    before = county_report(county.engine, whole)["visits"]
+    assert before == county_report(county.engine, partial)["visits"] > 0
+    with write_tx(county.engine) as conn:
+        conn.execute(update(R_MONTHLY_COUNTS).where(R_MONTHLY_COUNTS.c.figure == "visits")
+                     .values(count=R_MONTHLY_COUNTS.c.count + 1000))
+    assert county_report(county.engine, whole)["visits"] >= before + 1000
+    assert county_report(county.engine, partial)["visits"] == before

@@ -56,7 +56,8 @@ class DailyTables:
     column naming where, ``hub_id`` on the server, ``venue_id`` on a laptop).
 
     * ``counts``: place, day, figure, code, count
-    * ``visitors``: place, day, visitor_code (one row per code seen that day)
+    * ``visitors``: place, day, visitor_code (one row per code seen that day), and
+      optionally last_day (a row covering several days: ``day`` the first it was seen)
     * ``volunteers``: place, day, volunteer_id (who recorded a visit that day)
     """
 
@@ -232,10 +233,12 @@ def _months(db: Executor, tables: DailyTables, period: Period, places: Sequence[
 def _visitor_codes(db: Executor, tables: DailyTables, period: Period,
                    places: Sequence[str] | None, combined: bool,
                    out: dict[str, dict[str, Any]]) -> None:
-    """Each code is one visitor; a repeat visitor when seen on two days."""
+    """Each code is one visitor; a repeat visitor when seen on two days. (A table of
+    longer spans, such as the server's months, gives each row's ``last_day`` too.)"""
     seen = tables.visitors
     key = _key(tables, seen, combined)
-    repeated = case((func.min(seen.c.day) != func.max(seen.c.day), 1))
+    last_day = seen.c.last_day if "last_day" in seen.c else seen.c.day
+    repeated = case((func.min(seen.c.day) != func.max(last_day), 1))
     grouping = (seen.c.visitor_code,) if combined else (key, seen.c.visitor_code)
     codes = (select(key.label("key"), repeated.label("repeated"))
              .where(*_in(tables, seen, period, places)).group_by(*grouping).subquery("codes"))
