@@ -6,7 +6,7 @@ it finalises version 1 for upload; any later correction is a new version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -65,12 +65,16 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """A session's figures.  ``changes`` is what closing it changed (empty when the
+    summary is only read), so the task runner announces a close like any mutation."""
+
     session: SessionInfo
     visits: int
     first_visits: int
     topics: dict[str, int] = field(default_factory=dict)
     signposts: dict[str, int] = field(default_factory=dict)
     safeguarding: int = 0
+    changes: Changes = field(default_factory=Changes)
 
     @property
     def people_engaged(self) -> int:
@@ -233,7 +237,8 @@ def finish_session(db: Session, actor: Actor, row: HubSession, ended_at: datetim
     row.utc_offset_min = _offset_minutes(db, row.started_at)
     finalise(db, row)
     audit(db, actor, "edit", "session", row.record_id, "closed")
-    return session_summary(db, row.record_id)
+    return replace(session_summary(db, row.record_id),
+                   changes=Changes().add("session", row.record_id))
 
 
 def _offset_minutes(db: Session, at_utc: datetime) -> int:

@@ -314,8 +314,7 @@ class CloseSessionDialog(BaseDialog):
         self._show_summary(summary)
         if self.context.session_id == self.session_id:
             self.context.set_session(None)
-        # closing changes what the other screens show (status bar, today's list)
-        self.context.runner.data_changed.emit(Changes().add("session", self.session_id))
+        # the runner announces summary.changes to the other screens (status bar, today's list)
         self.closed.emit(summary)
 
     def _failed(self, error: BaseException) -> None:
