@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from hubdesk.core.clock import utc_now
 from hubdesk.core.errors import StorageError
@@ -73,7 +74,10 @@ def make_engine(database: Path, *, key: str | None = None) -> Engine:
         url = URL.create("sqlite+pysqlcipher", password=key, database=str(database))
     else:
         url = URL.create("sqlite+pysqlite", database=str(database))
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    # QueuePool for both drivers: SQLAlchemy's SQLCipher dialect would pick SingletonThreadPool,
+    # which closes connections still in use in other threads once more than five threads have
+    # connected (the lanes, the sync sender, the opener): queries then failed or crashed in SQLite
+    engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
