@@ -39,6 +39,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     window = MainWindow(context)
     window.resize(WINDOW_W, WINDOW_H)
     window.show()
+    window.activateWindow()  # as on the laptop: the focused field shows its ring
     settle()
 
     def unlock_and_save(actor: object, name: str, dialog_type: type | None = None) -> None:
@@ -48,6 +49,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
             window.dialog.close()
         settle()
         window.unlocked(actor)  # type: ignore[arg-type]
+        window.activateWindow()  # the unlock dialog has gone: the window is active again
         settle()
         if dialog_type is None:
             save(window, name)
