@@ -109,10 +109,10 @@ class SignpostPicker(QWidget):
         self.results.setModel(self.model)
         self.results.setAccessibleName("Matching services")
         self.results.setUniformItemSizes(True)
-        self.results.setMinimumHeight(em(self, 4.2))
-        # three and a half rows: a cut row says there is more, and at 150 % text the row
-        # just chosen still fits under the search box on a 1366x768 laptop
-        self.results.setMaximumHeight(em(self, 5.6))
+        # one height whatever the number of matches, so nothing below jumps when the emptied
+        # box lists the directory again; three and a half rows (a cut row says there is more),
+        # so at 150 % text the row just chosen fits under the search box on a 1366x768 laptop
+        self.results.setFixedHeight(em(self, 5.6))
         layout.addWidget(self.results)
 
         self.status = HintLabel()
