@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
-from hubdesk.core.days import hub_today, to_hub_time
+from hubdesk.core.days import day_words, hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
@@ -224,7 +224,7 @@ def close_session(db: Session, actor: Actor, session_id: str) -> SessionSummary:
     row = _require_open(db, session_id)
     if row.session_date < hub_today(hub_time_zone(db)):
         raise ValidationError({"session": (
-            f"This session was opened on {row.session_date:%A %d %B}: "
+            f"This session was opened on {day_words(row.session_date)}: "
             "close it with the time it really ended.")})
     return finish_session(db, actor, row, utc_now())
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import sessions
@@ -262,7 +263,7 @@ class CloseSessionDialog(BaseDialog):
         self.summary = summary
         self.loading.hide()
         self.session_title.setText(
-            f"{summary.session.title} · {summary.session.session_date:%A %d %B %Y}")
+            f"{summary.session.title} · {day_words(summary.session.session_date, year=True)}")
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
