@@ -25,8 +25,11 @@ qt_runtime="libglib2.0-0 libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libf
 qt_window="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0"
 python_pkgs="python3 python3-venv python3-dev"
 test_pkgs="postgresql nsis xvfb xauth binutils"
+# the county web page's tests drive Debian's headless Chromium (tests/server/chromium.py)
+browser_pkgs="chromium chromium-driver"
 wanted="$qt_runtime $qt_window $python_pkgs"
-[ "$what" = test ] && wanted="$wanted $test_pkgs"
+[ "$what" = test ] && wanted="$wanted $test_pkgs $browser_pkgs"
+[ "$what" = setup ] && wanted="$wanted $browser_pkgs"
 missing=""
 for pkg in $wanted; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

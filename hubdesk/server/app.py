@@ -340,6 +340,10 @@ def create_app(engine: Engine, keys: ServerKeys | None = None) -> FastAPI:
         return _json(await run_in_threadpool(recovery.recover, engine, server_keys, payload,
                                              client_address(request)))
 
+    # the council's county page (HTML, not part of the sync protocol's OpenAPI document)
+    from hubdesk.server.web.routes import county_routes
+
+    app.include_router(county_routes(engine))
     app.openapi = _openapi_builder(app)  # type: ignore[method-assign]
     app.add_middleware(RequestMetrics)
     return app

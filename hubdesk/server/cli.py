@@ -137,9 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
         "retention", help="anonymise people not seen for --days (default two years)")
     retention.add_argument("--days", type=int, default=730)
 
+    from hubdesk.server.council_command import add_user_parsers
     from hubdesk.server.report_command import add_report_parser
 
     add_report_parser(commands)
+    add_user_parsers(commands)
     return parser
 
 
@@ -220,6 +222,12 @@ def run(args: argparse.Namespace) -> int:
             from hubdesk.server.report_command import run_report
 
             return run_report(engine, args)
+        from hubdesk.server.council_command import COMMANDS as USER_COMMANDS
+
+        if args.command in USER_COMMANDS:
+            from hubdesk.server.council_command import run_user_command
+
+            return run_user_command(engine, args)
         if args.command == "create-hub":
             print(admin.create_hub(engine, args.name, args.district, args.tier))
         elif args.command == "enrol-code":

@@ -281,5 +281,6 @@ SECURITY_EVENTS = _table(SecurityEvent)
 RATE_LIMITS = _table(RateLimit)
 ERASURES = _table(Erasure)
 
-# the report tables share this MetaData (migrations and their check see them)
-from hubdesk.server import report_tables  # noqa: E402,F401
+# the report tables and the county page's tables share this MetaData (migrations and
+# their check see them)
+from hubdesk.server import council_tables, report_tables  # noqa: E402,F401

@@ -38,6 +38,8 @@ class ReportRequest:
     hub: str | None = None  # id or name
     district: str | None = None
     exact: bool = False  # True: no "<5" (for a hub's own coordinator)
+    #: only these hubs (a council user's, DESIGN §9); None: every hub
+    hub_ids: frozenset[str] | None = None
 
 
 def county_report(engine: Engine, request: ReportRequest) -> dict[str, Any]:
@@ -78,7 +80,7 @@ def _report(conn: Connection, request: ReportRequest) -> dict[str, Any]:
                                     if hubs.get(hub_id, ("", ""))[1] == district})
         by_district[district] = merged
     total = merge_reports(by_hub.values())
-    total["volunteers"] = len({volunteer for _, volunteer in people})
+    total["volunteers"] = len({volunteer for hub_id, volunteer in people if hub_id in hubs})
     report: dict[str, Any] = {
         **total,
         "by_hub": dict(sorted(by_hub.items())),
@@ -100,7 +102,8 @@ def _hubs_in_scope(conn: Connection, request: ReportRequest) -> dict[str, tuple[
                             | (func.lower(HUBS.c.name) == request.hub.lower()))
     if request.district:
         query = query.where(func.lower(HUBS.c.district) == request.district.lower())
-    hubs = {row.id: (row.name, row.district) for row in conn.execute(query.order_by(HUBS.c.name))}
+    hubs = {row.id: (row.name, row.district) for row in conn.execute(query.order_by(HUBS.c.name))
+            if request.hub_ids is None or row.id in request.hub_ids}
     if not hubs:
         what = f"hub {request.hub!r}" if request.hub else f"district {request.district!r}"
         raise AdminError(f"no {what} on this server" if request.hub or request.district

@@ -26,7 +26,7 @@ log = logging.getLogger("hubdesk.server.security")
 #: events that are refusals or alarms (logged at WARNING; the rest at INFO)
 ALARMS = frozenset({"bad_token", "bad_enrol_code", "bad_recovery_code", "rate_limited",
                     "revoked_device_refused", "enrol_refused", "audit_chain_break",
-                    "bad_batch_signature"})
+                    "bad_batch_signature", "council_login_failed"})
 
 
 def address_digest(address: str | None) -> str | None:

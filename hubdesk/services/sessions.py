@@ -16,13 +16,15 @@ from hubdesk.core.days import day_words, hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
-from hubdesk.services.common import Actor, Changes, audit, stamp
+from hubdesk.services.common import Actor, Changes, audit, require_coordinator, stamp
 from hubdesk.services.time_zone import hub_time_zone
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import HubSession, Venue, Visit, Volunteer
 from hubdesk.store.outbox import finalise
 
 MAX_ATTENDANCE = 10_000
+DEFAULT_SESSION_TYPE_SETTING = "default_session_type"
+DEFAULT_SESSION_TYPE = "lunch_club"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,14 @@ class SessionSummary:
     @property
     def activity_attendance(self) -> int:
         return sum(attendance for _, attendance, _ in self.session.activities)
+
+
+def default_session_type(db: Session) -> str:
+    """The kind of session "Open session…" offers first (Settings ▸ Sessions)."""
+    stored = repo.get_setting(db, DEFAULT_SESSION_TYPE_SETTING)
+    if isinstance(stored, str) and stored in vocabularies().session_types:
+        return stored
+    return DEFAULT_SESSION_TYPE
 
 
 def list_venues(db: Session) -> list[VenueInfo]:
@@ -245,3 +255,51 @@ def _offset_minutes(db: Session, at_utc: datetime) -> int:
     """The hub's UTC offset at ``at_utc``, stored with the record (DESIGN §7)."""
     offset = to_hub_time(at_utc, hub_time_zone(db)).utcoffset()
     return int(offset.total_seconds() // 60) if offset else 0
+
+
+def open_shift_count(row: HubSession) -> int:
+    return sum(1 for shift in row.volunteer_shifts or [] if not shift.get("signed_out_at"))
+
+
+def sign_out_all(db: Session, actor: Actor, session_ids: list[str],
+                 at: datetime | None = None) -> Changes:
+    """Sign out every volunteer still signed in to these sessions, at ``at`` (naive UTC,
+    now by default); coordinators only (the end-of-day handover).
+
+    An open session is local working state and changes in place; a closed session was
+    already finalised, so it gets a new version (naming its base) queued for upload.
+    """
+    require_coordinator(actor, "sign volunteers out")
+    when = (at or utc_now()).isoformat(timespec="seconds")
+    changes = Changes()
+    for session_id in session_ids:
+        row = _current(db, session_id)
+        still_in = open_shift_count(row)
+        if not still_in:
+            continue
+        shifts = [{**shift, "signed_out_at": shift.get("signed_out_at") or when}
+                  for shift in row.volunteer_shifts]
+        if row.status == "open" and row.device_seq is None:
+            row.volunteer_shifts = shifts
+        else:
+            newer = _next_version(db, actor, row)
+            newer.volunteer_shifts = shifts
+            finalise(db, newer)
+        audit(db, actor, "edit", "session", session_id,
+              f"{still_in} volunteer{'s' if still_in != 1 else ''} signed out")
+        changes.add("session", session_id)
+    return changes
+
+
+def _next_version(db: Session, actor: Actor, row: HubSession) -> HubSession:
+    """A copy of ``row`` as its next version (the old one stops being current)."""
+    newer = stamp(HubSession(), actor, record_id=row.record_id, version=row.version + 1,
+                  base_version=row.version, offset_minutes=row.utc_offset_min)
+    for name in ("hub_id", "venue_id", "session_type", "session_date", "started_at",
+                 "ended_at", "volunteers_present", "headcount", "activities", "warm_space",
+                 "status", "volunteer_shifts"):
+        setattr(newer, name, getattr(row, name))
+    repo.retire_current(db, HubSession, row.record_id)
+    db.add(newer)
+    db.flush()
+    return newer

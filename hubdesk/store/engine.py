@@ -74,10 +74,12 @@ def make_engine(database: Path, *, key: str | None = None) -> Engine:
         url = URL.create("sqlite+pysqlcipher", password=key, database=str(database))
     else:
         url = URL.create("sqlite+pysqlite", database=str(database))
-    # QueuePool for both drivers: SQLAlchemy's SQLCipher dialect would pick SingletonThreadPool,
-    # which closes connections still in use in other threads once more than five threads have
-    # connected (the lanes, the sync sender, the opener): queries then failed or crashed in SQLite
-    engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+    # SQLAlchemy's SQLCipher dialect defaults to SingletonThreadPool, which closes a
+    # thread's connection once more than five threads have used the engine, even while
+    # that thread is mid-query (seen as "Cannot operate on a closed database" and a
+    # segfault when the app's lanes, sync and a test thread overlap).  A QueuePool, as
+    # the plain SQLite dialect uses, hands each unit of work a whole connection.
+    engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=QueuePool)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine

@@ -35,6 +35,7 @@ from hubdesk.services.time_zone import hub_time_zone_name
 from hubdesk.sync.status_text import laptop_line
 from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.coordinator_menus import install_coordinator_menus
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
 from hubdesk.ui.today_list import TodayVisitsView
 from hubdesk.ui.widgets import Heading, HintLabel, em, focus_chain_step, run_db, set_dynamic_property
@@ -175,6 +176,8 @@ class MainWindow(QMainWindow):
         self._connect_pages()
 
         self._build_menus()
+        # the handover, Settings and the guide (ui/coordinator_menus.py)
+        self.coordinator_actions = install_coordinator_menus(self)
         self.status_label = QLabel("")
         self.status_label.setObjectName("syncStatus")
         self.status_label.setAccessibleName("Sending status")
@@ -412,15 +415,41 @@ class MainWindow(QMainWindow):
         run_db(self, self.context, lambda db: _try_unlock(db, name, pin), done)
 
     def show_first_run(self) -> None:
-        from hubdesk.ui.first_run_dialog import FirstRunDialog, FirstRunResult
+        """The first screen: set up a new hub, or join the hub's server (ui/join_dialog.py)."""
+        from hubdesk.ui.join_dialog import WelcomeDialog
 
         self.locked_heading.setText("Welcome to HubDesk")
-        self.locked_hint.setText("Set up the hub on this laptop to start.")
+        self.locked_hint.setText("Set up a new hub, or join your hub's server, to start.")
         self.unlock_button.setText("&Set up HubDesk…")
+        welcome = WelcomeDialog(self)
+        welcome.chosen.connect(self._first_run_chosen)
+        self._open_dialog(welcome)
+
+    def _first_run_chosen(self, choice: str) -> None:
+        from hubdesk.ui.first_run_dialog import FirstRunDialog, FirstRunResult
+        from hubdesk.ui.join_dialog import JOIN_HUB, JoinHubDialog
+
+        if choice == JOIN_HUB:
+            joining = JoinHubDialog(self.context, self)
+            joining.joined.connect(self._joined_hub)
+            joining.rejected.connect(self.show_first_run)  # Back: choose again
+            self._open_dialog(joining)
+            return
         dialog = FirstRunDialog(self.context, self)
         dialog.completed.connect(lambda result: self.unlocked(result.actor)
                                  if isinstance(result, FirstRunResult) else None)
         self._open_dialog(dialog)
+
+    def _joined_hub(self, joined: object) -> None:
+        from hubdesk.sync.join import Joined
+
+        if not isinstance(joined, Joined):
+            return
+        controller = getattr(self, "sync_controller", None)
+        if controller is not None:
+            controller.enrolled_now()
+        self.unlocked(joined.actor)
+        self.statusBar().showMessage(joined.sentence, 15_000)
 
     def lock(self) -> None:
         """Lock the window (switch volunteer) and ask for a name and PIN."""
@@ -678,22 +707,11 @@ class MainWindow(QMainWindow):
 
     # ---- help ------------------------------------------------------------------------
 
-    def shortcut_lines(self) -> list[str]:
-        lines = []
-        for menu in self._menus.values():
-            for action in menu.actions():
-                if action.shortcut().isEmpty():
-                    continue
-                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-                lines.append(f"{key}: {action.text().replace('&', '')}")
-        return lines
-
     def show_shortcuts(self) -> None:
-        text = "\n".join([*self.shortcut_lines(), "Enter: save", "Esc: cancel"])
-        if self.context.errors.no_err_windows:
-            log.info("keyboard shortcuts asked for")
-            return
-        QMessageBox.information(self, "Keyboard shortcuts", text)
+        """Every shortcut of this window, read from its actions when the list opens."""
+        from hubdesk.ui.help_dialogs import ShortcutsDialog
+
+        self._open_dialog(ShortcutsDialog(self, self))
 
     def show_data_folder(self) -> None:
         text = (f"Your records are saved on this laptop in:\n{self.context.paths.data_dir}\n\n"

@@ -108,6 +108,11 @@ class OpenSessionDialog(BaseDialog):
         self.fit_to_screen(30)
         self.set_busy(True)
         run_db(self, context, sessions.list_venues, self._show_venues, self._failed)
+        run_db(self, context, sessions.default_session_type, self._usual_type)
+
+    def _usual_type(self, code: str) -> None:
+        """The kind of session chosen in Settings ▸ Sessions comes first."""
+        combo_select(self.session_type, code)
 
     def _type_changed(self) -> None:
         if self.session_type.currentData() == "warm_space":
