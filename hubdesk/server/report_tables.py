@@ -129,6 +129,40 @@ class ReportServiceCategory(ServerBase):
     category: Mapped[str] = mapped_column(CODE, primary_key=True)
 
 
+class ReportDailyCount(ServerBase):
+    """The daily roll-up (``reports.figures.daily``): one additive count per hub, local
+    day (in the county's zone), figure and code. Kept by ``report_rollup`` in the
+    transaction that changes the rows it sums."""
+
+    __tablename__ = "report_daily_counts"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    figure: Mapped[str] = mapped_column(CODE, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_report_daily_counts_day", "day"),)
+
+
+class ReportDailyVisitor(ServerBase):
+    """Each visitor code seen at a hub on a local day (distinct visitors stay exact)."""
+
+    __tablename__ = "report_daily_visitors"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    __table_args__ = (Index("ix_report_daily_visitors_day", "day"),)
+
+
+class ReportDailyVolunteer(ServerBase):
+    """Each volunteer who recorded a visit at a hub on a local day."""
+
+    __tablename__ = "report_daily_volunteers"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    __table_args__ = (Index("ix_report_daily_volunteers_day", "day"),)
+
+
 def _table(model: type[ServerBase]) -> Table:
     return cast(Table, model.__table__)
 
@@ -144,3 +178,6 @@ R_OUTCOMES = _table(ReportOutcome)
 R_FOLLOW_UPS = _table(ReportFollowUp)
 R_SERVICES = _table(ReportService)
 R_CATEGORIES = _table(ReportServiceCategory)
+R_DAILY_COUNTS = _table(ReportDailyCount)
+R_DAILY_VISITORS = _table(ReportDailyVisitor)
+R_DAILY_VOLUNTEERS = _table(ReportDailyVolunteer)

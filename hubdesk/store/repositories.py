@@ -89,6 +89,11 @@ def venues(db: Session, hub_id: str | None = None) -> Sequence[Venue]:
     return db.scalars(query).all()
 
 
+def all_venues(db: Session) -> Sequence[Venue]:
+    """Every venue, retired ones too (active first, then by name)."""
+    return db.scalars(select(Venue).order_by(Venue.active.desc(), Venue.name)).all()
+
+
 def volunteers(db: Session, *, include_inactive: bool = False) -> Sequence[Volunteer]:
     query = select(Volunteer).order_by(Volunteer.display_name)
     if not include_inactive:

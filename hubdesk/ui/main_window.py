@@ -36,6 +36,7 @@ from hubdesk.sync.status_text import laptop_line
 from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.coordinator_menus import install_coordinator_menus
+from hubdesk.ui.coordinator_tools import CoordinatorTools
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
 from hubdesk.ui.today_list import TodayVisitsView
 from hubdesk.ui.widgets import Heading, HintLabel, em, focus_chain_step, run_db, set_dynamic_property
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.status_label.setAccessibleName("Sending status")
         self.statusBar().addPermanentWidget(self.status_label, 1)
         self.statusBar().setSizeGripEnabled(False)
+        self.coordinator_tools = CoordinatorTools(self)  # follow-ups, past sessions, venues
 
         context.actor_changed.connect(self._actor_changed)
         context.session_changed.connect(self._session_changed)
@@ -704,6 +706,7 @@ class MainWindow(QMainWindow):
         self.alerts_badge.setToolTip("Review the safeguarding alerts (Ctrl+Shift+A)" if coordinator
                                      else "Tell the coordinator about these alerts")
         self.alerts_badge.setVisible(bool(actor and counts.open_alerts) and not self.is_locked)
+        self.coordinator_tools.show_counts(counts)
 
     # ---- help ------------------------------------------------------------------------
 

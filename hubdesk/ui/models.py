@@ -13,11 +13,13 @@ import shiboken6
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtWidgets import QAbstractItemView
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.directory import ServiceRow
@@ -140,6 +142,19 @@ class RowListModel(QAbstractListModel, Generic[RowT]):
 
     def row_id(self, row: RowT) -> str:
         return str(row.id)  # type: ignore[attr-defined]
+
+    def set_rows_keeping(self, view: QAbstractItemView, rows: Sequence[RowT]) -> RowT | None:
+        """Replace the rows and make the row that was current in ``view`` current again
+        (by id; the first row when it is gone).  Returns the current row (None if empty)."""
+        before = self.row_of(view.currentIndex())
+        wanted = self.row_id(before) if before is not None else None
+        self.set_rows(rows)
+        keep = next((i for i, row in enumerate(self._rows)
+                     if wanted is not None and self.row_id(row) == wanted), 0)
+        if self._rows:
+            view.selectionModel().setCurrentIndex(
+                self.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        return self.row_at(keep)
 
 
 class ServiceListModel(RowListModel[ServiceRow]):
