@@ -373,19 +373,6 @@ def count_services(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(Service)) or 0
 
 
-def search_services(
-    db: Session, words: Sequence[str], category: str | None, *, include_closed: bool, limit: int
-) -> Sequence[Service]:
-    query = select(Service)
-    for word in words:
-        query = query.where(Service.search_text.like(f"%{word}%"))
-    if category:
-        query = query.where(func.json_extract(Service.categories, "$").like(f'%"{category}"%'))
-    if not include_closed:
-        query = query.where(Service.status != "closed")
-    return db.scalars(query.order_by(Service.name).limit(limit)).all()
-
-
 def services_by_id(db: Session, ids: Iterable[str]) -> dict[str, Service]:
     wanted = list(set(ids))
     if not wanted:

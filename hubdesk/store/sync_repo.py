@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Text, and_, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
-from hubdesk.core.vocab import vocabularies
+from hubdesk.store.directory_repo import set_search_columns
 from hubdesk.store.download_merge import merge_download, merged_away
 from hubdesk.store.erasures import (
     apply_erasure,
@@ -410,12 +411,9 @@ def _upsert_service(db: Session, data: dict[str, Any], deleted: bool) -> None:
         service.last_verified = None
     service.status = "closed" if deleted else _text(data, "status", "active", 12)
     service.is_sample = bool(data.get("is_sample", False))
-    labels = vocabularies().service_categories
-    service.search_text = " ".join(
-        [service.name, service.organisation,
-         " ".join(labels.label(code) for code in service.categories),
-         service.description, service.area]
-    ).lower()
+    service.email = _text(data, "email", limit=120)
+    set_search_columns(service)
+    service.updated_at = utc_now()  # suggestions made before this no longer wait
 
 
 _STREAM_ORDER = {"hubs": 0, "venues": 1, "volunteers": 2, "services": 3, "vocabularies": 4}

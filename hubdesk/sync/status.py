@@ -27,6 +27,7 @@ _KIND_LABELS = {
     "follow_up": "Follow-up",
     "agreement": "Agreement",
     "person": "Person",
+    "suggestion": "Directory suggestion",
 }
 
 

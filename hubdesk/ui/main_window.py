@@ -330,6 +330,9 @@ class MainWindow(QMainWindow):
             "Choose which answer to keep where a record was changed in two places")
         self.reports_action = self._action("go", "Impact &report…", "Ctrl+Shift+R",
                                            self.show_reports, "The hub's figures for a period")
+        self.directory_action = self._action(
+            "go", "Services &directory…", "Ctrl+Shift+D", self.show_directory,
+            "Browse the services; coordinators suggest changes")
         self.shortcuts_action = self._action("help", "&Keyboard shortcuts", "F1",
                                              self.show_shortcuts)
         self.data_folder_action = QAction("Where is my &data?", self)
@@ -341,7 +344,7 @@ class MainWindow(QMainWindow):
                               self.headcount_action, self.headcount_undo_action, self.record_action,
                               self.today_action, self.session_page_action, self.switch_action,
                               self.alerts_action, self.conflicts_action, self.reports_action,
-                              self.volunteers_action]
+                              self.volunteers_action, self.directory_action]
 
     def _connect_pages(self) -> None:
         self.today.edit_requested.connect(self.edit_visit)
@@ -685,6 +688,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Reports are for coordinators.", 10_000)
             return
         self._open_dialog(ReportsDialog(self.context, self))
+
+    def show_directory(self) -> None:
+        """The services directory (everyone browses; coordinators suggest changes)."""
+        from hubdesk.ui.directory_browser import DirectoryDialog
+
+        if not self.is_locked and self.context.actor is not None:
+            self._open_dialog(DirectoryDialog(self.context, self))
 
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False
