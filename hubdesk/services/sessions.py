@@ -7,14 +7,14 @@ it finalises version 1 for upload; any later correction is a new version.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
-from hubdesk.core.days import day_bounds_utc, hub_today, to_hub_time
+from hubdesk.core.days import day_bounds_utc, day_words, hub_today, to_hub_time
 from hubdesk.core.errors import NotFoundError, ValidationError
 from hubdesk.core.ids import uuid7
 from hubdesk.core.vocab import vocabularies
@@ -72,6 +72,9 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """A session's figures.  ``changes`` is what closing it changed (empty when the
+    summary is only read), so the task runner announces a close like any mutation."""
+
     session: SessionInfo
     visits: int
     first_visits: int
@@ -79,6 +82,7 @@ class SessionSummary:
     signposts: dict[str, int] = field(default_factory=dict)
     safeguarding: int = 0
     shifts: tuple[ShiftLine, ...] = ()
+    changes: Changes = field(default_factory=Changes)
 
     @property
     def volunteer_minutes(self) -> int:
@@ -247,7 +251,7 @@ def close_session(db: Session, actor: Actor, session_id: str) -> SessionSummary:
     row = _require_open(db, session_id)
     if row.session_date < hub_today(hub_time_zone(db)):
         raise ValidationError({"session": (
-            f"This session was opened on {row.session_date:%A %d %B}: "
+            f"This session was opened on {day_words(row.session_date)}: "
             "close it with the time it really ended.")})
     return finish_session(db, actor, row, utc_now())
 
@@ -263,7 +267,8 @@ def finish_session(db: Session, actor: Actor, row: HubSession, ended_at: datetim
     row.utc_offset_min = _offset_minutes(db, row.started_at)
     finalise(db, row)
     audit(db, actor, "edit", "session", row.record_id, "closed")
-    return session_summary(db, row.record_id)
+    return replace(session_summary(db, row.record_id),
+                   changes=Changes().add("session", row.record_id))
 
 
 def _offset_minutes(db: Session, at_utc: datetime) -> int:

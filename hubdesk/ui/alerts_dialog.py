@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QLabel, QWidget
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import alerts
@@ -63,7 +64,7 @@ def alert_details(row: AlertRow) -> str:
     vocab = vocabularies()
     topics = ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None recorded"
     lines = [
-        f"Raised: {row.raised_at:%A %d %B %Y at %H:%M} by {row.raised_by}",
+        f"Raised: {day_words(row.raised_at, year=True)} at {row.raised_at:%H:%M} by {row.raised_by}",
         f"Session: {row.session_title or 'not found on this laptop'}",
         f"Age: {vocab.age_bands.label(row.age_band)} · Sex: {vocab.sexes.label(row.sex)}",
         f"Topics: {topics}",

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import follow_ups
@@ -74,9 +75,9 @@ def follow_up_line(row: FollowUpRow) -> str:
 
 def follow_up_details(row: FollowUpRow) -> str:
     """The selected follow-up in plain text, one fact a line (no personal data)."""
-    visited = f"{row.visited_on:%A %d %B %Y}" if row.visited_on else "not on this laptop"
+    visited = day_words(row.visited_on, year=True) if row.visited_on else "not on this laptop"
     lines = [f"Visit: {visited}" + (f", {row.place}" if row.place else ""),
-             f"Due: {row.due_date:%A %d %B %Y} ({row.state_text.lower()})",
+             f"Due: {day_words(row.due_date, year=True)} ({row.state_text.lower()})",
              "Signposts: " + ("; ".join(s.text for s in row.signposts) or "none recorded")]
     lines.append(f"Tries so far: {row.attempts}")
     if row.result:

@@ -31,6 +31,7 @@ from hubdesk.services.common import Actor, Changes
 from hubdesk.services.session_resume import OpenOnUnlock, open_on_unlock, resumed_text
 from hubdesk.services.sessions import SessionInfo
 from hubdesk.services.status import StatusCounts, status_counts
+from hubdesk.services.time_zone import hub_time_zone_name
 from hubdesk.sync.status_text import laptop_line
 from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
@@ -472,8 +473,14 @@ class MainWindow(QMainWindow):
         self._open_dialog(dialog)
 
     def unlocked(self, actor: Actor) -> None:
+        # The hub's zone first: the database lane answers in order, so every answer the
+        # new actor's screens receive (a kept draft's time, today's list) comes after it.
+        run_db(self, self.context, hub_time_zone_name, self._zone_read)
         self.context.set_actor(actor)
         run_db(self, self.context, lambda db: open_on_unlock(db, actor), self._restored)
+
+    def _zone_read(self, zone: str) -> None:
+        self.context.time_zone = zone
 
     def _restored(self, found: OpenOnUnlock) -> None:
         """Resume the one session open today and say so; ask about the rest (never chosen

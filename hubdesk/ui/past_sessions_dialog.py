@@ -16,6 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import ValidationError
 from hubdesk.services import session_history
 from hubdesk.services.common import Changes
@@ -142,7 +143,7 @@ class PastSessionsDialog(BaseDialog):
         if summary is None:
             return
         info = summary.session
-        self.summary_title.setText(f"{info.title} · {info.session_date:%A %d %B %Y}"
+        self.summary_title.setText(f"{info.title} · {day_words(info.session_date, year=True)}"
                                    + (" · open" if info.status == "open" else ""))
         self.reopen_button.setText("Close &again" if info.status == "open"
                                    else "&Reopen to correct")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import sessions
@@ -299,7 +300,7 @@ class CloseSessionDialog(BaseDialog):
         self.summary = summary
         self.loading.hide()
         self.session_title.setText(
-            f"{summary.session.title} · {summary.session.session_date:%A %d %B %Y}")
+            f"{summary.session.title} · {day_words(summary.session.session_date, year=True)}")
         self.values = fill_summary_grid(self.grid, summary)
         self.refit()
         self.ok_button.setFocus()
@@ -331,8 +332,7 @@ class CloseSessionDialog(BaseDialog):
         self._show_summary(summary)
         if self.context.session_id == self.session_id:
             self.context.set_session(None)
-        # closing changes what the other screens show (status bar, today's list)
-        self.context.runner.data_changed.emit(Changes().add("session", self.session_id))
+        # the runner announces summary.changes to the other screens (status bar, today's list)
         self.closed.emit(summary)
 
     def _failed(self, error: BaseException) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
 
+from hubdesk.core.days import day_words
 from hubdesk.services.sessions import SessionSummary
 from hubdesk.ui.session_dialogs import summary_figures
 
@@ -18,7 +19,7 @@ PRINT_POINT_SIZE = 12.0  # readable on A4 by the volunteers who print it
 def summary_html(summary: SessionSummary, hub_name: str = "") -> str:
     """The summary as a simple HTML page (headings and a two-column table)."""
     info = summary.session
-    title = escape(f"{info.title} · {info.session_date:%A %d %B %Y}")
+    title = escape(f"{info.title} · {day_words(info.session_date, year=True)}")
     status = "open" if info.status == "open" else "closed"
     rows = "".join(
         f"<tr><th align='left' valign='top' width='45%'>{escape(label)}</th>"

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hubdesk.services import sessions
-from hubdesk.services.sessions import MAX_ATTENDANCE, SessionInfo
+from hubdesk.services.sessions import MAX_ATTENDANCE, SessionInfo, SessionSummary
 from hubdesk.sync.handover import HandoverDay, discard_drafts
 from hubdesk.ui.widgets import ErrorLabel, Heading, HintLabel, LabelledField, em
 
@@ -217,11 +217,10 @@ class SessionsPage(HandoverPage):
         self.error.set_error(None)
         info, actor, count = self.open[row], self.handover.actor, self.headcount.value()
 
-        def close(db: Session) -> SessionInfo:
+        def close(db: Session) -> SessionSummary:
             if count != info.headcount:
                 sessions.add_headcount(db, actor, info.id, count - info.headcount)
-            sessions.close_session(db, actor, info.id)
-            return sessions.session_info(db, info.id)
+            return sessions.close_session(db, actor, info.id)  # the runner announces its Changes
 
         self.handover.act(close, self, closed_session=info.id)
 
