@@ -64,22 +64,32 @@ def standard_visit(service_id: str) -> VisitForm:
                      signposts=[SignpostAnswer(service_id, "signpost", "mental_wellbeing")])
 
 
-def main() -> int:
+def demo_laptop(data_dir: str | None, visits: int) -> tuple[AppPaths, laptop.Unlocked]:
+    """A data folder with ``visits`` demo visits (made unless it has a database), unlocked
+    as the app does it (the encrypted store)."""
+    folder = Path(data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
+    paths = AppPaths(folder).ensure()
+    if not paths.database.exists():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(folder), "demo",
+                        "--visits", str(visits), "--seed", "11"],
+                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
+        print(f"demo data: {visits:,} visits made in {time.perf_counter() - started:.1f} s")
+    return paths, laptop.unlock_laptop(paths, "Coordinator", PIN)
+
+
+def demo_arguments(runs: int) -> argparse.Namespace:
+    """``--visits``, ``--data-dir`` and ``--runs`` (``runs`` by default) of a demo bench."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--data-dir", help="reuse a folder already filled with demo data")
-    parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
+    parser.add_argument("--runs", type=int, default=runs)
+    return parser.parse_args()
 
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="hubdesk-bench-"))
-    paths = AppPaths(data_dir).ensure()
-    if not paths.database.exists():
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", str(data_dir), "demo",
-                        "--visits", str(args.visits), "--seed", "11"],
-                       env={**os.environ, "HUBDESK_PIN": PIN}, check=True, stdout=subprocess.DEVNULL)
-        print(f"demo data: {args.visits:,} visits made in {time.perf_counter() - started:.1f} s")
-    opened = laptop.unlock_laptop(paths, "Coordinator", PIN)  # the encrypted store, as the app
+
+def main() -> int:
+    args = demo_arguments(runs=200)
+    paths, opened = demo_laptop(args.data_dir, args.visits)
     store, actor = opened.store, opened.actor
     with store.unit_of_work() as db:
         total = repo.count_current_visits(db)

@@ -1,7 +1,7 @@
 """The §8 report at scale: 100k visits on a laptop, 1,000,000 across 100 hubs on the server.
 
     .venv/bin/python bench/report.py [--laptop-visits 100000] [--server-visits 1000000]
-                                     [--hubs 100] [--skip-server]
+                                     [--hubs 100] [--skip-server] [--skip-laptop] [--skip-rows]
 
 Rows are generated in bulk by SQL (a recursive CTE on the laptop's encrypted
 SQLite store, ``generate_series`` on PostgreSQL), shaped like the demo: 25 visits
@@ -9,7 +9,10 @@ a session, 1.5 conversations and 0.4 signposts a visit, activities, volunteer
 shifts, follow-ups. Each report is timed beside a bare ``SELECT count(*)`` over the
 same visits (same period) in the same run; the ratio is the figure to watch.
 The server's report includes bringing its report tables up to date (nothing new
-here); ``refresh`` times reading 20,000 freshly received record versions into them.
+here) and reads the daily roll-up, built here by the refresh's own code over every
+day at once; the same report from the rows (no roll-up) is timed once beside it and
+must give the same JSON. ``refresh`` times reading 20,000 freshly received record
+versions into the report tables and their days into the roll-up.
 """
 
 from __future__ import annotations
@@ -103,8 +106,9 @@ def postgres_cpu(postmaster: int) -> Callable[[], float]:
 def laptop(visits: int) -> None:
     from sqlalchemy import func, select, text, true
 
-    from hubdesk.core.days import day_bounds_utc
+    from hubdesk.core.days import DEFAULT_TIME_ZONE, day_bounds_utc
     from hubdesk.reports.figures import Period, compute_reports
+    from hubdesk.reports.laptop_rollup import rollup_figures
     from hubdesk.reports.laptop_sources import laptop_sources
     from hubdesk.services.setup import load_sample_directory
     from hubdesk.store.engine import Store
@@ -118,12 +122,21 @@ def laptop(visits: int) -> None:
             _laptop_rows(db, visits, text)
         print(f"laptop: generated {visits:,} visits and their records in "
               f"{time.perf_counter() - started:.1f} s")
-        period = Period(YEAR_FIRST, YEAR_LAST)
+        period = Period(YEAR_FIRST, YEAR_LAST, DEFAULT_TIME_ZONE)
         start, end = day_bounds_utc(YEAR_FIRST, YEAR_LAST)
 
         def report() -> dict[str, Any]:
             with store.unit_of_work() as db:
+                return rollup_figures(db, period, None)
+
+        def from_rows() -> dict[str, Any]:
+            with store.unit_of_work() as db:
                 return compute_reports(db, laptop_sources(), period)["all"]
+
+        started, used = time.perf_counter(), time.process_time()
+        report()  # the first report builds the roll-up (every day is new)
+        print(f"laptop: first report, building the daily roll-up: "
+              f"{time.perf_counter() - started:.1f} s wall / {time.process_time() - used:.1f} s CPU")
 
         def count() -> int:
             with store.unit_of_work() as db:
@@ -139,6 +152,22 @@ def laptop(visits: int) -> None:
               f"(x{report_cpu / max(count_cpu, 1e-3):.0f} in CPU); visits {figures['visits']:,}, "
               f"people helped {figures['people_helped']:,}, repeat visitors "
               f"{figures['repeat_visitors']:,}; {load()}")
+        columns = ("version, base_version, is_current, deleted, device_id, created_by, "
+                   "created_at, utc_offset_min, device_seq, content_hash, origin, session_id, "
+                   "visited_at, contact_mode, referral_source, age_band, sex, postcode_district, "
+                   "first_visit, visitor_code, topics, safeguarding, note, person_id")
+        with store.unit_of_work() as db:  # a visit saved since: its day is recomputed
+            db.execute(text(f"INSERT INTO visits (record_id, {columns}) SELECT 'v-new', "
+                            f"{columns} FROM visits WHERE record_id = printf('v-%034d', 0)"))
+        started, used = time.perf_counter(), time.process_time()
+        again = report()
+        print(f"laptop: report after one more visit (its day recomputed first) "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms wall / "
+              f"{(time.process_time() - used) * 1000:.0f} ms CPU; visits {again['visits']:,}")
+        rows_s, rows_cpu, by_rows = timed(from_rows, 1)
+        assert by_rows == again, "the roll-up and the row path disagree"
+        print(f"laptop: the same report from the rows (no roll-up) {rows_s * 1000:.0f} ms wall / "
+              f"{rows_cpu * 1000:.0f} ms CPU; same figures")
         store.close()
 
 
@@ -212,12 +241,14 @@ def _laptop_rows(db: Any, visits: int, text: Callable[[str], Any]) -> None:
 # --- server -------------------------------------------------------------------------
 
 
-def server(visits: int, hubs: int) -> None:
+def server(visits: int, hubs: int, rows_too: bool = True) -> None:
     from sqlalchemy import text
 
     from hubdesk.server import admin
-    from hubdesk.server.db import open_database, write_tx
+    from hubdesk.server.bootstrap import open_database
+    from hubdesk.server.db import write_tx
     from hubdesk.server.report_refresh import refresh_report_tables
+    from hubdesk.server.report_rollup import rebuild_rollup
     from hubdesk.server.reports import ReportRequest, county_report
     from hubdesk.server.testing import PostgresUnavailable, postgres_cluster
 
@@ -237,10 +268,19 @@ def server(visits: int, hubs: int) -> None:
         with write_tx(engine) as conn:
             refresh_report_tables(conn)  # the directory
             _server_rows(conn, visits, text)
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        with write_tx(engine) as conn:  # the refresh's own code, over every day at once
+            rebuild_rollup(conn)
+        built = time.perf_counter() - started
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        print(f"server: generated {visits:,} visits across {hubs} hubs in "
-              f"{time.perf_counter() - started:.1f} s (PostgreSQL)")
+            rollup_rows, monthly_rows = (conn.execute(text(f"SELECT count(*) FROM {table}"))
+                                         .scalar() for table in ("report_daily_counts",
+                                                                 "report_monthly_counts"))
+        print(f"server: generated {visits:,} visits across {hubs} hubs in {generated:.1f} s "
+              f"(PostgreSQL); daily and monthly roll-up built in {built:.1f} s: "
+              f"{rollup_rows:,} daily and {monthly_rows:,} monthly count rows")
         request = ReportRequest(YEAR_FIRST, YEAR_LAST)
 
         def count() -> int:
@@ -261,6 +301,12 @@ def server(visits: int, hubs: int) -> None:
         hub_s, hub_cpu, _ = timed(lambda: county_report(engine, ReportRequest(
             YEAR_FIRST, YEAR_LAST, hub="Hub 001")), 3, cpu)
         print(f"server: one hub's report {hub_s * 1000:.0f} ms wall / {hub_cpu * 1000:.0f} ms CPU")
+        if rows_too:
+            rows_s, rows_cpu, from_rows = timed(
+                lambda: county_report(engine, request, rollup=False), 1, cpu)
+            assert from_rows == report, "the roll-up and the row path disagree"
+            print(f"server: the same county report from the rows (no roll-up) {rows_s:.2f} s "
+                  f"wall / {rows_cpu:.2f} s PostgreSQL CPU; same JSON")
         refresh_s = _refresh_bench(engine, text)
         print(f"server: refresh of 20,000 new record versions {refresh_s:.2f} s "
               f"({20_000 / refresh_s:,.0f} versions/s)")
@@ -369,11 +415,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hubs", type=int, default=100)
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--skip-laptop", action="store_true")
+    parser.add_argument("--skip-rows", action="store_true",
+                        help="do not time the server's row path (no roll-up) for comparison")
     args = parser.parse_args(argv)
     if not args.skip_laptop:
         laptop(args.laptop_visits)
     if not args.skip_server:
-        server(args.server_visits, args.hubs)
+        server(args.server_visits, args.hubs, rows_too=not args.skip_rows)
     return 0
 
 

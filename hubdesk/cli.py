@@ -285,6 +285,7 @@ def _demo(store: object, actor: object, args: argparse.Namespace) -> int:
         assert isinstance(actor, Actor)
         result = generate_demo(db, actor, visits=args.visits, seed=args.seed, days=args.days,
                                progress=progress)
+    store.refresh_statistics()  # a bulk fill: the planner needs to know the new sizes
     if sys.stderr and sys.stderr.isatty():
         print(file=sys.stderr)
     print(f"Made {result.visits:,} demo visits in {result.sessions:,} sessions over "

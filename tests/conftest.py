@@ -70,6 +70,17 @@ def hub(store: Store) -> Hub:
     return Hub(actor, venue_id, session_id)
 
 
+@pytest.fixture
+def val(store: Store, hub: Hub) -> Actor:
+    """A volunteer (not a coordinator) added by the hub's coordinator, unlocked."""
+    from hubdesk.services import volunteers
+
+    with store.unit_of_work() as db:
+        volunteers.add_volunteer(db, hub.actor, "Val Volunteer", VOLUNTEER_PIN)
+    with store.unit_of_work() as db:
+        return volunteers.unlock(db, "Val Volunteer", VOLUNTEER_PIN)
+
+
 # -- no personal data in any log, over the whole run (tests/log_privacy.py) -----------
 
 _LOG_WATCH = PersonalDetailWatch()

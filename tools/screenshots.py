@@ -58,8 +58,10 @@ def run_per_scale(script: str, shoot: Callable[[Path, Path, float], None],
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
+def run_tool(script: str, shoot: Callable[[Path, Path, float], None], doc: str | None) -> None:
+    """A screenshot tool's ``__main__``: ``run_per_scale`` with the tool's first doc line
+    as its description; exits with its status."""
+    sys.exit(run_per_scale(script, shoot, None, (doc or "").splitlines()[0]))
 
 
 class ScreenshotKit:
@@ -124,6 +126,14 @@ class ScreenshotKit:
         window.unlocked(actor)
         return window
 
+    def open_session(self, actor: Any, session_type: str = "lunch_club") -> str:
+        """Open a session of ``session_type`` at the hub's first venue; returns its id."""
+        from hubdesk.services import sessions
+
+        with self.store.unit_of_work() as db:
+            venue_id = sessions.list_venues(db)[0].id
+            return sessions.open_session(db, actor, venue_id, session_type).primary_id
+
     def first_run(self) -> tuple[Any, Any]:
         """The sample hub after first run, with a volunteer added: returns the unlocked
         (coordinator, volunteer) actors."""
@@ -139,7 +149,10 @@ class ScreenshotKit:
         with self.store.unit_of_work() as db:
             return coordinator, volunteers.unlock(db, "Val Volunteer", "135790")
 
-    def close(self) -> None:
+    def close(self, *widgets: Any) -> None:
+        """Close ``widgets`` (dialogs, the window), then stop the runner and the store."""
+        for widget in widgets:
+            widget.close()
         self.runner.shutdown()
         self.store.close()
 
@@ -152,7 +165,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     from hubdesk.ui.errors import CrashDialog, crash_report
 
     kit = ScreenshotKit(data_dir, out, scale)
-    store, runner, context, errors = kit.store, kit.runner, kit.context, kit.errors
+    store, context, errors = kit.store, kit.context, kit.errors
     settle, save = kit.settle, kit.save
 
     def shown(widget: QWidget) -> QWidget:
@@ -256,10 +269,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     save(crash, "crash")
     crash.close()
 
-    window.close()
-    runner.shutdown()
-    store.close()
+    kit.close(window)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tool(__file__, shoot, __doc__)

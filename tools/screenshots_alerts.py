@@ -15,29 +15,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
 
-from tools.screenshots import ScreenshotKit, run_per_scale  # noqa: E402
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
+from tools.screenshots import ScreenshotKit, run_tool
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    from hubdesk.services import sessions, visits
+    from hubdesk.services import visits
     from hubdesk.ui.alerts_dialog import AlertsDialog
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
-    store, runner = kit.store, kit.runner
     settle, save = kit.settle, kit.save
-
     actor, val = kit.first_run()
-    with store.unit_of_work() as db:
-        venue_id = sessions.list_venues(db)[0].id
-        session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
+    session_id = kit.open_session(actor)
+    with kit.store.unit_of_work() as db:
         concerns = [
             (val, "75_84", "female", ("money", "loneliness"),
              "Said her grandson has been taking her pension and she is scared to go home."),
@@ -68,11 +59,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     dialog.accept_requested()
     settle()
     save(dialog, "alerts-dialog-done")
-    dialog.close()
-    window.close()
-    runner.shutdown()
-    store.close()
+    kit.close(dialog, window)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tool(__file__, shoot, __doc__)

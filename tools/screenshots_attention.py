@@ -20,18 +20,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
 
-from tools.screenshots import ScreenshotKit, run_per_scale  # noqa: E402
+from tools.screenshots import ScreenshotKit, run_tool
 
 if TYPE_CHECKING:
     from hubdesk.services.common import Actor
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
 
 
 def _attention_items(kit: ScreenshotKit) -> tuple[Actor, Actor]:
@@ -56,8 +50,8 @@ def _attention_items(kit: ScreenshotKit) -> tuple[Actor, Actor]:
                                  hub={"id": hub_id, "name": "Stevenage Healthy Hub",
                                       "district": "Stevenage"},
                                  now=utc_now())
-        venue_id = sessions.list_venues(db)[0].id
-        session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
+    session_id = kit.open_session(actor)
+    with store.unit_of_work() as db:
         services = search_directory(db, "debt") or search_directory(db, "")
         ids = []
         for age, topic in (("65_74", "money"), ("75_84", "loneliness"), ("50_64", "fuel")):
@@ -95,8 +89,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     from hubdesk.ui.sync_menu import install_sync, open_sync_panel
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
-    runner, context = kit.runner, kit.context
-    settle, save = kit.settle, kit.save
+    context, settle, save = kit.context, kit.settle, kit.save
     actor, val = _attention_items(kit)
 
     window = kit.unlocked_window(actor)
@@ -133,11 +126,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     panel.show_section("attention")
     save(panel, "sync-panel-attention-volunteer")
 
-    panel.close()
-    window.close()
-    runner.shutdown()
-    kit.store.close()
+    kit.close(panel, window)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tool(__file__, shoot, __doc__)

@@ -13,16 +13,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
-from hubdesk.ui.context import AppContext  # noqa: E402
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
+from hubdesk.ui.context import AppContext
+from tools.screenshots import ROOT, WINDOW_H, WINDOW_W, ScreenshotKit, run_tool
 
 
 def _settle(context: AppContext, ms: int = 60) -> None:
@@ -156,15 +154,14 @@ def capture_screens(main: QWidget, context: AppContext, out_dir: Path, suffix: s
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
-    from hubdesk.services import directory, sessions, visits
+    from hubdesk.services import directory, visits
     from hubdesk.services.visits import SignpostAnswer, TopicAnswer, VisitForm
     from hubdesk.ui.main_window import MainWindow
 
     kit = ScreenshotKit(data_dir, out, scale)
     actor, volunteer = kit.first_run()
+    session_id = kit.open_session(actor)
     with kit.store.unit_of_work() as db:
-        venue_id = sessions.list_venues(db)[0].id
-        session_id = sessions.open_session(db, actor, venue_id, "lunch_club").primary_id
         services = {s.name: s.id for s in directory.search_directory(db, "")}
     examples = [
         VisitForm("walk_in", None, "65_74", "female", True, "", "SG1",
@@ -194,13 +191,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     _settle(kit.context, 300)
     for path in capture_screens(window, kit.context, out, kit.suffix):
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-    window.close()
-    kit.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
+    kit.close(window)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_tool(__file__, shoot, __doc__)

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale
+from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_tool
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
@@ -76,13 +76,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     kit.save(window, "auto-locked")
     if window.dialog is not None:
         kit.save(window.dialog, "auto-locked-unlock")
-    window.close()
-    kit.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
+    kit.close(window)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tool(__file__, shoot, __doc__)

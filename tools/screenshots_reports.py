@@ -19,36 +19,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
+from tools.screenshots import ScreenshotKit, run_tool
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
     from hubdesk.services.demo import generate_demo
-    from hubdesk.ui.main_window import MainWindow
     from hubdesk.ui.reports.reports_dialog import ReportsDialog
 
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=200)
-    store, runner, context = kit.store, kit.runner, kit.context
     settle, save = kit.settle, kit.save
     actor, _val = kit.first_run()
-    with store.unit_of_work() as db:
+    with kit.store.unit_of_work() as db:
         generate_demo(db, actor, visits=3000, seed=11, days=120)
 
-    window = MainWindow(context)
-    window.resize(WINDOW_W, WINDOW_H)
-    window.show()
-    settle()
-    if window.dialog is not None:
-        window.dialog.close()
-    window.unlocked(actor)
+    window = kit.unlocked_window(actor)
     settle()
     window.show_reports()
     dialog = window.dialog
@@ -76,11 +62,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
         stem = out / "reports-pdf-page"
         subprocess.run(["pdftoppm", "-r", "70", "-png", str(target), str(stem)], check=True)
         print(f"{stem}-N.png (PDF pages)")
-    dialog.close()
-    window.close()
-    runner.shutdown()
-    store.close()
+    kit.close(dialog, window)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tool(__file__, shoot, __doc__)

@@ -18,15 +18,9 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
 
-from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_per_scale  # noqa: E402
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_per_scale(__file__, shoot, argv, (__doc__ or "").splitlines()[0])
+from tools.screenshots import WINDOW_H, WINDOW_W, ScreenshotKit, run_tool
 
 
 def shoot(data_dir: Path, out: Path, scale: float) -> None:
@@ -40,13 +34,12 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     kit = ScreenshotKit(data_dir, out, scale, settle_ms=150)
     store, context, settle, save = kit.store, kit.context, kit.settle, kit.save
     coordinator, volunteer = kit.first_run()
-    with store.unit_of_work() as db:
-        venue_id = sessions.list_venues(db)[0].id
-        lunch = sessions.open_session(db, coordinator, venue_id, "lunch_club").primary_id
+    lunch = kit.open_session(coordinator)
 
     window = MainWindow(context)
     window.resize(WINDOW_W, WINDOW_H)
     window.show()
+    window.activateWindow()  # as on the laptop: the focused field shows its ring
     settle()
 
     def unlock_and_save(actor: object, name: str, dialog_type: type | None = None) -> None:
@@ -56,6 +49,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
             window.dialog.close()
         settle()
         window.unlocked(actor)  # type: ignore[arg-type]
+        window.activateWindow()  # the unlock dialog has gone: the window is active again
         settle()
         if dialog_type is None:
             save(window, name)
@@ -69,8 +63,7 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     unlock_and_save(coordinator, "unlock-resumed")
 
     # two open today: which one?
-    with store.unit_of_work() as db:
-        warm = sessions.open_session(db, coordinator, venue_id, "warm_space").primary_id
+    warm = kit.open_session(coordinator, "warm_space")
     unlock_and_save(volunteer, "unlock-choose-session", ChooseSessionDialog)
 
     # the lunch club left open since three days ago
@@ -85,9 +78,8 @@ def shoot(data_dir: Path, out: Path, scale: float) -> None:
     unlock_and_save(coordinator, "unlock-left-open", LeftOpenDialog)
     unlock_and_save(volunteer, "unlock-left-open-volunteer")
 
-    window.close()
-    kit.close()
+    kit.close(window)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tool(__file__, shoot, __doc__)

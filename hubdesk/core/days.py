@@ -65,3 +65,10 @@ def day_bounds_utc(first: date, last: date | None = None,
 def hub_today(zone: str | ZoneInfo | None = None, now_utc: datetime | None = None) -> date:
     """Today's date in the hub's zone (``now_utc`` for tests)."""
     return local_day(now_utc or datetime.now(UTC), zone)
+
+
+def day_words(day: date, *, year: bool = False) -> str:
+    """A day as people write it: "Tuesday 1 December" ("Tuesday 1 December 2026" with
+    ``year``), never a zero-padded "01"."""
+    words = f"{day:%A} {day.day} {day:%B}"
+    return f"{words} {day.year}" if year else words

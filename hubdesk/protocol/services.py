@@ -16,7 +16,8 @@ from hubdesk.protocol.text import clean_text
 
 #: the longest text each free-text field keeps
 SERVICE_TEXT_LIMITS = {"name": 160, "organisation": 160, "description": 2000, "phone": 40,
-                       "web": 200, "opening_times": 200, "area": 120, "eligibility": 300}
+                       "web": 200, "email": 120, "opening_times": 200, "area": 120,
+                       "eligibility": 300}
 SERVICE_STATUSES = ("active", "paused", "closed")
 SERVICE_ID_MAX = 64
 

@@ -5,15 +5,19 @@ Key recovery
     The laptop's database key is kept in one wrapped slot per active volunteer
     and in a *recovery slot*: the key sealed (X25519 + HKDF-SHA256 +
     ChaCha20-Poly1305, :func:`seal`) to the server's recovery public key, which
-    the laptop learns at enrolment (``EnrolResponse.recovery_public_key``). When
+    the laptop learns at enrolment (``EnrolResponse.recovery_public_key``), and
+    bound to its device id (:func:`recovery_slot_context`, the AEAD's associated
+    data), so a slot copied from laptop A opens for nobody posing as laptop B. When
     every PIN is forgotten, a council administrator issues a one-time recovery
     code for that device (``hubdesk-server recovery-code --device ID``, audited),
     and the coordinator's laptop posts a :class:`RecoveryRequest` to
     ``POST /v1/recovery`` (no bearer token: the device's credentials are inside
     the locked store). The server checks the code against the device (never a
     revoked one), opens the slot and answers with the key sealed again to the
-    laptop's one-off ``reply_public_key``, so the key never crosses the wire in
-    the clear, even behind a TLS-terminating proxy.
+    laptop's one-off ``reply_public_key`` (bound to :func:`recovery_reply_context`),
+    so the key never crosses the wire in the clear, even behind a TLS-terminating
+    proxy.  A slot sealed before binding (version 1) is still opened, logged, and
+    answered in the same form; each laptop re-seals its slot at its next unlock.
 
 Audit verification
     Each laptop keeps a hash chain of audit events (``prev_hash`` -> ``hash``,
@@ -43,7 +47,10 @@ GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a chain's first link."""
 
 MAX_AUDIT_LINKS = 500
-SEALED_VERSION = 1
+#: 2: bound to a context (purpose + device id) as associated data; 1: the unbound
+#: form of the first release, still opened by the server until each laptop re-seals
+SEALED_VERSION = 2
+LEGACY_SEALED_VERSION = 1
 _INFO = b"hubdesk-recovery-v1"
 _KEY_BYTES = 32
 
@@ -138,8 +145,35 @@ def new_recovery_key_pair() -> tuple[bytes, bytes]:
             private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
-def seal(recipient_public: bytes, secret: bytes) -> bytes:
-    """Seal ``secret`` so only the holder of the matching X25519 private key can open it."""
+def recovery_slot_context(device_id: str) -> bytes:
+    """What a recovery slot is bound to: its purpose and the laptop's device id."""
+    return b"hubdesk recovery slot\x00" + device_id.encode("ascii")
+
+
+def recovery_reply_context(device_id: str) -> bytes:
+    """What the server's answer to a recovery is bound to."""
+    return b"hubdesk recovery reply\x00" + device_id.encode("ascii")
+
+
+def sealed_version(blob: bytes) -> int:
+    """The form of a sealed blob: :data:`SEALED_VERSION` (bound to a context) or
+    :data:`LEGACY_SEALED_VERSION` (made before binding, no context)."""
+    return blob[0] if blob else 0
+
+
+def seal(recipient_public: bytes, secret: bytes, *, context: bytes) -> bytes:
+    """Seal ``secret`` so only the holder of the matching X25519 private key can open
+    it, and only for ``context`` (the purpose and device id, authenticated as the
+    AEAD's associated data: a slot moved to another device does not open)."""
+    return _seal(recipient_public, secret, SEALED_VERSION, context)
+
+
+def seal_legacy(recipient_public: bytes, secret: bytes) -> bytes:
+    """The unbound form laptops sealed before version 2 (tests make old slots with it)."""
+    return _seal(recipient_public, secret, LEGACY_SEALED_VERSION, b"")
+
+
+def _seal(recipient_public: bytes, secret: bytes, version: int, context: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -149,28 +183,36 @@ def seal(recipient_public: bytes, secret: bytes) -> bytes:
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
     key = _derive(shared, ephemeral_public, recipient_public)
     # the key is new for every seal, so a fixed nonce is safe
-    sealed = ChaCha20Poly1305(key).encrypt(bytes(12), secret, bytes([SEALED_VERSION]))
-    return bytes([SEALED_VERSION]) + ephemeral_public + sealed
+    sealed = ChaCha20Poly1305(key).encrypt(bytes(12), secret, bytes([version]) + context)
+    return bytes([version]) + ephemeral_public + sealed
 
 
-def open_sealed(recipient_private: bytes, blob: bytes) -> bytes:
-    """Open what :func:`seal` made; ValueError if it was not sealed to this key or was altered."""
+def open_sealed(recipient_private: bytes, blob: bytes, *, context: bytes,
+                allow_legacy: bool = False) -> bytes:
+    """Open what :func:`seal` made for ``context``; ValueError if it was not sealed to
+    this key, was altered or was sealed for another context.  ``allow_legacy`` also
+    opens the unbound form of laptops that have not re-sealed yet (see
+    ``services/recovery.py``: each laptop re-seals at its next unlock)."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    if len(blob) < 1 + 32 + 16 or blob[0] != SEALED_VERSION:
+    version = sealed_version(blob)
+    known = (SEALED_VERSION, LEGACY_SEALED_VERSION) if allow_legacy else (SEALED_VERSION,)
+    if len(blob) < 1 + 32 + 16 or version not in known:
         raise ValueError("This is not a sealed key HubDesk can read.")
     private = X25519PrivateKey.from_private_bytes(recipient_private)
     ephemeral_public = blob[1:33]
     own_public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
     key = _derive(shared, ephemeral_public, own_public)
+    associated = blob[:1] + (context if version == SEALED_VERSION else b"")
     try:
-        return ChaCha20Poly1305(key).decrypt(bytes(12), blob[33:], blob[:1])
+        return ChaCha20Poly1305(key).decrypt(bytes(12), blob[33:], associated)
     except InvalidTag as exc:
-        raise ValueError("The sealed key does not open with this key (wrong server or altered).") from exc
+        raise ValueError("The sealed key does not open with this key (wrong server, another "
+                         "laptop's, or altered).") from exc
 
 
 def _derive(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hubdesk.core.days import hub_today
 from hubdesk.core.errors import UserFacingError
 from hubdesk.reports.figures import Period, Scope, compute_reports
+from hubdesk.reports.laptop_rollup import rollup_figures
 from hubdesk.reports.laptop_sources import hub_time_zone, laptop_sources
 from hubdesk.services import common
 from hubdesk.services.common import Actor, audit
@@ -40,16 +41,20 @@ def require_coordinator(actor: Actor) -> None:
 
 
 def laptop_report(db: Session, actor: Actor, first: date, last: date,
-                  venue_id: str | None = None) -> LaptopReport:
-    """Every §8 figure for local days ``first``..``last`` (and one venue, if given)."""
+                  venue_id: str | None = None, rollup: bool = True) -> LaptopReport:
+    """Every §8 figure for local days ``first``..``last`` (and one venue, if given).
+
+    The visit-based figures come from the daily roll-up; ``rollup=False`` computes
+    them from the rows instead (the reference the roll-up is tested against)."""
     require_coordinator(actor)
     if last < first:
         raise UserFacingError("The period ends before it starts.",
                               hint="Pick an end date on or after the start date.")
     zone = hub_time_zone(db)
-    figures = compute_reports(db, laptop_sources(with_venue=venue_id is not None),
-                              Period(first, last, zone),
-                              Scope(venue_id=venue_id))["all"]
+    period = Period(first, last, zone)
+    figures = rollup_figures(db, period, venue_id) if rollup else compute_reports(
+        db, laptop_sources(with_venue=venue_id is not None), period,
+        Scope(venue_id=venue_id))["all"]
     state = repo.device_state(db)
     hub = db.get(Hub, state.hub_id) if state and state.hub_id else None
     venue = db.get(Venue, venue_id) if venue_id else None

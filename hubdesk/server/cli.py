@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     security.add_argument("--limit", type=int, default=1000)
 
     directory = commands.add_parser("import-directory", help="publish a services directory")
-    directory.add_argument("file", type=Path, help="JSON list or CSV of services")
+    directory.add_argument("file", type=Path, help="JSON or CSV of services: our own format "
+                           "or Open Referral UK-style fields (docs/server.md)")
 
     batch = commands.add_parser("import-batch", help="ingest a signed batch file")
     batch.add_argument("file", type=Path)
@@ -251,8 +252,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "security-log":
             _print_security_log(engine, args.limit, args.json)
         elif args.command == "import-directory":
-            read, changed = admin.import_directory(engine, args.file)
-            print(f"imported {read} services ({changed} new or changed)")
+            imported = admin.import_directory(engine, args.file)
+            for note in imported.notes:
+                print(f"note: {note}")
+            print(f"imported {imported.read} services ({imported.changed} new or changed)")
         elif args.command == "import-batch":
             from hubdesk.server.batchfile import import_batch_file
 

@@ -6,7 +6,10 @@
   applies on its next sync.  The rows stay (content ``{}``), so counts stay.
 * :func:`erase_person` erases a person record and removes the identifying fields
   (``IDENTIFYING_FIELDS``) from every record naming them; the anonymous fields of
-  those visits and agreements stay, so the hub's figures do not change.
+  those visits and agreements stay, so the hub's figures do not change.  The
+  person's tombstone goes to every hub whose records named them: each laptop then
+  scrubs its own copies of those records (``store.erasures``), unsent ones too, and
+  a late upload naming the person is stored without their details.
 * :func:`subject_access` gathers what the server holds about a person.
 * :func:`apply_retention` anonymises people not seen for ``RETENTION`` (two years
   by default): the same as :func:`erase_person`.
@@ -104,22 +107,49 @@ def erase_person(engine: Engine, person_id: str, *, reason: str = "erasure") -> 
 def _erase_person(conn: Connection, person_id: str) -> PersonErasure:
     erased = _erase(conn, "person", person_id)
     scrubbed: set[str] = set()
-    rows = conn.execute(select(RECORDS.c.row_id, RECORDS.c.record_id, RECORDS.c.payload)
+    hubs: set[str] = set()
+    rows = conn.execute(select(RECORDS.c.row_id, RECORDS.c.record_id, RECORDS.c.hub_id,
+                               RECORDS.c.payload)
                         .where(_naming(person_id), RECORDS.c.kind != "person")).all()
     for row in rows:
         payload = json.loads(row.payload)
-        fields = payload.get("fields", {})
-        if fields.get("person_id") != person_id:
+        if payload.get("fields", {}).get("person_id") != person_id:
             continue
-        payload["fields"] = {name: (None if name == "person_id" else _blank(value))
-                             if name in IDENTIFYING_FIELDS else value
-                             for name, value in fields.items()}
         conn.execute(update(RECORDS).where(RECORDS.c.row_id == row.row_id)
-                     .values(payload=canonical_json(payload)))
+                     .values(payload=canonical_json(scrub_person_fields(payload))))
         scrubbed.add(row.record_id)
+        hubs.add(row.hub_id)
     conn.execute(update(HELD).where(HELD.c.payload.contains(f'"person_id":"{person_id}"'))
                  .values(payload="{}"))
+    if scrubbed:
+        _remember_person(conn, person_id, hubs)
     return PersonErasure(person_id, erased, len(scrubbed))
+
+
+def _remember_person(conn: Connection, person_id: str, hubs: set[str]) -> None:
+    """The person's tombstone reaches every hub whose records named them (the laptops
+    then scrub those records' every copy: ``store.erasures``), and ingest stores any
+    later copy naming them without their details (:func:`scrub_person_fields`), even
+    when the person's own record never reached the server."""
+    if conn.execute(select(ERASURES.c.record_id).where(ERASURES.c.record_id == person_id)
+                    ).first() is None:
+        conn.execute(insert(ERASURES).values(record_id=person_id, kind="person",
+                                             erased_at=utc_now()))
+    told = set(conn.scalars(select(CHANGES.c.hub_id).where(
+        CHANGES.c.kind == "person", CHANGES.c.record_id == person_id,
+        CHANGES.c.tombstone.is_(True))))
+    for hub_id in sorted(hubs - told):
+        conn.execute(insert(CHANGES).values(hub_id=hub_id, kind="person", record_id=person_id,
+                                            version=1, tombstone=True, changed_at=utc_now()))
+
+
+def scrub_person_fields(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` without the identifying fields of the person it names; every
+    anonymous field stays (the hub's figures do not change)."""
+    fields = payload.get("fields", {})
+    return {**payload, "fields": {
+        name: (None if name == "person_id" else _blank(value))
+        if name in IDENTIFYING_FIELDS else value for name, value in fields.items()}}
 
 
 def _blank(value: Any) -> Any:

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hubdesk.core.clock import utc_now
+from hubdesk.core.hashing import canonical_json
 from hubdesk.protocol.schemas import (
     MAX_BATCH_ITEMS,
     RECORD_KINDS,
@@ -38,6 +39,7 @@ from hubdesk.protocol.schemas import (
 )
 from hubdesk.server import metrics
 from hubdesk.server.db import read_tx, with_retries, write_tx
+from hubdesk.server.erasure import scrub_person_fields
 from hubdesk.server.errors import ApiError
 from hubdesk.server.identity import DeviceIdentity
 from hubdesk.server.ingest_guards import (
@@ -330,6 +332,12 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         for position, (index, _view) in enumerate(candidates):
             if position not in identical:
                 statuses[index], reasons[index] = "rejected", ERASED_REASON
+    # a copy naming an erased person is kept without the person's details (its
+    # anonymous answers still count); the laptop scrubs its own copies when the
+    # person's tombstone arrives from the changes feed
+    erased_people = erased_records(conn, {
+        person for c in checked if c.item is not None
+        and isinstance(person := c.item.fields.get("person_id"), str)})
     sessions = {str(c.item.fields.get("session_id")) for c in checked
                 if c.reason is None and c.item is not None and c.item.kind == "visit"}
     foreign_sessions = _foreign_records(conn, sessions, device.hub_id, kind="session")
@@ -349,10 +357,13 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
             statuses[index] = "rejected"
             reasons[index] = "This visit names a session of another hub."
             continue
+        stored = item.canonical
+        if payload.fields.get("person_id") in erased_people:
+            stored = canonical_json(scrub_person_fields(json.loads(stored)))
         # in the order of RECORD_ROW_KEYS
         rows.append((payload.kind, payload.record_id, payload.version, payload.base_version,
                      payload.deleted, hub_id, device_id, payload.seq, payload.content_hash,
-                     item.canonical, "device", False, batch_id, now))
+                     stored, "device", False, batch_id, now))
         row_index.append(index)
 
     if rows:
@@ -365,15 +376,18 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
             for index, values in zip(row_index, rows, strict=True):
                 statuses[index], reasons[index] = insert_one(conn, values)
 
+    # a sequence number outside the window is not held: it would poison the gaps
+    held_index = [index for index in range(count) if statuses[index] in ("conflict", "rejected")
+                  and reasons[index] != SEQ_REASON]
     held = [
         _held_row(envelope.items[index], identities[index], checked[index], statuses[index],
                   reasons[index] or "", device, envelope.batch_id, now)
-        # a sequence number outside the window is not held: it would poison the gaps
-        for index in range(count) if statuses[index] in ("conflict", "rejected")
-        and reasons[index] != SEQ_REASON
+        for index in held_index
     ]
-    for held_row in held:
-        if held_row["record_id"] in erased:  # whatever else was wrong with it
+    for held_row, index in zip(held, held_index, strict=True):
+        view = checked[index].item
+        if held_row["record_id"] in erased or (  # whatever else was wrong with it
+                view is not None and view.fields.get("person_id") in erased_people):
             held_row["payload"] = "{}"
     if held:
         conn.execute(insert(HELD), held)

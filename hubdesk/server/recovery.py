@@ -4,8 +4,9 @@
 device (only its SHA-256 is stored; audited).  ``POST /v1/recovery`` takes the
 code, the laptop's sealed recovery slot and a one-off reply key: the server opens
 the slot with its recovery private key and seals the database key again to the
-reply key.  Never for a revoked device; failures are rate-limited per address and
-per device.
+reply key.  The slot is bound to the device id it was made for (the AEAD's
+associated data), so a slot copied from another laptop does not open.  Never for a
+revoked device; failures are rate-limited per address and per device.
 """
 
 from __future__ import annotations
@@ -84,12 +85,24 @@ def _recover(engine: Engine, keys: ServerKeys, request: trust.RecoveryRequest,
         if device.revoked_at is not None:
             raise ApiError(403, "device_revoked", REVOKED_MESSAGE)
         try:
-            database_key = trust.open_sealed(keys.recovery_private, trust.unb64(request.sealed_key))
-            sealed = trust.seal(trust.unb64(request.reply_public_key), database_key)
+            slot = trust.unb64(request.sealed_key)
+            database_key = trust.open_sealed(
+                keys.recovery_private, slot, allow_legacy=True,
+                context=trust.recovery_slot_context(request.device_id))
+            reply_key = trust.unb64(request.reply_public_key)
+            if trust.sealed_version(slot) == trust.LEGACY_SEALED_VERSION:
+                # a laptop not unlocked since slots were bound (it re-seals at its next
+                # unlock): answered in its own form, and logged
+                sealed = trust.seal_legacy(reply_key, database_key)
+                record_event(conn, "legacy_recovery_slot", device_id=request.device_id,
+                             hub_id=device.hub_id, address=address)
+            else:
+                sealed = trust.seal(reply_key, database_key,
+                                    context=trust.recovery_reply_context(request.device_id))
         except ValueError as error:  # includes binascii.Error
             raise ApiError(422, "recovery_slot_unreadable",
                            "The laptop's recovery slot does not open with this server's key "
-                           "(it was made for another server, or altered).") from error
+                           "(it was made for another server or another laptop, or altered).") from error
         conn.execute(update(RECOVERY_CODES).where(RECOVERY_CODES.c.id == code.id)
                      .values(used_at=now))
         record_event(conn, "recovery", device_id=request.device_id, hub_id=device.hub_id,

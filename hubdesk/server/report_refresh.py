@@ -5,7 +5,8 @@ record (a late older version never replaces a newer one), and copies only the
 anonymous fields a report needs. PostgreSQL hands out row ids before commit, so
 a row may become visible after a larger one: each refresh looks back
 ``LOOKBACK`` rows, and rows already applied at their version are skipped.
-Refreshes are serialised by locking the watermark row.
+Refreshes are serialised by locking the watermark row. The daily roll-up
+(``report_rollup``) is brought up to date in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 
+from hubdesk.reports.figures.definition import mental_health_categories
 from hubdesk.server.models import RECORDS, REFERENCE
+from hubdesk.server.report_rollup import DirtyDays, update_rollup
 from hubdesk.server.report_tables import (
     R_ACTIVITIES,
     R_CATEGORIES,
@@ -51,6 +54,8 @@ def refresh_report_tables(conn: Connection) -> int:
     mark = _lock_watermark(conn, "records")
     cursor = max(0, mark - LOOKBACK)
     read = 0
+    dirty = DirtyDays()
+    touched: set[str] = set()  # visits whose day's roll-up changes
     while True:
         rows = conn.execute(
             select(RECORDS.c.row_id, RECORDS.c.kind, RECORDS.c.record_id, RECORDS.c.version,
@@ -59,13 +64,15 @@ def refresh_report_tables(conn: Connection) -> int:
             .order_by(RECORDS.c.row_id).limit(CHUNK)).all()
         if not rows:
             break
-        _apply_records(conn, rows)
+        _apply_records(conn, rows, dirty, touched)
         cursor = rows[-1].row_id
         read += len(rows)
     if cursor > mark:
         conn.execute(update(WATERMARKS).where(WATERMARKS.c.source == "records")
                      .values(last_id=cursor))
-    _refresh_services(conn)
+    touched |= _refresh_services(conn)
+    dirty.add_visits(conn, touched)
+    update_rollup(conn, dirty)
     return read
 
 
@@ -75,7 +82,8 @@ def _lock_watermark(conn: Connection, source: str) -> int:
     return int(value or 0)
 
 
-def _apply_records(conn: Connection, rows: Sequence[Row[Any]]) -> None:
+def _apply_records(conn: Connection, rows: Sequence[Row[Any]], dirty: DirtyDays,
+                   touched: set[str]) -> None:
     newest: dict[str, dict[str, Row[Any]]] = {}
     for row in rows:
         if row.erased:  # nothing left to read: the report rows made before erasure stay
@@ -92,6 +100,11 @@ def _apply_records(conn: Connection, rows: Sequence[Row[Any]]) -> None:
         if not wanted:
             continue
         ids = [row.record_id for row in wanted]
+        if kind == "visit":
+            dirty.add_visits(conn, ids)  # the days they leave
+            touched.update(ids)
+        elif kind in ("conversation", "outcome"):
+            touched.update(_visit_ids(conn, table, ids))  # the visits they leave
         _delete(conn, table, table.c.record_id, ids)
         if kind == "visit":
             _delete(conn, R_TOPICS, R_TOPICS.c.visit_id, ids)
@@ -99,6 +112,16 @@ def _apply_records(conn: Connection, rows: Sequence[Row[Any]]) -> None:
             _delete(conn, R_ACTIVITIES, R_ACTIVITIES.c.session_id, ids)
             _delete(conn, R_SHIFTS, R_SHIFTS.c.session_id, ids)
         _insert_versions(conn, kind, wanted)
+        if kind in ("conversation", "outcome"):
+            touched.update(_visit_ids(conn, table, ids))  # the visits they join
+
+
+def _visit_ids(conn: Connection, table: Table, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _IN_LIMIT):
+        found.update(conn.execute(select(table.c.visit_id).where(
+            table.c.record_id.in_(ids[start:start + _IN_LIMIT]))).scalars())
+    return found
 
 
 def _versions(conn: Connection, table: Table, ids: list[str]) -> dict[str, int]:
@@ -205,15 +228,18 @@ _COLUMNS = {"visit": _visit, "session": _session, "conversation": _conversation,
             "outcome": _outcome, "follow_up": _follow_up}
 
 
-def _refresh_services(conn: Connection) -> None:
+def _refresh_services(conn: Connection) -> set[str]:
+    """Apply directory changes; returns the visits signposted to a service that joined
+    or left the mental-health categories (their days' roll-up changes)."""
     mark = _lock_watermark(conn, "services")
     rows = conn.execute(select(REFERENCE.c.change_id, REFERENCE.c.item_id, REFERENCE.c.data)
                         .where(REFERENCE.c.stream == "services",
                                REFERENCE.c.change_id > max(0, mark - LOOKBACK))
                         .order_by(REFERENCE.c.change_id)).all()
     if not rows:
-        return
+        return set()
     ids = [row.item_id for row in rows]
+    before = _mental_health_services(conn, ids)
     _delete(conn, R_SERVICES, R_SERVICES.c.id, ids)
     _delete(conn, R_CATEGORIES, R_CATEGORIES.c.service_id, ids)
     services: list[dict[str, Any]] = []
@@ -231,3 +257,18 @@ def _refresh_services(conn: Connection) -> None:
     if top > mark:
         conn.execute(update(WATERMARKS).where(WATERMARKS.c.source == "services")
                      .values(last_id=top))
+    moved = sorted(before ^ _mental_health_services(conn, ids))
+    visits: set[str] = set()
+    for start in range(0, len(moved), _IN_LIMIT):
+        visits.update(conn.execute(select(R_OUTCOMES.c.visit_id).where(
+            R_OUTCOMES.c.service_id.in_(moved[start:start + _IN_LIMIT]))).scalars())
+    return visits
+
+
+def _mental_health_services(conn: Connection, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _IN_LIMIT):
+        found.update(conn.execute(select(R_CATEGORIES.c.service_id).where(
+            R_CATEGORIES.c.service_id.in_(ids[start:start + _IN_LIMIT]),
+            R_CATEGORIES.c.category.in_(mental_health_categories()))).scalars())
+    return found

@@ -129,6 +129,77 @@ class ReportServiceCategory(ServerBase):
     category: Mapped[str] = mapped_column(CODE, primary_key=True)
 
 
+class ReportDailyCount(ServerBase):
+    """The daily roll-up (``reports.figures.daily``): one additive count per hub, local
+    day (in the county's zone), figure and code. Kept by ``report_rollup`` in the
+    transaction that changes the rows it sums."""
+
+    __tablename__ = "report_daily_counts"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    figure: Mapped[str] = mapped_column(CODE, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_report_daily_counts_day", "day"),)
+
+
+class ReportDailyVisitor(ServerBase):
+    """Each visitor code seen at a hub on a local day (distinct visitors stay exact)."""
+
+    __tablename__ = "report_daily_visitors"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    __table_args__ = (Index("ix_report_daily_visitors_day", "day"),)
+
+
+class ReportDailyVolunteer(ServerBase):
+    """Each volunteer who recorded a visit at a hub on a local day."""
+
+    __tablename__ = "report_daily_volunteers"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    __table_args__ = (Index("ix_report_daily_volunteers_day", "day"),)
+
+
+class ReportMonthlyCount(ServerBase):
+    """The monthly level beside the daily roll-up (``report_monthly``): the sum of a
+    hub's daily counts over a local month (``month``: its first day). A report reads
+    it for the whole months of its period and the daily rows for the rest."""
+
+    __tablename__ = "report_monthly_counts"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    figure: Mapped[str] = mapped_column(CODE, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_report_monthly_counts_month", "month"),)
+
+
+class ReportMonthlyVisitor(ServerBase):
+    """Each visitor code seen at a hub in a local month, with the first and last day it
+    was seen (a repeat visitor over a period stays exact: first day != last day)."""
+
+    __tablename__ = "report_monthly_visitors"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    __table_args__ = (Index("ix_report_monthly_visitors_month", "month"),)
+
+
+class ReportMonthlyVolunteer(ServerBase):
+    """Each volunteer who recorded a visit at a hub in a local month."""
+
+    __tablename__ = "report_monthly_volunteers"
+    hub_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    __table_args__ = (Index("ix_report_monthly_volunteers_month", "month"),)
+
+
 def _table(model: type[ServerBase]) -> Table:
     return cast(Table, model.__table__)
 
@@ -144,3 +215,9 @@ R_OUTCOMES = _table(ReportOutcome)
 R_FOLLOW_UPS = _table(ReportFollowUp)
 R_SERVICES = _table(ReportService)
 R_CATEGORIES = _table(ReportServiceCategory)
+R_DAILY_COUNTS = _table(ReportDailyCount)
+R_DAILY_VISITORS = _table(ReportDailyVisitor)
+R_DAILY_VOLUNTEERS = _table(ReportDailyVolunteer)
+R_MONTHLY_COUNTS = _table(ReportMonthlyCount)
+R_MONTHLY_VISITORS = _table(ReportMonthlyVisitor)
+R_MONTHLY_VOLUNTEERS = _table(ReportMonthlyVolunteer)

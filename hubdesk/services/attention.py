@@ -10,10 +10,10 @@ Nothing is deleted: the outbox row's state becomes ``resolved`` and the held ser
 version gets a ``resolved_at``; both rows stay.  A held server *edit* is merged with
 this laptop's copy when dealt with (``sync_repo.merge_held_version``): the answers
 the two disagree on go to the Conflicts screen and the merged version is sent, so
-the laptop and the server do not diverge.  The one exception is a held *erasure* (the
-server erased the record, for example at the person's request): dealing with it
-means applying it, so the record goes from this laptop too and its unsent versions
-are withdrawn (audited as ``purge``).
+the laptop and the server do not diverge.  A listed *erasure* (the server erased the
+record, for example at the person's request, while this laptop had unsent changes
+to it) was already applied by the download that brought it (``store.erasures``,
+audited as ``purge``): marking it as seen only takes it off the list.
 
 Changes: ``outbox`` (the id is the outbox sequence number; the today list redraws its
 badges) or ``held_version`` (the held version's id).  Either makes the sync status line
@@ -88,10 +88,11 @@ def _resolve_held(db: Session, actor: Actor, held_id: int) -> Changes:
         raise NotFoundError(ALREADY_DEALT_WITH)
     kind, record_id = held.kind, held.record_id
     if held.tombstone:
-        # an erasure is the person's right: dealing with it means applying it here too
+        # an erasure is the person's right: a download applied it already (and audited
+        # the purge); marking it as seen applies one an older HubDesk held back
         withdrawn = sync_repo.apply_held_erasure(db, held_id, utc_now())
-        audit(db, actor, "purge", kind, record_id,
-              f"held server erasure {held_id} applied, {withdrawn} unsent versions withdrawn")
+        audit(db, actor, "resolve", kind, record_id,
+              f"server erasure {held_id} seen, {withdrawn} refused versions withdrawn")
     else:
         # compared and merged: differing answers go to the Conflicts screen, and the
         # merged version is sent, so laptop and server end with the same record

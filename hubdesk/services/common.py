@@ -32,7 +32,7 @@ class Actor:
 
 CHANGE_KINDS = frozenset({
     "visit", "conversation", "outcome", "person", "agreement", "follow_up", "alert",
-    "session", "hub", "venue", "volunteer", "service", "setting",
+    "session", "hub", "venue", "volunteer", "service", "setting", "suggestion",
     "outbox", "held_version", "conflict", "sync",
 })
 """What kinds of thing a mutation can say it changed (views reload on the kinds they show).

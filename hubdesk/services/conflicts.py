@@ -70,7 +70,7 @@ _VOCAB_OF_FIELD = {
 }
 KIND_NAMES = {"visit": "Visit", "conversation": "Conversation", "outcome": "Signpost",
               "follow_up": "Follow-up", "agreement": "Agreement", "person": "Person",
-              "session": "Session"}
+              "session": "Session", "suggestion": "Directory suggestion"}
 
 
 @dataclass(frozen=True)

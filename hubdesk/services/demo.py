@@ -28,6 +28,7 @@ from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
 from hubdesk.services.common import Actor, audit, stamp
 from hubdesk.services.setup import add_venue, create_volunteer, load_sample_directory
+from hubdesk.store import directory_repo
 from hubdesk.store import repositories as repo
 from hubdesk.store.models import (
     Agreement,
@@ -169,7 +170,8 @@ def generate_demo(db: Session, actor: Actor, *, visits: int, seed: int = 1, days
         team.append(Actor(existing.id, actor.device_id, existing.display_name, existing.role))
 
     services_by_category: dict[str, list[str]] = {}
-    for service in repo.search_services(db, [], None, include_closed=False, limit=10_000):
+    found = directory_repo.find_services(db, [], include_closed=False, limit=10_000)
+    for service in sorted(found, key=lambda s: s.name):  # by name: the same data for a seed
         if service.status != "active":
             continue
         for category in service.categories:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
-from hubdesk.core.days import hub_today
+from hubdesk.core.days import day_words, hub_today
 from hubdesk.core.errors import ValidationError
 from hubdesk.services import sessions
 from hubdesk.services.common import Actor, PermissionDenied
@@ -63,7 +63,7 @@ def require_today(db: Session, row: HubSession) -> None:
     """A session from an earlier day takes no new visits (it was left open by mistake)."""
     if row.session_date < hub_today(hub_time_zone(db)):
         raise ValidationError({"session": (
-            f"This session was left open since {row.session_date:%A %d %B}, so today's "
+            f"This session was left open since {day_words(row.session_date)}, so today's "
             "visits cannot go into it. Open today's session.")})
 
 

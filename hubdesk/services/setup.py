@@ -18,6 +18,7 @@ from hubdesk.core.pins import check_pin_format, hash_pin
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.common import Actor, Changes, audit
 from hubdesk.store import repositories as repo
+from hubdesk.store.directory_repo import set_search_columns
 from hubdesk.store.models import DeviceState, Hub, Service, Venue, Volunteer
 
 KEY_SLOT_MARK = "keyslot"
@@ -170,17 +171,10 @@ def service_from_dict(entry: dict[str, object]) -> Service:
         opening_times=str(entry.get("opening_times", "")),
         area=str(entry.get("area", "")),
         eligibility=str(entry.get("eligibility", "")),
+        email=str(entry.get("email", "")),
         last_verified=date.fromisoformat(str(verified)) if verified else None,
         status=str(entry.get("status", "active")),
         is_sample=bool(entry.get("is_sample", False)),
     )
-    service.search_text = service_search_text(service)
+    set_search_columns(service)
     return service
-
-
-def service_search_text(service: Service) -> str:
-    labels = vocabularies().service_categories
-    category_words = " ".join(labels.label(code) for code in service.categories)
-    return " ".join(
-        [service.name, service.organisation, category_words, service.description, service.area]
-    ).lower()

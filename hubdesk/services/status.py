@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hubdesk.services.time_zone import hub_today_for
+from hubdesk.store import follow_up_repo, sync_repo
 from hubdesk.store import repositories as repo
-from hubdesk.store import sync_repo
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class StatusCounts:
     server_url: str | None
     device_id: str | None
     open_alerts: int
+    follow_ups_due: int = 0  # due today or overdue, by the hub's day
+
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -50,4 +53,5 @@ def status_counts(db: Session) -> StatusCounts:
         server_url=state.server_url if state else None,
         device_id=state.device_id if state else None,
         open_alerts=len(repo.open_alerts(db)),
+        follow_ups_due=follow_up_repo.count_follow_ups_due(db, hub_today_for(db)),
     )

@@ -212,7 +212,8 @@ class KeyRing:
                      server_url: str) -> None:
         from hubdesk.protocol import trust
 
-        sealed = trust.seal(trust.unb64(server_public_key_b64), database_key)
+        sealed = trust.seal(trust.unb64(server_public_key_b64), database_key,
+                            context=trust.recovery_slot_context(device_id))
         self._data["recovery"] = {"server_public_key": server_public_key_b64,
                                   "sealed": trust.b64(sealed), "device_id": device_id,
                                   "server_url": server_url}

@@ -83,13 +83,21 @@ class Service(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     web: Mapped[str] = mapped_column(String(200), default="")
     opening_times: Mapped[str] = mapped_column(String(200), default="")
-    area: Mapped[str] = mapped_column(String(120), default="")
+    area: Mapped[str] = mapped_column(String(120), default="", index=True)  # a filter
     eligibility: Mapped[str] = mapped_column(String(300), default="")
     last_verified: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active/paused/closed
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_services_status_opening_times", "status", "opening_times"),)
     # lower-cased "name organisation categories description" for type-ahead search
     search_text: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # naive UTC: when a download last changed this entry (None: never, e.g. the sample)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the directory's list order, indexed: crisis first, then running, paused, closed, then
+    # the name (``directory_repo.service_sort_key``)
+    sort_key: Mapped[str] = mapped_column(String(200), default="", server_default="",
+                                          index=True)
 
 
 class VersionedMixin:
@@ -166,7 +174,12 @@ class Visit(VersionedMixin, Base):
     person_id: Mapped[str | None] = mapped_column(ID)
     __table_args__ = (
         UniqueConstraint("record_id", "version"),
-        Index("ix_visits_current_time", "is_current", "visited_at"),
+        # the report reads only these columns of the period's visits: a covering index
+        # (its first two columns also serve the day lists) spares a row lookup a visit
+        Index("ix_visits_report", "is_current", "visited_at", "deleted", "record_id", "sex",
+              "age_band", "contact_mode", "referral_source", "first_visit", "safeguarding",
+              "visitor_code", "created_by", "session_id"),
+        Index("ix_visits_topics", "record_id", "is_current", "deleted", "topics"),
         Index("ix_visits_session", "session_id", "is_current"),
     )
 
@@ -183,7 +196,8 @@ class Conversation(VersionedMixin, Base):
     action: Mapped[str | None] = mapped_column(String(20))
     __table_args__ = (
         UniqueConstraint("record_id", "version"),
-        Index("ix_conversations_visit", "visit_id", "is_current"),
+        Index("ix_conversations_report", "visit_id", "is_current", "deleted", "topic",
+              "furthest_step", "response", "action"),
     )
 
 
@@ -197,7 +211,9 @@ class SignpostingOutcome(VersionedMixin, Base):
     status: Mapped[str] = mapped_column(String(12), default="offered")
     __table_args__ = (
         UniqueConstraint("record_id", "version"),
-        Index("ix_outcomes_visit", "visit_id", "is_current"),
+        Index("ix_outcomes_report", "visit_id", "is_current", "deleted", "service_id", "kind",
+              "status"),
+        Index("ix_outcomes_service", "service_id"),
     )
 
 
@@ -228,6 +244,33 @@ class Agreement(VersionedMixin, Base):
     method: Mapped[str] = mapped_column(String(12), default="verbal")
     notice_version: Mapped[str] = mapped_column(String(20), default="1")
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("record_id", "version"),)
+
+
+class Suggestion(VersionedMixin, Base):
+    """A coordinator's proposed change to the services directory, for the council to
+    accept or reject (wire rules: ``protocol.services.suggestion_problem``).
+
+    ``action`` is add / correct / pause / close / reopen; the service fields hold only
+    what the suggestion changes (None: unchanged, and left out of the wire payload).
+    """
+
+    __tablename__ = "suggestions"
+    hub_id: Mapped[str] = mapped_column(ID)
+    action: Mapped[str] = mapped_column(String(10))
+    service_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    name: Mapped[str | None] = mapped_column(String(160))
+    organisation: Mapped[str | None] = mapped_column(String(160))
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
+    access: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    web: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(120))
+    opening_times: Mapped[str | None] = mapped_column(String(200))
+    area: Mapped[str | None] = mapped_column(String(120))
+    eligibility: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (UniqueConstraint("record_id", "version"),)
 
 
@@ -325,6 +368,9 @@ class OutboxItem(Base):
     __table_args__ = (
         UniqueConstraint("kind", "record_id", "version"),
         Index("ix_outbox_state_seq", "state", "seq"),
+        # the status line's counts (unsent visits, the oldest unsent) read only this index,
+        # never the frozen payloads
+        Index("ix_outbox_state_counts", "state", "kind", "finalised_at", "record_id"),
     )
 
 
@@ -403,4 +449,5 @@ VERSIONED_KINDS: dict[str, type[VersionedMixin]] = {
     "follow_up": FollowUp,
     "agreement": Agreement,
     "person": Person,
+    "suggestion": Suggestion,
 }

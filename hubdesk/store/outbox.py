@@ -24,6 +24,12 @@ ENVELOPE_COLUMNS = {
     "created_by", "created_at", "utc_offset_min",
 }
 
+#: Fields a kind sends only when they hold a value: a directory suggestion carries just
+#: the service details it proposes to change (``protocol.services.suggestion_problem``).
+SPARSE_FIELDS = {"suggestion": frozenset(
+    ("name", "organisation", "categories", "description", "access", "phone", "web", "email",
+     "opening_times", "area", "eligibility", "reason", "service_id"))}
+
 #: Restricted fields kept on the laptop only (issue 8): the visit note is never sent
 #: unless the council turns on syncing it (the ``sync_visit_note`` setting).
 RESTRICTED_FIELDS = {"visit": ("note",)}
@@ -54,11 +60,14 @@ def record_payload(record: VersionedMixin) -> dict[str, Any]:
     table = record.__table__  # type: ignore[attr-defined]
     envelope: dict[str, Any] = {"kind": kind_of(record)}
     fields: dict[str, Any] = {}
+    sparse = SPARSE_FIELDS.get(envelope["kind"], frozenset())
     for column in table.columns:
         name = column.key
         if name in LOCAL_ONLY_COLUMNS:
             continue
         value = _wire_value(getattr(record, name))
+        if value is None and name in sparse:
+            continue
         if name in ENVELOPE_COLUMNS:
             envelope[name] = value
         else:

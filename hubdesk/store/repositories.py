@@ -89,6 +89,11 @@ def venues(db: Session, hub_id: str | None = None) -> Sequence[Venue]:
     return db.scalars(query).all()
 
 
+def all_venues(db: Session) -> Sequence[Venue]:
+    """Every venue, retired ones too (active first, then by name)."""
+    return db.scalars(select(Venue).order_by(Venue.active.desc(), Venue.name)).all()
+
+
 def volunteers(db: Session, *, include_inactive: bool = False) -> Sequence[Volunteer]:
     query = select(Volunteer).order_by(Volunteer.display_name)
     if not include_inactive:
@@ -366,19 +371,6 @@ def latest_draft(db: Session, volunteer_id: str) -> Draft | None:
 
 def count_services(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(Service)) or 0
-
-
-def search_services(
-    db: Session, words: Sequence[str], category: str | None, *, include_closed: bool, limit: int
-) -> Sequence[Service]:
-    query = select(Service)
-    for word in words:
-        query = query.where(Service.search_text.like(f"%{word}%"))
-    if category:
-        query = query.where(func.json_extract(Service.categories, "$").like(f'%"{category}"%'))
-    if not include_closed:
-        query = query.where(Service.status != "closed")
-    return db.scalars(query.order_by(Service.name).limit(limit)).all()
 
 
 def services_by_id(db: Session, ids: Iterable[str]) -> dict[str, Service]:

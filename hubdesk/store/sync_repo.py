@@ -14,15 +14,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Text, and_, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import content_hash
 from hubdesk.core.ids import uuid7
-from hubdesk.core.vocab import vocabularies
-from hubdesk.store import conflict_repo
+from hubdesk.store.directory_repo import set_search_columns
 from hubdesk.store.download_merge import merge_download, merged_away
+from hubdesk.store.erasures import (
+    apply_erasure,
+    erase_versions,
+    erased_here,
+    scrub_person,
+    withdraw_refused,
+)
+from hubdesk.store.erasures import erased_payload as erased_payload  # re-exported
+from hubdesk.store.erasures import is_erased_payload as is_erased_payload
 from hubdesk.store.models import (
     VERSIONED_KINDS,
     DeviceState,
@@ -48,15 +56,6 @@ ATTENTION_STATES = ("rejected", "conflict")
 RESOLVED_STATE = "resolved"
 
 
-def erased_payload(kind: str, record_id: str, version: int) -> dict[str, Any]:
-    """What an erasure leaves of a queued copy: its identity only.  The row stays so the
-    sequence never reuses a number, and a copy still waiting can be sent as an empty
-    placeholder the server refuses (so the sequence has no gap there either)."""
-    return {"erased": True, "kind": kind, "record_id": record_id, "version": version}
-
-
-def is_erased_payload(payload: Any) -> bool:
-    return isinstance(payload, dict) and payload.get("erased") is True
 _CHUNK = 500
 
 
@@ -230,7 +229,7 @@ def apply_receipt(
 
 
 def _erased_seqs(db: Session, seqs: Sequence[int]) -> set[int]:
-    """Which of ``seqs`` carry the scrubbed payload of :func:`_erase`."""
+    """Which of ``seqs`` carry the scrubbed payload of an erasure (``erasures.erase_versions``)."""
     if not seqs:
         return set()
     rows = db.execute(select(OutboxItem.seq, OutboxItem.payload).where(OutboxItem.seq.in_(seqs)))
@@ -427,12 +426,9 @@ def _upsert_service(db: Session, data: dict[str, Any], deleted: bool) -> None:
         service.last_verified = None
     service.status = "closed" if deleted else _text(data, "status", "active", 12)
     service.is_sample = bool(data.get("is_sample", False))
-    labels = vocabularies().service_categories
-    service.search_text = " ".join(
-        [service.name, service.organisation,
-         " ".join(labels.label(code) for code in service.categories),
-         service.description, service.area]
-    ).lower()
+    service.email = _text(data, "email", limit=120)
+    set_search_columns(service)
+    service.updated_at = utc_now()  # suggestions made before this no longer wait
 
 
 _STREAM_ORDER = {"hubs": 0, "venues": 1, "volunteers": 2, "services": 3, "vocabularies": 4}
@@ -502,25 +498,29 @@ def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict
 
     Downloads never overwrite local work: a version of a record with unsent or
     conflicting local versions is merged with them (``download_merge``, DESIGN §4);
-    an erasure, or anything arriving while a version of the record is held for a
-    coordinator, is held.  The caller's unit of work begins IMMEDIATE, so no save
-    can slip in between these checks and the writes.
+    anything arriving while a version of the record is held for a coordinator is
+    held.  An erasure is the exception: it wins over unsent work and is applied at
+    once (``erasures.apply_erasure``, which says how it is shown), and nothing of a
+    later copy of an erased record is kept (``refused``).  The caller's unit of work
+    begins IMMEDIATE, so no save can slip in between these checks and the writes.
     """
-    counts = {"applied": 0, "held": 0, "same": 0, "merged": 0}
+    counts = {"applied": 0, "held": 0, "same": 0, "merged": 0, "erased": 0, "refused": 0}
     device_id = ensure_device_state(db).device_id if items else ""
     for item in items:
-        model = VERSIONED_KINDS[item.kind]
-        local_work = _has_local_work(db, item.kind, item.record_id)
-        waiting = _has_held_version(db, item.kind, item.record_id)  # e.g. a held erasure
-        if waiting or (item.tombstone and local_work):
-            _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
-            counts["held"] += 1
-            continue
         if item.tombstone:
-            _erase(db, item.kind, item.record_id)
-            counts["applied"] += 1
+            apply_erasure(db, item.kind, item.record_id, item.version, now)
+            counts["erased"] += 1
             continue
         if item.payload is None:
+            continue
+        if erased_here(db, item.kind, item.record_id):
+            counts["refused"] += 1  # a later copy of an erased record: nothing of it kept
+            continue
+        model = VERSIONED_KINDS[item.kind]
+        local_work = _has_local_work(db, item.kind, item.record_id)
+        if _has_held_version(db, item.kind, item.record_id):
+            _hold(db, item, "Changed on the server while this laptop had unsent changes.", now)
+            counts["held"] += 1
             continue
         payload = item.payload.model_dump(mode="json")
         digest = content_hash(payload)
@@ -562,23 +562,6 @@ def apply_change_items(db: Session, items: Sequence[Any], now: datetime) -> dict
     return counts
 
 
-def _erase(db: Session, kind: str, record_id: str) -> None:
-    """An erasure tombstone: the record's versions go; sent outbox payloads are scrubbed
-    (their rows stay so the device sequence never reuses a number)."""
-    model = VERSIONED_KINDS[kind]
-    db.execute(delete(model).where(model.record_id == record_id))
-    queued = db.execute(select(OutboxItem.seq, OutboxItem.version).where(
-        OutboxItem.kind == kind, OutboxItem.record_id == record_id)).all()
-    for seq, version in queued:
-        db.execute(update(OutboxItem).where(OutboxItem.seq == seq)
-                   .values(payload=erased_payload(kind, record_id, version)))
-    # and what was kept aside: server copies merged or held, values of conflicts
-    db.execute(update(HeldServerVersion).where(
-        HeldServerVersion.kind == kind, HeldServerVersion.record_id == record_id,
-        HeldServerVersion.tombstone.is_(False)).values(payload=None, content_hash=None))
-    conflict_repo.scrub_conflicts(db, kind, record_id, utc_now())
-
-
 # -- resolving what needs attention ---------------------------------------------------
 
 
@@ -605,27 +588,25 @@ def held_version(db: Session, held_id: int) -> HeldServerVersion | None:
 
 
 def apply_held_erasure(db: Session, held_id: int, now: datetime) -> int:
-    """A coordinator lets a held erasure through (the server erased a record, for
+    """A coordinator marks a listed erasure as seen (the server erased a record, for
     example at the person's request, while this laptop had unsent work on it).
 
-    The record's versions go from this laptop and every queued copy is scrubbed, as
-    :func:`_erase` does; its versions the server already refused leave the list
-    (state ``resolved``).  Versions still waiting are sent as scrubbed placeholders,
-    so the device's sequence stays gap-free on the server, which refuses them (see
-    :func:`apply_receipt`).  The held row is resolved.  Returns how many refused
-    versions left the list."""
+    A download applies an erasure at once (``erasures.apply_erasure``); a row held by
+    an older HubDesk, which waited for a coordinator, is applied here the same way.
+    The record's versions the server refused leave the list (state ``resolved``);
+    versions still waiting are sent as scrubbed placeholders, so the device's sequence
+    stays gap-free on the server, which refuses them (see :func:`apply_receipt`).  The
+    held row is resolved (and stays: it marks the record as erased here).  Returns how
+    many refused versions left the list."""
     held = db.get(HeldServerVersion, held_id)
     if held is None or not held.tombstone or held.resolved_at is not None:
         return 0
-    withdrawn = db.execute(
-        update(OutboxItem)
-        .where(OutboxItem.kind == held.kind, OutboxItem.record_id == held.record_id,
-               OutboxItem.state.in_(ATTENTION_STATES))
-        .values(state=RESOLVED_STATE)
-    ).rowcount  # type: ignore[attr-defined]
-    _erase(db, held.kind, held.record_id)
+    withdrawn = withdraw_refused(db, held.kind, held.record_id)
+    erase_versions(db, held.kind, held.record_id, now)
+    if held.kind == "person":
+        scrub_person(db, held.record_id)
     held.resolved_at = now
-    return int(withdrawn)
+    return withdrawn
 
 
 def merge_held_version(db: Session, held_id: int, now: datetime) -> str:
@@ -698,9 +679,12 @@ def hub_name(db: Session, hub_id: str | None) -> str | None:
 def unsent_visit_count(db: Session) -> int:
     """Distinct visits with a version still waiting to be sent (the status bar counts
     visits; ``OutboxCounts.unsent`` counts record versions)."""
+    # ``kind || ''`` keeps SQLite off the (kind, record_id, version) index, which reads
+    # every visit's row (payload included) to test its state; this way the covering
+    # ix_outbox_state_counts answers alone (0.42 s -> 0.10 s for 20k unsent visits)
     count = db.scalar(
         select(func.count(func.distinct(OutboxItem.record_id)))
-        .where(OutboxItem.kind == "visit", OutboxItem.state.in_(UNSENT_STATES))
+        .where((OutboxItem.kind + "") == "visit", OutboxItem.state.in_(UNSENT_STATES))
     )
     return int(count or 0)
 

@@ -49,6 +49,7 @@ from hubdesk.protocol.schemas import (
     ReferencePage,
 )
 from hubdesk.protocol.trust import AuditReceipt, AuditUpload
+from hubdesk.services.common import Changes
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.sync_repo import ItemOutcome, OutgoingItem
@@ -139,6 +140,13 @@ class SyncResult:
     @property
     def nothing_left_to_send(self) -> bool:
         return self.pending == 0
+
+    @property
+    def changes(self) -> Changes:
+        """What the run changed on this laptop, for the UI's task runner to announce:
+        ``sync`` when anything was sent, refused, held or downloaded, else nothing."""
+        moved = self.sent or self.rejected or self.conflicts or self.downloaded
+        return Changes(kinds={"sync"}) if moved else Changes()
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,10 @@ def recover_laptop(paths: AppPaths, code: str, coordinator: str, new_pin: str) -
     finally:
         transport.close()
     try:
-        key = trust.open_sealed(reply_private, trust.unb64(answer.sealed_key))
+        legacy = trust.sealed_version(trust.unb64(slot["sealed"])) == trust.LEGACY_SEALED_VERSION
+        key = trust.open_sealed(reply_private, trust.unb64(answer.sealed_key),
+                                context=trust.recovery_reply_context(slot["device_id"]),
+                                allow_legacy=legacy)
     except ValueError as error:
         raise UserFacingError("The server's answer could not be opened.",
                               hint="Ask the council to check the recovery code.") from error

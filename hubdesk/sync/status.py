@@ -27,6 +27,7 @@ _KIND_LABELS = {
     "follow_up": "Follow-up",
     "agreement": "Agreement",
     "person": "Person",
+    "suggestion": "Directory suggestion",
 }
 
 
@@ -121,8 +122,8 @@ def needs_attention_items(db: Session) -> list[NeedsAttentionItem]:
         if held.tombstone:
             state, reason = "erasure", ("The server has erased this record (for example at the "
                                         "person's request) while this laptop had unsent changes to it.")
-            todo = ("A coordinator marks it as dealt with: the record is then erased from this "
-                    "laptop too, and its unsent changes are not sent.")
+            todo = ("It is erased from this laptop too, with those unsent changes, which are "
+                    "not sent. Nothing can bring it back: a coordinator marks it as seen.")
         else:
             state, reason = "held", held.reason
             todo = ("The server sent a change to a record this laptop also changed. Both are "

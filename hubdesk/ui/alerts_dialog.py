@@ -23,8 +23,9 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import alerts
@@ -33,7 +34,14 @@ from hubdesk.services.common import Changes
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.models import RowListModel
-from hubdesk.ui.widgets import Heading, HintLabel, em, line_edit, review_list, run_db
+from hubdesk.ui.review_parts import details_panel, fit_list_to_rows
+from hubdesk.ui.widgets import (
+    HintLabel,
+    em,
+    line_edit,
+    review_list,
+    run_db,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -56,7 +64,7 @@ def alert_details(row: AlertRow) -> str:
     vocab = vocabularies()
     topics = ", ".join(vocab.mecc_topics.label(t) for t in row.topics) or "None recorded"
     lines = [
-        f"Raised: {row.raised_at:%A %d %B %Y at %H:%M} by {row.raised_by}",
+        f"Raised: {day_words(row.raised_at, year=True)} at {row.raised_at:%H:%M} by {row.raised_by}",
         f"Session: {row.session_title or 'not found on this laptop'}",
         f"Age: {vocab.age_bands.label(row.age_band)} · Sex: {vocab.sexes.label(row.sex)}",
         f"Topics: {topics}",
@@ -95,21 +103,8 @@ class AlertsDialog(BaseDialog):
         self.empty_note.hide()
         self.add_widget(self.empty_note)
 
-        self.details_box = QFrame()
-        self.details_box.setObjectName("notice")
-        box = QVBoxLayout(self.details_box)
-        box.setSpacing(em(self, 0.3))
-        self.details_heading = Heading("About this alert", level=2)
-        box.addWidget(self.details_heading)
-        self.details = QLabel()
+        self.details_box, _box, self.details = details_panel("About this alert")
         self.details.setObjectName("alertDetails")
-        self.details.setWordWrap(True)
-        self.details.setTextFormat(Qt.TextFormat.PlainText)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                             | Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.details.setAccessibleName("About this alert")
-        box.addWidget(self.details)
         self.add_widget(self.details_box)
 
         self.action = line_edit(max_length=MAX_ACTION)
@@ -170,10 +165,7 @@ class AlertsDialog(BaseDialog):
 
     def _fit_list(self) -> None:
         """As tall as its alerts, up to four (it scrolls beyond): no empty box, nothing cut."""
-        shown = min(self.model.rowCount(), 4)
-        rows = sum(max(self.list.sizeHintForRow(r), em(self, 1.2)) + 2 * self.list.spacing()
-                   for r in range(shown))
-        self.list.setFixedHeight(rows + 2 * self.list.frameWidth() + em(self, 0.4))
+        fit_list_to_rows(self.list, 4)
 
     @property
     def selected(self) -> AlertRow | None:

@@ -8,12 +8,13 @@ Esc means cancel.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TypeGuard
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeGuard, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -23,9 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hubdesk.core.errors import ValidationError
+from hubdesk.core.errors import UserFacingError, ValidationError
 from hubdesk.services.common import Actor
+from hubdesk.ui.models import RowListModel
 from hubdesk.ui.widgets import ErrorSummary, Heading, HintLabel, LabelledField, em, set_dynamic_property
+
+RowT = TypeVar("RowT")
 
 
 class BaseDialog(QDialog):
@@ -138,6 +142,16 @@ class BaseDialog(QDialog):
             self.cancel_button.setDefault(True)
             self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def load_review_list(self, view: QAbstractItemView, model: RowListModel[RowT],
+                         rows: Sequence[RowT]) -> RowT | None:
+        """Fill a review list (the row that was current stays current); its first filling
+        puts the focus in the list.  Returns the current row (None when empty)."""
+        current = model.set_rows_keeping(view, rows)
+        if not getattr(self, "_review_list_filled", False):
+            self._review_list_filled = True
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+        return current
+
     # ---- errors -------------------------------------------------------------------
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
@@ -149,12 +163,19 @@ class BaseDialog(QDialog):
         self.scroll_area.ensureVisible(0, 0)
         self.refit()
 
-    def show_failure(self, error: BaseException, report: Callable[[BaseException], None]) -> None:
+    def show_failure(self, error: BaseException, report: Callable[[BaseException], None], *,
+                     refusals_here: bool = False) -> None:
         """A save that failed: refused input is shown by its fields; anything else goes to
-        ``report`` (the app's error reporter).  The dialog is usable again either way."""
+        ``report`` (the app's error reporter).  The dialog is usable again either way.
+
+        ``refusals_here``: other plain refusals (``UserFacingError``, e.g. a volunteer
+        trying a coordinator's action) are shown at the top of the dialog too."""
         self.set_busy(False)
         if isinstance(error, ValidationError):
             self.show_errors(error.field_errors)
+            return
+        if refusals_here and isinstance(error, UserFacingError):
+            self.show_errors({"": str(error)})
             return
         report(error)
 

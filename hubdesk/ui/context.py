@@ -7,8 +7,12 @@ Signals:
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from PySide6.QtCore import QObject, Signal
 
+from hubdesk.core.clock import utc_now
+from hubdesk.core.days import DEFAULT_TIME_ZONE, hub_today, to_hub_time
 from hubdesk.core.paths import AppPaths
 from hubdesk.services.common import Actor
 from hubdesk.ui.errors import ErrorReporter
@@ -26,6 +30,17 @@ class AppContext(QObject):
         self.errors = errors
         self._actor: Actor | None = None
         self._session_id: str | None = None
+        #: the hub's IANA zone (DESIGN §8), read at every unlock; days and clock times
+        #: the screens show come from it, never from the laptop's own offset
+        self.time_zone = DEFAULT_TIME_ZONE
+
+    def hub_today(self) -> date:
+        """Today's date at the hub."""
+        return hub_today(self.time_zone, utc_now())
+
+    def hub_time(self, at_utc: datetime | None = None) -> datetime:
+        """A stored time (naive UTC; now by default) as the hub's wall-clock time (naive)."""
+        return to_hub_time(at_utc or utc_now(), self.time_zone).replace(tzinfo=None)
 
     @property
     def actor(self) -> Actor | None:

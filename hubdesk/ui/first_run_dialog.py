@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
 from hubdesk.core.errors import ValidationError
@@ -15,6 +15,7 @@ from hubdesk.services.common import Actor
 from hubdesk.services.setup import SetupForm, validate_setup
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.pin_fields import PIN_HINT, add_new_pin_fields, with_pin_confirmed
 from hubdesk.ui.widgets import Heading, combo_select, combo_with_terms, line_edit, run_db
 
 
@@ -72,14 +73,8 @@ class FirstRunDialog(BaseDialog):
         self.coordinator = line_edit(max_length=80)
         self.add_field("coordinator_name", "Coordinator's name", self.coordinator,
                        "The name shown when they unlock HubDesk")
-        self.pin = line_edit(max_length=128)
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.add_field("pin", "Choose a PIN", self.pin,
-                       "6 to 12 digits, or a passphrase of 12 characters or more. "
-                       "Keep it to yourself.")
-        self.pin_confirm = line_edit(max_length=128)
-        self.pin_confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.add_field("pin_confirm", "Type the PIN again", self.pin_confirm)
+        self.pin, self.pin_confirm = add_new_pin_fields(
+            self, hint=f"{PIN_HINT}. Keep it to yourself.")
         self.finish_body()
         self.fit_to_screen(34)
         self.hub_name.setFocus()
@@ -98,12 +93,7 @@ class FirstRunDialog(BaseDialog):
 
     def validate(self) -> dict[str, str]:
         form = self.form()
-        errors = validate_setup(form)
-        if "pin" not in errors and self.pin_confirm.text() != form.pin:
-            errors["pin_confirm"] = "The two PINs are different. Type the same PIN twice."
-        order = list(self.fields)
-        return {name: errors[name] for name in sorted(errors, key=lambda n: order.index(n)
-                                                          if n in order else len(order))}
+        return with_pin_confirmed(self, validate_setup(form), form.pin, self.pin_confirm.text())
 
     def accept_requested(self) -> None:
         errors = self.validate()

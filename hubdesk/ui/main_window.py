@@ -31,9 +31,12 @@ from hubdesk.services.common import Actor, Changes
 from hubdesk.services.session_resume import OpenOnUnlock, open_on_unlock, resumed_text
 from hubdesk.services.sessions import SessionInfo
 from hubdesk.services.status import StatusCounts, status_counts
+from hubdesk.services.time_zone import hub_time_zone_name
 from hubdesk.sync.status_text import laptop_line
 from hubdesk.ui.capture import VisitCaptureForm
 from hubdesk.ui.context import AppContext
+from hubdesk.ui.coordinator_menus import install_coordinator_menus
+from hubdesk.ui.coordinator_tools import CoordinatorTools
 from hubdesk.ui.session_panel import HEADCOUNT_TEXT, HeadcountBar, SessionPanel
 from hubdesk.ui.today_list import TodayVisitsView
 from hubdesk.ui.widgets import Heading, HintLabel, em, focus_chain_step, run_db, set_dynamic_property
@@ -174,11 +177,14 @@ class MainWindow(QMainWindow):
         self._connect_pages()
 
         self._build_menus()
+        # the handover, Settings and the guide (ui/coordinator_menus.py)
+        self.coordinator_actions = install_coordinator_menus(self)
         self.status_label = QLabel("")
         self.status_label.setObjectName("syncStatus")
         self.status_label.setAccessibleName("Sending status")
         self.statusBar().addPermanentWidget(self.status_label, 1)
         self.statusBar().setSizeGripEnabled(False)
+        self.coordinator_tools = CoordinatorTools(self)  # follow-ups, past sessions, venues
 
         context.actor_changed.connect(self._actor_changed)
         context.session_changed.connect(self._session_changed)
@@ -324,6 +330,9 @@ class MainWindow(QMainWindow):
             "Choose which answer to keep where a record was changed in two places")
         self.reports_action = self._action("go", "Impact &report…", "Ctrl+Shift+R",
                                            self.show_reports, "The hub's figures for a period")
+        self.directory_action = self._action(
+            "go", "Services &directory…", "Ctrl+Shift+D", self.show_directory,
+            "Browse the services; coordinators suggest changes")
         self.shortcuts_action = self._action("help", "&Keyboard shortcuts", "F1",
                                              self.show_shortcuts)
         self.data_folder_action = QAction("Where is my &data?", self)
@@ -335,7 +344,7 @@ class MainWindow(QMainWindow):
                               self.headcount_action, self.headcount_undo_action, self.record_action,
                               self.today_action, self.session_page_action, self.switch_action,
                               self.alerts_action, self.conflicts_action, self.reports_action,
-                              self.volunteers_action]
+                              self.volunteers_action, self.directory_action]
 
     def _connect_pages(self) -> None:
         self.today.edit_requested.connect(self.edit_visit)
@@ -411,15 +420,41 @@ class MainWindow(QMainWindow):
         run_db(self, self.context, lambda db: _try_unlock(db, name, pin), done)
 
     def show_first_run(self) -> None:
-        from hubdesk.ui.first_run_dialog import FirstRunDialog, FirstRunResult
+        """The first screen: set up a new hub, or join the hub's server (ui/join_dialog.py)."""
+        from hubdesk.ui.join_dialog import WelcomeDialog
 
         self.locked_heading.setText("Welcome to HubDesk")
-        self.locked_hint.setText("Set up the hub on this laptop to start.")
+        self.locked_hint.setText("Set up a new hub, or join your hub's server, to start.")
         self.unlock_button.setText("&Set up HubDesk…")
+        welcome = WelcomeDialog(self)
+        welcome.chosen.connect(self._first_run_chosen)
+        self._open_dialog(welcome)
+
+    def _first_run_chosen(self, choice: str) -> None:
+        from hubdesk.ui.first_run_dialog import FirstRunDialog, FirstRunResult
+        from hubdesk.ui.join_dialog import JOIN_HUB, JoinHubDialog
+
+        if choice == JOIN_HUB:
+            joining = JoinHubDialog(self.context, self)
+            joining.joined.connect(self._joined_hub)
+            joining.rejected.connect(self.show_first_run)  # Back: choose again
+            self._open_dialog(joining)
+            return
         dialog = FirstRunDialog(self.context, self)
         dialog.completed.connect(lambda result: self.unlocked(result.actor)
                                  if isinstance(result, FirstRunResult) else None)
         self._open_dialog(dialog)
+
+    def _joined_hub(self, joined: object) -> None:
+        from hubdesk.sync.join import Joined
+
+        if not isinstance(joined, Joined):
+            return
+        controller = getattr(self, "sync_controller", None)
+        if controller is not None:
+            controller.enrolled_now()
+        self.unlocked(joined.actor)
+        self.statusBar().showMessage(joined.sentence, 15_000)
 
     def lock(self) -> None:
         """Lock the window (switch volunteer) and ask for a name and PIN."""
@@ -438,8 +473,14 @@ class MainWindow(QMainWindow):
         self._open_dialog(dialog)
 
     def unlocked(self, actor: Actor) -> None:
+        # The hub's zone first: the database lane answers in order, so every answer the
+        # new actor's screens receive (a kept draft's time, today's list) comes after it.
+        run_db(self, self.context, hub_time_zone_name, self._zone_read)
         self.context.set_actor(actor)
         run_db(self, self.context, lambda db: open_on_unlock(db, actor), self._restored)
+
+    def _zone_read(self, zone: str) -> None:
+        self.context.time_zone = zone
 
     def _restored(self, found: OpenOnUnlock) -> None:
         """Resume the one session open today and say so; ask about the rest (never chosen
@@ -648,6 +689,13 @@ class MainWindow(QMainWindow):
             return
         self._open_dialog(ReportsDialog(self.context, self))
 
+    def show_directory(self) -> None:
+        """The services directory (everyone browses; coordinators suggest changes)."""
+        from hubdesk.ui.directory_browser import DirectoryDialog
+
+        if not self.is_locked and self.context.actor is not None:
+            self._open_dialog(DirectoryDialog(self.context, self))
+
     def _status_failed(self, error: BaseException) -> None:
         self._status_pending = False
         self._status_again = False
@@ -668,25 +716,15 @@ class MainWindow(QMainWindow):
         self.alerts_badge.setToolTip("Review the safeguarding alerts (Ctrl+Shift+A)" if coordinator
                                      else "Tell the coordinator about these alerts")
         self.alerts_badge.setVisible(bool(actor and counts.open_alerts) and not self.is_locked)
+        self.coordinator_tools.show_counts(counts)
 
     # ---- help ------------------------------------------------------------------------
 
-    def shortcut_lines(self) -> list[str]:
-        lines = []
-        for menu in self._menus.values():
-            for action in menu.actions():
-                if action.shortcut().isEmpty():
-                    continue
-                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-                lines.append(f"{key}: {action.text().replace('&', '')}")
-        return lines
-
     def show_shortcuts(self) -> None:
-        text = "\n".join([*self.shortcut_lines(), "Enter: save", "Esc: cancel"])
-        if self.context.errors.no_err_windows:
-            log.info("keyboard shortcuts asked for")
-            return
-        QMessageBox.information(self, "Keyboard shortcuts", text)
+        """Every shortcut of this window, read from its actions when the list opens."""
+        from hubdesk.ui.help_dialogs import ShortcutsDialog
+
+        self._open_dialog(ShortcutsDialog(self, self))
 
     def show_data_folder(self) -> None:
         text = (f"Your records are saved on this laptop in:\n{self.context.paths.data_dir}\n\n"

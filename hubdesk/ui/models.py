@@ -13,11 +13,13 @@ import shiboken6
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtWidgets import QAbstractItemView
 
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services.directory import ServiceRow
@@ -141,6 +143,19 @@ class RowListModel(QAbstractListModel, Generic[RowT]):
     def row_id(self, row: RowT) -> str:
         return str(row.id)  # type: ignore[attr-defined]
 
+    def set_rows_keeping(self, view: QAbstractItemView, rows: Sequence[RowT]) -> RowT | None:
+        """Replace the rows and make the row that was current in ``view`` current again
+        (by id; the first row when it is gone).  Returns the current row (None if empty)."""
+        before = self.row_of(view.currentIndex())
+        wanted = self.row_id(before) if before is not None else None
+        self.set_rows(rows)
+        keep = next((i for i, row in enumerate(self._rows)
+                     if wanted is not None and self.row_id(row) == wanted), 0)
+        if self._rows:
+            view.selectionModel().setCurrentIndex(
+                self.index(keep, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        return self.row_at(keep)
+
 
 class ServiceListModel(RowListModel[ServiceRow]):
     """Directory search results for the signposting picker."""
@@ -155,33 +170,26 @@ class ServiceListModel(RowListModel[ServiceRow]):
         return "\n".join(d for d in details if d)
 
 
-class VisitTableModel(QAbstractTableModel):
-    """Today's visits: one row per visit (current version), newest first as given.
+class RowTableModel(QAbstractTableModel, Generic[RowT]):
+    """A read-only table over plain row values, one column per name in ``HEADERS``
+    (never touches the database); subclasses say what each cell holds (``data``)."""
 
-    ``places`` (visit id -> venue, session type, volunteer) fills the Venue and
-    Volunteer columns; a visit without one shows "—".
-    """
-
-    HEADERS = ("Time", "Venue", "Volunteer", "How they came", "Age, sex", "Topics", "Signposts",
-               "Safeguarding", "Version", "Sending")
-    STRETCH = "Topics"
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[VisitRow] = []
-        self._places: dict[str, VisitPlace] = {}
+        self._rows: list[RowT] = []
 
-    @classmethod
-    def column(cls, header: str) -> int:
-        return cls.HEADERS.index(header)
-
-    def set_rows(self, rows: Sequence[VisitRow], places: Mapping[str, VisitPlace] | None = None) -> None:
+    def set_rows(self, rows: Sequence[RowT]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
-        self._places = dict(places or {})
         self.endResetModel()
 
-    def row_at(self, row: int) -> VisitRow | None:
+    @property
+    def rows(self) -> list[RowT]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> RowT | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -196,6 +204,32 @@ class VisitTableModel(QAbstractTableModel):
                 and 0 <= section < len(self.HEADERS):
             return self.HEADERS[section]
         return None
+
+
+class VisitTableModel(RowTableModel[VisitRow]):
+    """Today's visits: one row per visit (current version), newest first as given.
+
+    ``places`` (visit id -> venue, session type, volunteer) fills the Venue and
+    Volunteer columns; a visit without one shows "—".
+    """
+
+    HEADERS = ("Time", "Venue", "Volunteer", "How they came", "Age, sex", "Topics", "Signposts",
+               "Safeguarding", "Version", "Sending")
+    STRETCH = "Topics"
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._places: dict[str, VisitPlace] = {}
+
+    @classmethod
+    def column(cls, header: str) -> int:
+        return cls.HEADERS.index(header)
+
+    def set_rows(self, rows: Sequence[VisitRow], places: Mapping[str, VisitPlace] | None = None) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._places = dict(places or {})
+        self.endResetModel()
 
     def _text(self, row: VisitRow, header: str) -> str:
         vocab = vocabularies()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import ValidationError
 from hubdesk.core.vocab import vocabularies
 from hubdesk.services import sessions
@@ -22,6 +23,7 @@ from hubdesk.services import venues as venue_service
 from hubdesk.services.common import Changes
 from hubdesk.services.sessions import SessionSummary, VenueInfo
 from hubdesk.services.venues import VenueAdded
+from hubdesk.services.volunteer_hours import hours_text
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.widgets import (
@@ -107,6 +109,11 @@ class OpenSessionDialog(BaseDialog):
         self.fit_to_screen(30)
         self.set_busy(True)
         run_db(self, context, sessions.list_venues, self._show_venues, self._failed)
+        run_db(self, context, sessions.default_session_type, self._usual_type)
+
+    def _usual_type(self, code: str) -> None:
+        """The kind of session chosen in Settings ▸ Sessions comes first."""
+        combo_select(self.session_type, code)
 
     def _type_changed(self) -> None:
         if self.session_type.currentData() == "warm_space":
@@ -214,8 +221,39 @@ def summary_figures(summary: SessionSummary) -> list[tuple[str, str, str]]:
     rows.append(("activities", f"Activities ({summary.activity_attendance} took part)",
                  "\n".join(f"{name}: {attendance} took part ({under} under 18)"
                            for name, attendance, under in activities) or "None"))
+    rows.append(("volunteers", f"Volunteers ({summary.volunteers}, "
+                               f"{hours_text(summary.volunteer_minutes)})",
+                 "\n".join(line.text for line in summary.shifts) or "Nobody signed in"))
     rows.append(("safeguarding", "Safeguarding concerns flagged", str(summary.safeguarding)))
     return rows
+
+
+def fill_summary_grid(grid: QGridLayout, summary: SessionSummary, *,
+                      big_numbers: bool = True) -> dict[str, QLabel]:
+    """Put the summary's figures in ``grid`` (label | value rows), replacing what was there;
+    returns the value labels by key."""
+    while grid.count():
+        item = grid.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+    values: dict[str, QLabel] = {}
+    for row, (key, label, value) in enumerate(summary_figures(summary)):
+        name = QLabel(label)
+        name.setObjectName("fieldLabel")
+        name.setWordWrap(True)
+        shown = QLabel(value)
+        shown.setWordWrap(True)
+        if big_numbers and "\n" not in value and value.isdigit():
+            shown.setObjectName("bigNumber")
+        shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        shown.setAccessibleName(f"{label}: {value}")
+        grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
+        values[key] = shown
+    grid.setColumnStretch(0, 1)
+    grid.setColumnStretch(1, 1)
+    return values
 
 
 class CloseSessionDialog(BaseDialog):
@@ -262,28 +300,8 @@ class CloseSessionDialog(BaseDialog):
         self.summary = summary
         self.loading.hide()
         self.session_title.setText(
-            f"{summary.session.title} · {summary.session.session_date:%A %d %B %Y}")
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self.values.clear()
-        for row, (key, label, value) in enumerate(summary_figures(summary)):
-            name = QLabel(label)
-            name.setObjectName("fieldLabel")
-            name.setWordWrap(True)
-            shown = QLabel(value)
-            shown.setWordWrap(True)
-            if "\n" not in value and value.isdigit():
-                shown.setObjectName("bigNumber")
-            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            shown.setAccessibleName(f"{label}: {value}")
-            self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
-            self.values[key] = shown
-        self.grid.setColumnStretch(0, 1)
-        self.grid.setColumnStretch(1, 1)
+            f"{summary.session.title} · {day_words(summary.session.session_date, year=True)}")
+        self.values = fill_summary_grid(self.grid, summary)
         self.refit()
         self.ok_button.setFocus()
 
@@ -314,8 +332,7 @@ class CloseSessionDialog(BaseDialog):
         self._show_summary(summary)
         if self.context.session_id == self.session_id:
             self.context.set_session(None)
-        # closing changes what the other screens show (status bar, today's list)
-        self.context.runner.data_changed.emit(Changes().add("session", self.session_id))
+        # the runner announces summary.changes to the other screens (status bar, today's list)
         self.closed.emit(summary)
 
     def _failed(self, error: BaseException) -> None:

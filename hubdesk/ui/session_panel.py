@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubdesk.core.days import day_words
 from hubdesk.core.errors import ValidationError
 from hubdesk.services import sessions
 from hubdesk.services.common import Changes
@@ -253,7 +254,7 @@ class SessionPanel(_SessionWatcher):
             self.headcount.setText("0")
             self.activities.setText("")
             return
-        self.title.setText(f"{info.title} · {info.session_date:%A %d %B}")
+        self.title.setText(f"{info.title} · {day_words(info.session_date)}")
         self.headcount.setText(str(info.headcount))
         self.headcount.setAccessibleName(headcount_words(info.headcount))
         if info.activities:

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout, QWidget
 
+from hubdesk.core.days import day_words
 from hubdesk.services.session_resume import (
     OpenOnUnlock,
     close_left_open_session,
@@ -136,7 +137,7 @@ class LeftOpenDialog(BaseDialog):
         opened = f", {info.opened_text}" if info.opened_text else ""
         super().__init__(
             "Session left open", f"A session was {since}", parent,
-            intro=(f"{info.title}{opened} on {info.session_date:%A %d %B}. Today's visits "
+            intro=(f"{info.title}{opened} on {day_words(info.session_date)}. Today's visits "
                    "will not go into it. Close it with the time it really ended."),
             ok_text="Close the session", cancel_text="Not now")
         self.context = context
@@ -147,7 +148,7 @@ class LeftOpenDialog(BaseDialog):
         self.ended_at.setMaximumWidth(em(self, 8))  # five characters, not the dialog's width
         after = f", after {info.opened_at:%H:%M}" if info.opened_at else ""
         self.add_field("ended_at", "When did it end?", self.ended_at,
-                       hint=f"On {info.session_date:%A %d %B}{after}. Type the time as 13:30.")
+                       hint=f"On {day_words(info.session_date)}{after}. Type the time as 13:30.")
         self.finish_body()
         self.fit_to_screen(36)
         self._fit_wrapped_intro()
@@ -247,4 +248,4 @@ class UnlockSessionsFlow(QObject):
     def _left_open_closed(self, summary: SessionSummary) -> None:
         info = summary.session
         self._closed.append(info.title)
-        self._say(f"Closed: {info.title}, from {info.session_date:%A %d %B}.")
+        self._say(f"Closed: {info.title}, from {day_words(info.session_date)}.")

@@ -109,8 +109,10 @@ class SignpostPicker(QWidget):
         self.results.setModel(self.model)
         self.results.setAccessibleName("Matching services")
         self.results.setUniformItemSizes(True)
-        self.results.setMinimumHeight(em(self, 4.2))
-        self.results.setMaximumHeight(em(self, 6.5))
+        # one height whatever the number of matches, so nothing below jumps when the emptied
+        # box lists the directory again; three and a half rows (a cut row says there is more),
+        # so at 150 % text the row just chosen fits under the search box on a 1366x768 laptop
+        self.results.setFixedHeight(em(self, 5.6))
         layout.addWidget(self.results)
 
         self.status = HintLabel()
@@ -128,15 +130,16 @@ class SignpostPicker(QWidget):
         outer_chosen = QVBoxLayout(self.chosen_box)
         outer_chosen.setContentsMargins(0, 0, 0, 0)
         outer_chosen.setSpacing(em(self, 0.3))
-        self.chosen_heading = QLabel("Chosen signposts")
-        self.chosen_heading.setObjectName("fieldLabel")
-        outer_chosen.addWidget(self.chosen_heading)
         self.chosen_grid = QGridLayout()
         self.chosen_grid.setHorizontalSpacing(em(self, 0.8))
         self.chosen_grid.setVerticalSpacing(em(self, 0.3))
-        for column, text in enumerate(("Service", "Kind", "For which topic")):
-            header = HintLabel(text)
-            self.chosen_grid.addWidget(header, 0, column)
+        # the list's heading is its first column's header: one line, so the row just added
+        # stays in view with the search box at 150 % text on a 1366x768 laptop
+        self.chosen_heading = QLabel("Chosen signposts")
+        self.chosen_heading.setObjectName("fieldLabel")
+        self.chosen_grid.addWidget(self.chosen_heading, 0, 0, Qt.AlignmentFlag.AlignBottom)
+        for column, text in enumerate(("Kind", "For which topic"), start=1):
+            self.chosen_grid.addWidget(HintLabel(text), 0, column, Qt.AlignmentFlag.AlignBottom)
         self.chosen_grid.setColumnStretch(0, 3)
         self.chosen_grid.setColumnStretch(1, 2)
         self.chosen_grid.setColumnStretch(2, 2)
@@ -254,8 +257,13 @@ class SignpostPicker(QWidget):
             return  # a newer search is on its way
         self._searching = False
         self.model.set_rows(rows)
-        if rows:
+        # the first match is marked only when Enter would add it (something was typed);
+        # an empty box lists the directory to browse, and Enter there saves the visit
+        if rows and (self.search.text().strip() or self._pick_when_ready):
             self.results.setCurrentIndex(self.model.index(0, 0))
+        else:
+            self.results.setCurrentIndex(QModelIndex())
+            self.results.clearSelection()
         if self.search.text().strip() or self._pick_when_ready:
             self.status.setText(f"{len(rows)} matching service{'s' if len(rows) != 1 else ''}"
                                 if rows else "No service matches; try fewer words or another category.")

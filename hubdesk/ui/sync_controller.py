@@ -12,8 +12,9 @@
 
 Every network and database call runs through ``context.runner`` (the engine opens
 its own units of work on ``runner.store``); the GUI thread only gets plain values.
-After a run that changed anything it emits ``runner.data_changed`` with
-``Changes(kinds={"sync"})``, so the today list redraws its per-record badges.
+A run that changed anything returns ``Changes(kinds={"sync"})`` (``SyncResult.changes``),
+which the runner announces as ``data_changed``, so the today list redraws its per-record
+badges.
 
 ``ui/sync_menu.install_sync`` adds the "Sync" menu, the status-bar label and the
 sync panel to the main window.
@@ -390,8 +391,6 @@ class SyncController(QObject):
             self._set_reach(OFFLINE)
         log.info("sync run ended: completed=%s cancelled=%s sent=%d error=%s",
                  result.completed, result.cancelled, result.sent, result.error_kind)
-        if result.sent or result.rejected or result.conflicts or result.downloaded:
-            self.context.runner.data_changed.emit(Changes(kinds={"sync"}))
 
         def after(snapshot: SyncSnapshot) -> None:
             if self._stopped:

@@ -71,7 +71,7 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 MAX_ROWS_SHOWN = 3  # the attention list is as tall as this many records, then scrolls
 COORDINATOR_ONLY = "Only a coordinator can mark a record as dealt with: ask your coordinator."
 DEALT_WITH_TIP = ("Take the chosen record off this list once you have dealt with it "
-                  "(nothing is deleted, except that a server's erasure is carried out)")
+                  "(nothing is deleted; a server's erasure was carried out when it arrived)")
 
 STATE_WORDS = {
     "rejected": "Not accepted by the server",
@@ -185,9 +185,9 @@ def item_title(item: NeedsAttentionItem) -> str:
 def confirm_words(item: NeedsAttentionItem) -> str:
     """What "Mark as dealt with" does to ``item``, for the confirmation."""
     if item.state == "erasure":
-        return ("The server has erased this record. Marking it as dealt with erases it from "
-                "this laptop too, and this laptop's unsent changes to it are not sent. "
-                "This cannot be undone.")
+        return ("The server has erased this record, and it is already erased from this "
+                "laptop too, with this laptop's unsent changes to it (they are not sent). "
+                "Marking it as dealt with takes it off this list.")
     if item.state == "held":
         what = ("The server's copy and this laptop's are merged into a new version that is "
                 "sent at the next sync; any answer they disagree on waits under Go ▸ "
@@ -620,7 +620,7 @@ class SyncPanel(QDialog):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         key = AttentionKey(item.source, item.ref)
         title = item_title(item)
-        done = ("erased from this laptop too" if item.state == "erasure"
+        done = ("seen; it is erased from this laptop too" if item.state == "erasure"
                 else "marked as dealt with. Nothing was deleted")
 
         def answered(button: object) -> None:

@@ -209,6 +209,9 @@ class TodayVisitsView(QWidget):
         chosen = roomy if sum(roomy.values()) <= room else compact
         for column, width in chosen.items():
             self.table.setColumnWidth(column, width)
+        # compact (150 % text on a 1366 px laptop): the topics matter more than the version
+        # number, which the edit form's heading says ("Edit visit (version 2)")
+        self.table.setColumnHidden(VisitTableModel.column("Version"), chosen is compact)
 
     # ---- loading -----------------------------------------------------------------------
 

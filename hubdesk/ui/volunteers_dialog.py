@@ -28,7 +28,7 @@ from hubdesk.services.common import Actor
 from hubdesk.services.volunteers import VolunteerInfo
 from hubdesk.ui.base_dialog import BaseDialog
 from hubdesk.ui.context import AppContext
-from hubdesk.ui.widgets import HintLabel, line_edit, run_db
+from hubdesk.ui.widgets import HintLabel, LabelledField, em, line_edit, run_db
 
 
 def describe(person: VolunteerInfo) -> str:
@@ -132,20 +132,38 @@ class VolunteersDialog(BaseDialog):
         self.minutes.setSuffix(" minutes")
         self.minutes.setValue(lock_settings.DEFAULT_AUTO_LOCK_MINUTES)
         self.minutes.editingFinished.connect(self.save_minutes)
-        self.add_field("auto_lock", "Lock HubDesk when nobody has used it for", self.minutes,
-                       "Hides every personal detail; an unfinished visit is kept as a draft.")
         self.purge_button = QPushButton("Remove &old details…")
         self.purge_button.setAutoDefault(False)
         self.purge_button.setToolTip("Names, contacts and notes the server received more than "
                                      "the set number of days ago")
         self.purge_button.clicked.connect(self.review_purge)
-        self.add_field("purge", "Identifying details the server already has", self.purge_button,
-                       "Shows what will be removed from this laptop before it happens.")
+        # the two laptop settings side by side: at 150 % text on a 1366×768 screen the
+        # dialog then fits without scrolling (issue 8), with the text size unchanged
+        self._side_by_side(
+            LabelledField("Lock HubDesk when nobody has used it for", self.minutes,
+                          "Hides every personal detail; an unfinished visit is kept as a "
+                          "draft.", name="auto_lock"),
+            LabelledField("Identifying details the server already has", self.purge_button,
+                          "Shows what will be removed from this laptop before it happens.",
+                          name="purge"))
         self.status = HintLabel("")
         self.add_widget(self.status)
         self.finish_body()
         self.fit_to_screen(46)
         self.reload()
+
+    def _side_by_side(self, *fields: LabelledField) -> None:
+        """Fields in one row, each as wide as the others, tops aligned (reading order
+        left to right, which is also their Tab order)."""
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(em(self, 1.5))
+        for labelled in fields:
+            self.fields[labelled.name] = labelled
+            row.addWidget(labelled, 1, Qt.AlignmentFlag.AlignTop)
+        holder = QWidget()
+        holder.setLayout(row)
+        self.add_widget(holder)
 
     def _button(self, text: str, slot: Callable[[], None], row: QHBoxLayout) -> QPushButton:
         button = QPushButton(text)

@@ -110,3 +110,39 @@ def test_the_whole_command_line_flow(served: str, environment: dict[str, str], t
     assert settled.returncode == 0 and json.loads(settled.stdout)["pending"] == 0
     after = json.loads(run("hubdesk.server.cli", "stats", "--json", env=env).stdout)
     assert (after["visits"], after["gaps"]) == (220, 0)
+
+
+def test_sync_and_export_batch_need_a_pin(served: str, environment: dict[str, str],
+                                          tmp_path: Path) -> None:
+    """Issue 8's finding: ``sync`` and ``export-batch`` ran with no PIN, and
+    ``export-batch`` wrote unsent names and phone numbers to a file.  Without the PIN,
+    or with a wrong one, neither sends nor writes anything."""
+    env = environment
+    assert run("hubdesk.server.cli", "create-hub", "--name", "Stevenage Healthy Hub",
+               "--district", "Stevenage", env=env).returncode == 0
+    code = run("hubdesk.server.cli", "enrol-code", "--hub", "Stevenage Healthy Hub", env=env)
+    laptop = str(tmp_path / "laptop")
+    assert run("hubdesk", "--data-dir", laptop, "enrol", "--server", served,
+               "--code", code.stdout.strip(), env=env).returncode == 0
+    assert run("hubdesk", "--data-dir", laptop, "demo", "--visits", "5", env=env).returncode == 0
+
+    no_pin = {k: v for k, v in env.items() if k != "HUBDESK_PIN"}
+    wrong_pin = {**env, "HUBDESK_PIN": "999999"}
+    batch_file = tmp_path / "batch.json"
+    for without in (no_pin, wrong_pin):
+        synced = subprocess.run([sys.executable, "-m", "hubdesk", "--data-dir", laptop, "sync"],
+                                capture_output=True, text=True, env=without, timeout=180,
+                                stdin=subprocess.DEVNULL, check=False)
+        assert synced.returncode == 1, (synced.stdout, synced.stderr)
+        assert "PIN" in synced.stderr and len(synced.stderr.strip().splitlines()) == 1
+        exported = subprocess.run(
+            [sys.executable, "-m", "hubdesk", "--data-dir", laptop, "export-batch",
+             "--out", str(batch_file)],
+            capture_output=True, text=True, env=without, timeout=180, stdin=subprocess.DEVNULL,
+            check=False)
+        assert exported.returncode == 1 and "PIN" in exported.stderr
+        assert not batch_file.exists()
+    stats = json.loads(run("hubdesk.server.cli", "stats", "--json", env=env).stdout)
+    assert stats["visits"] == 0  # nothing was sent without a PIN
+    assert run("hubdesk", "--data-dir", laptop, "sync", env=env).returncode == 0  # with it: sent
+    assert json.loads(run("hubdesk.server.cli", "stats", "--json", env=env).stdout)["visits"] == 5

@@ -81,3 +81,26 @@ def type_standard_visit(qtbot: QtBot, form: QWidget) -> int:
     keys.press(Qt.Key.Key_Return)   # saves
     print(f"standard visit by keyboard: {keys.count} key presses: {' '.join(keys.log)}")
     return keys.count
+
+
+# -- plain keyboard helpers for screens other than the visit form ------------------------------
+
+
+def focused() -> QWidget:
+    """The widget a real keyboard's keys would go to."""
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has keyboard focus"
+    return widget
+
+
+def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = NONE) -> None:
+    qtbot.keyClick(focused(), key, modifier)
+
+
+def tab_to(qtbot: QtBot, target: QWidget, limit: int = 25) -> None:
+    """Press Tab (on whatever has focus) until ``target`` has focus."""
+    for _ in range(limit):
+        if focused() is target:
+            return
+        press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is target, f"Tab never reached {target.accessibleName() or target!r}"

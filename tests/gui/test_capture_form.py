@@ -165,6 +165,33 @@ def test_enter_before_the_search_answered_still_adds_then_saves(qtbot: QtBot, fo
     assert list(names.values()) == ["Samaritans"]
 
 
+def test_after_a_signpost_is_added_no_result_looks_chosen_and_enter_saves(
+        qtbot: QtBot, form: VisitCaptureForm, store: Store) -> None:
+    """The emptied search lists the directory to browse: no row is marked as if Enter would
+    add it (the first crisis line used to be), and Enter saves with the one signpost."""
+    picker = form.picker
+    qtbot.keyClick(form.contact_mode, "w")
+    _focus(qtbot, picker.search)
+    qtbot.keyClicks(picker.search, "drinkline")
+    qtbot.waitUntil(lambda: not picker.search_pending, timeout=3000)
+    wait_idle(qtbot, form.context)
+    assert picker.results.currentIndex().row() == 0         # typed: Enter adds this one
+    with qtbot.waitSignal(picker.changed, timeout=3000):
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.search_pending, timeout=3000)
+    wait_idle(qtbot, form.context)
+    assert picker.search.text() == "" and picker.model.rowCount() > 0
+    assert not picker.results.currentIndex().isValid()
+    assert not picker.results.selectionModel().hasSelection()
+    with qtbot.waitSignal(form.saved, timeout=5000) as saved:
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    wait_idle(qtbot, form.context)
+    with store.unit_of_work() as db:
+        recorded = visits.get_visit_form(db, saved.args[0])
+        names = directory.services_by_ids(db, [s.service_id for s in recorded.signposts])
+    assert list(names.values()) == ["Drinkline"]
+
+
 def test_tab_goes_through_a_chosen_signpost_in_reading_order(qtbot: QtBot, form: VisitCaptureForm) -> None:
     _focus(qtbot, form.picker.search)
     qtbot.keyClicks(form.picker.search, "drinkline")

@@ -17,6 +17,7 @@ from hubdesk.store.engine import Store
 from hubdesk.store.models import Volunteer
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.first_run_dialog import FirstRunDialog
+from hubdesk.ui.join_dialog import WelcomeDialog
 from hubdesk.ui.main_window import MainWindow, alerts_text, status_text
 from hubdesk.ui.session_dialogs import CloseSessionDialog, OpenSessionDialog
 from hubdesk.ui.unlock_dialog import UnlockDialog
@@ -315,15 +316,19 @@ def test_first_run_through_the_main_window(app_context: AppContext, qtbot: QtBot
     qtbot.addWidget(main)
     main.show()
     main.start()
+    qtbot.waitUntil(lambda: isinstance(main.dialog, WelcomeDialog))
+    assert main.locked_heading.text() == "Welcome to HubDesk"
+    welcome = main.dialog
+    assert isinstance(welcome, WelcomeDialog)
+    welcome.new_button.click()  # "Set up a new hub"
     qtbot.waitUntil(lambda: isinstance(main.dialog, FirstRunDialog))
     assert main.is_locked
-    assert main.locked_heading.text() == "Welcome to HubDesk"
     first = main.dialog
     qtbot.keyClick(first, Qt.Key.Key_Escape)  # not now: the window offers set-up again
     qtbot.waitUntil(lambda: main.dialog is None)
     assert main.unlock_button.text() == "&Set up HubDesk…"
     qtbot.mouseClick(main.unlock_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: isinstance(main.dialog, FirstRunDialog))
+    qtbot.waitUntil(lambda: isinstance(main.dialog, WelcomeDialog))
 
 
 def test_closing_the_window_stops_the_runner(window: MainWindow, hub_context: AppContext,

@@ -607,38 +607,38 @@ def test_a_coordinator_marks_refused_records_as_dealt_with_from_the_keyboard(
         timeout=5000)
 
 
-def test_a_held_erasure_is_carried_out_from_the_panel(qtbot: QtBot, sync_app: SyncApp) -> None:
+def test_an_erasure_over_unsent_changes_is_shown_and_seen_from_the_panel(
+        qtbot: QtBot, sync_app: SyncApp) -> None:
     """The server erased a visit (right to erasure) while this laptop had an unsent
-    change to it: the panel says so, and dealing with it erases the laptop's copy."""
+    change to it: the erasure wins at the sync (nothing of the visit is left here), and
+    the panel says so until a coordinator marks it as seen."""
     app = sync_app
     visit_id = app.laptop.record_visit()
     assert app.laptop.sync().completed
     app.laptop.edit_visit(visit_id)  # version 2, not sent yet
     admin.erase_record(app.server.engine, "visit", visit_id)
-    controller = app.install()  # syncs by itself: version 2 refused, the erasure held
-    qtbot.waitUntil(lambda: app.label_text == "2 records need attention", timeout=10_000)
+    controller = app.install()  # syncs by itself: version 2 refused, the erasure applied
+    qtbot.waitUntil(lambda: app.label_text == "1 record needs attention", timeout=10_000)
+    with app.laptop.store.unit_of_work() as db:  # already erased, before anyone looks
+        assert visit_id not in {row.id for row in visits.list_visits(db)}
+        purged = db.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "purge")).all()
+    assert list(purged) == [visit_id]
     panel = open_sync_panel(app.window, controller, "attention")
     model = panel.attention_model
-    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
-    titles = [model.data(model.index(row, 0)) for row in range(2)]
-    [erasure_row] = [row for row, title in enumerate(titles) if "Erased on the server" in title]
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    assert "Erased on the server" in model.data(model.index(0, 0))
 
     panel.attention_view.setFocus()
-    panel.attention_view.setCurrentIndex(model.index(erasure_row, 0))
+    panel.attention_view.setCurrentIndex(model.index(0, 0))
     panel.dealt_button.setFocus()
     qtbot.keyClick(panel.dealt_button, Qt.Key.Key_Space)
     box = panel.confirm_box
     assert box is not None
-    assert "erases it from this laptop too" in box.informativeText()
+    assert "already erased from this laptop too" in box.informativeText()
     qtbot.keyClick(box, Qt.Key.Key_Return)
-    # the refused version 2 goes with it: nothing is left to deal with
     qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=5000)
     assert "erased from this laptop too" in panel.dealt_note.text()
     qtbot.waitUntil(lambda: app.label_text.startswith("All sent · "), timeout=5000)
-    with app.laptop.store.unit_of_work() as db:
-        assert visit_id not in {row.id for row in visits.list_visits(db)}
-        purged = db.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "purge")).all()
-    assert list(purged) == [visit_id]
 
 
 def test_a_conflict_found_by_sync_is_settled_from_the_panel_by_keyboard(

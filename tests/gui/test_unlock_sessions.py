@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from hubdesk.core.days import hub_today
+from hubdesk.core.days import day_words, hub_today
 from hubdesk.services import sessions, volunteers
 from hubdesk.services.visits import VisitForm, record_visit
 from hubdesk.store import repositories as repo
@@ -177,7 +177,7 @@ def test_a_session_left_open_yesterday_is_put_to_the_coordinator_to_close(
     assert (ended.date(), ended.hour, ended.minute) == (opened.date(), 13, 30)
     assert app_context.session_id is None
     assert window.notice_text.text() == (
-        f"Closed: Lunch club, St Mary's Hall, from {opened:%A %d %B}.")
+        f"Closed: Lunch club, St Mary's Hall, from {day_words(opened.date())}.")
     qtbot.waitUntil(lambda: window.dialog is None)
 
 

@@ -18,6 +18,7 @@ from hubdesk.services import sessions, visits
 from hubdesk.store.engine import Store
 from hubdesk.ui.context import AppContext
 from hubdesk.ui.first_run_dialog import FirstRunDialog
+from hubdesk.ui.join_dialog import WelcomeDialog
 from hubdesk.ui.main_window import CAPTURE_PAGE, TODAY_PAGE, MainWindow
 from hubdesk.ui.session_dialogs import CloseSessionDialog, OpenSessionDialog
 from tests.gui.conftest import wait_idle
@@ -49,7 +50,13 @@ def test_a_volunteers_day_by_keyboard(qtbot: QtBot, app_context: AppContext, sto
     _activate(qtbot, main)
     main.start()
 
-    # ---- first run: hub, venue, coordinator and PIN ---------------------------------
+    # ---- first run: "Set up a new hub" (focused), then hub, venue, coordinator, PIN ----
+    qtbot.waitUntil(lambda: isinstance(main.dialog, WelcomeDialog))
+    welcome = main.dialog
+    assert isinstance(welcome, WelcomeDialog)
+    _activate(qtbot, welcome)
+    qtbot.waitUntil(lambda: _focus_is(welcome.new_button))
+    keys.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: isinstance(main.dialog, FirstRunDialog))
     first_run = main.dialog
     assert isinstance(first_run, FirstRunDialog)

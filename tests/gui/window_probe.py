@@ -2,6 +2,8 @@
 
 Run as a subprocess by ``test_window_size.py`` (the screen size and font must be set
 before the QApplication exists): ``python -m tests.gui.window_probe DATA_DIR SCALE``.
+With a third argument ``volunteers`` it opens the coordinator's Volunteers dialog
+instead and says whether its body has to scroll.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ def main() -> None:
     store = Store.open(paths.database, backups=paths.backups)
     errors = ErrorReporter(no_err_windows=True, log_file=None)
     runner = TaskRunner(store, errors.report)
-    window = MainWindow(AppContext(paths, runner, errors))
+    context = AppContext(paths, runner, errors)
+    if sys.argv[3:] == ["volunteers"]:
+        _volunteers_dialog(store, context)
+        runner.shutdown()
+        store.close()
+        return
+    window = MainWindow(context)
     window.show()
     QTest.qWait(100)
     screen = window.screen().availableGeometry()
@@ -43,6 +51,34 @@ def main() -> None:
     window.close()
     runner.shutdown()
     store.close()
+
+
+def _volunteers_dialog(store: object, context: object) -> None:
+    from PySide6.QtTest import QTest
+
+    from hubdesk.services import setup, volunteers
+    from hubdesk.ui.volunteers_dialog import VolunteersDialog
+
+    with store.unit_of_work() as db:  # type: ignore[attr-defined]
+        setup.ensure_first_coordinator(db, "Pat Coordinator", "246810")
+    with store.unit_of_work() as db:  # type: ignore[attr-defined]
+        coordinator = volunteers.unlock(db, "Pat Coordinator", "246810")
+        volunteers.add_volunteer(db, coordinator, "Val Volunteer", "135790")
+    context.set_actor(coordinator)  # type: ignore[attr-defined]
+    dialog = VolunteersDialog(context)  # type: ignore[arg-type]
+    dialog.show()
+    for _ in range(200):  # the list loads on the database lane
+        QTest.qWait(50)
+        if dialog.list.count():
+            break
+    QTest.qWait(100)
+    screen = dialog.screen().availableGeometry()
+    frame = dialog.frameGeometry()
+    print(json.dumps({"screen": [screen.width(), screen.height()],
+                      "dialog": [frame.width(), frame.height()],
+                      "people": dialog.list.count(),
+                      "scrolls": dialog.scroll_area.verticalScrollBar().isVisible()}))
+    dialog.close()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -29,7 +30,14 @@ def write_dataset(db: Session, hub_id: str) -> None:
     db.add(Venue(id=VENUE_1, hub_id=hub_id, name="Queensway high street unit",
                  venue_type="high_street"))
     db.add(Venue(id=VENUE_2, hub_id=hub_id, name="Bedwell warm space", venue_type="church_hall"))
-    for record in records():
+    write_records(db, hub_id, records())
+    db.add(Alert(id="0190f000-0000-7000-8000-000000000001", visit_id=ALERT_VISIT,
+                 raised_by=VOL_A, raised_at=datetime(2026, 3, 29, 0, 31)))
+
+
+def write_records(db: Session, hub_id: str, versions: list[dict[str, Any]]) -> None:
+    """Record versions as the store keeps them (a later version retires the one before)."""
+    for record in versions:
         model = VERSIONED_KINDS[record["kind"]]
         fields = dict(record["fields"])
         if record["kind"] == "session":
@@ -42,5 +50,3 @@ def write_dataset(db: Session, hub_id: str) -> None:
                      is_current=True, device_id=DEVICE, created_by=record["created_by"],
                      created_at=datetime(2026, 3, 1), utc_offset_min=0))
         db.flush()
-    db.add(Alert(id="0190f000-0000-7000-8000-000000000001", visit_id=ALERT_VISIT,
-                 raised_by=VOL_A, raised_at=datetime(2026, 3, 29, 0, 31)))

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from hubdesk.server.models import HELD, RECORDS
 from hubdesk.server.security_log import security_events
 from hubdesk.server.testing import LiveServer
 from tests.server.test_cli import cli
@@ -86,3 +88,29 @@ def test_retention_anonymises_people_not_seen_for_two_years(
     assert "anonymised 0 people" in cli(server.db_url, "retention").stdout  # idempotent
     assert [e.detail for e in security_events(server.engine)
             if e.event == "retention"] == [f"person {old_person} anonymised"]
+
+
+def test_a_late_copy_naming_an_erased_person_keeps_its_answers_not_the_person(
+        server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    """A laptop that had not heard of the erasure sends an edit of a visit naming the
+    person: the visit's anonymous answers count, the person's details are not kept,
+    and a copy the server refuses keeps nothing of them either (held items)."""
+    laptop = make_laptop(server)
+    person_id, visit_ids = _person_with_visits(laptop)
+    cli(server.db_url, "erase", "--person", person_id)
+    late = laptop.payload(record_id=visit_ids[0], version=2, base_version=1,
+                          fields={"person_id": person_id, "note": f"{NAME} rang again",
+                                  "visitor_code": "K7Q2", "age_band": "85_plus"})
+    clash = laptop.payload(record_id=visit_ids[1], version=1,  # version 1 again, other content
+                           fields={"person_id": person_id, "note": f"{NAME}, {PHONE}"})
+    answer = laptop.post(laptop.batch([laptop.item(late), laptop.item(clash)])).json()
+    assert [r["status"] for r in answer["results"]] == ["accepted", "conflict"], answer
+    with server.engine.connect() as conn:
+        stored = json.loads(conn.execute(select(RECORDS.c.payload).where(
+            RECORDS.c.record_id == visit_ids[0], RECORDS.c.version == 2)).scalar_one())
+        held = conn.execute(select(HELD.c.payload)).scalars().all()
+    assert stored["fields"]["age_band"] == "85_plus"  # the anonymous answer counts
+    assert stored["fields"]["person_id"] is None and stored["fields"]["note"] == ""
+    assert stored["fields"]["visitor_code"] in ("", None)
+    assert held == ["{}"]
+    assert all(NAME not in str(p) and PHONE not in str(p) for p in (stored, *held))

@@ -17,10 +17,13 @@ from hubdesk.server.testing import LiveServer
 pytestmark = pytest.mark.integration
 
 
-def _recovery_body(laptop: Any, code: str, database_key: bytes,
-                   recovery_public_key: str) -> tuple[dict[str, Any], bytes]:
+def _recovery_body(laptop: Any, code: str, database_key: bytes, recovery_public_key: str,
+                   *, slot: bytes | None = None) -> tuple[dict[str, Any], bytes]:
+    """A recovery request from ``laptop``; its own bound slot unless ``slot`` is given."""
     reply_private, reply_public = trust.new_recovery_key_pair()
-    slot = trust.seal(trust.unb64(recovery_public_key), database_key)
+    if slot is None:
+        slot = trust.seal(trust.unb64(recovery_public_key), database_key,
+                          context=trust.recovery_slot_context(laptop.device_id))
     return ({"device_id": laptop.device_id, "code": code, "sealed_key": trust.b64(slot),
              "reply_public_key": trust.b64(reply_public)}, reply_private)
 
@@ -38,7 +41,8 @@ def test_recovery_opens_the_slot_once_for_its_own_device(
     assert answer.status_code == 200, answer.text
     sealed = trust.unb64(answer.json()["sealed_key"])
     assert database_key not in sealed  # never in the clear on the wire
-    assert trust.open_sealed(reply_private, sealed) == database_key
+    reply_context = trust.recovery_reply_context(laptop.device_id)
+    assert trust.open_sealed(reply_private, sealed, context=reply_context) == database_key
 
     again = laptop.http.post("/v1/recovery", json=body)  # one use only
     assert again.status_code == 401 and again.json()["error"] == "recovery_code_invalid"
@@ -69,6 +73,43 @@ def test_recovery_refused_for_a_revoked_device_and_a_foreign_slot(
     body, _ = _recovery_body(laptop, code, trust.random_key(), recovery_public_key)
     revoked = laptop.http.post("/v1/recovery", json=body)
     assert revoked.status_code == 403 and revoked.json()["error"] == "device_revoked"
+
+
+def test_a_slot_moved_to_another_device_is_refused(
+        server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    """Laptop A's recovery slot, posted as laptop B with a genuine code for B, does not
+    open: the slot is bound to A's device id (the AEAD's associated data)."""
+    laptop_a = make_laptop(server, enrol=False)
+    recovery_public_key = laptop_a.enrol_response(server.enrol_code()).json()["recovery_public_key"]
+    key_a = trust.random_key()
+    slot_a = trust.seal(trust.unb64(recovery_public_key), key_a,
+                        context=trust.recovery_slot_context(laptop_a.device_id))
+    laptop_b = make_laptop(server)
+    code_b = server.recovery_code(laptop_b.device_id)
+    body, _ = _recovery_body(laptop_b, code_b, key_a, recovery_public_key, slot=slot_a)
+    moved = laptop_b.http.post("/v1/recovery", json=body)
+    assert moved.status_code == 422 and moved.json()["error"] == "recovery_slot_unreadable"
+    # the same code still works for B's own slot (a refused slot does not spend it)
+    body, _ = _recovery_body(laptop_b, code_b, trust.random_key(), recovery_public_key)
+    assert laptop_b.http.post("/v1/recovery", json=body).status_code == 200
+
+
+def test_a_slot_sealed_before_binding_is_answered_in_its_own_form_and_logged(
+        server: LiveServer, make_laptop: Callable[..., Any]) -> None:
+    """A laptop whose every PIN was lost before it re-sealed (it re-seals at unlock)."""
+    laptop = make_laptop(server, enrol=False)
+    recovery_public_key = laptop.enrol_response(server.enrol_code()).json()["recovery_public_key"]
+    database_key = trust.random_key()
+    old_slot = trust.seal_legacy(trust.unb64(recovery_public_key), database_key)
+    body, reply_private = _recovery_body(laptop, server.recovery_code(laptop.device_id),
+                                         database_key, recovery_public_key, slot=old_slot)
+    answer = laptop.http.post("/v1/recovery", json=body)
+    assert answer.status_code == 200, answer.text
+    sealed = trust.unb64(answer.json()["sealed_key"])
+    assert trust.sealed_version(sealed) == trust.LEGACY_SEALED_VERSION
+    assert trust.open_sealed(reply_private, sealed, context=b"", allow_legacy=True) == database_key
+    events = [event.event for event in security_events(server.engine)]
+    assert events.count("legacy_recovery_slot") == 1
 
 
 def test_recovery_guessing_is_rate_limited(server: LiveServer,

@@ -11,6 +11,7 @@ import pytest
 
 from hubdesk.core.errors import AuthError, UserFacingError
 from hubdesk.core.paths import AppPaths
+from hubdesk.protocol import trust
 from hubdesk.server import admin
 from hubdesk.services import laptop, setup
 from hubdesk.store.keyring import KeyRing
@@ -79,3 +80,40 @@ def test_recover_on_the_command_line(tmp_path: Path, server: RunningServer) -> N
                              "--volunteer", COORDINATOR, "status", "--json"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert status.returncode == 0, status.stderr
+
+
+def _slot_form(paths: AppPaths) -> int:
+    ring = KeyRing.load(paths.data_dir)
+    assert ring is not None and ring.recovery is not None
+    return trust.sealed_version(trust.unb64(ring.recovery["sealed"]))
+
+
+def _unbind_slot(paths: AppPaths) -> None:
+    """As a laptop of the first release left it: the recovery slot sealed unbound."""
+    opened = laptop.unlock_laptop(paths, COORDINATOR, PIN)
+    vault = opened.store.vault
+    opened.store.close()
+    assert vault is not None
+    slot = vault.ring.recovery
+    assert slot is not None
+    old = trust.seal_legacy(trust.unb64(slot["server_public_key"]), vault.key)
+    vault.ring._data["recovery"]["sealed"] = trust.b64(old)  # the file as it was written then
+    vault.ring.save()
+    assert _slot_form(paths) == trust.LEGACY_SEALED_VERSION
+
+
+def test_an_unbound_slot_is_resealed_at_the_next_unlock_and_still_recovers_before(
+        tmp_path: Path, server: RunningServer) -> None:
+    paths, device_id = _enrolled_laptop(tmp_path / "laptop", server)
+    assert _slot_form(paths) == trust.SEALED_VERSION  # made bound at enrolment
+    _unbind_slot(paths)
+    # every PIN lost before it was unlocked again: the old form still recovers
+    opened = recover_laptop(paths, admin.create_recovery_code(server.engine, device_id),
+                            COORDINATOR, "555555")
+    opened.store.close()
+    # the next unlock re-seals it bound to this device (no network needed)
+    laptop.unlock_laptop(paths, COORDINATOR, "555555").store.close()
+    assert _slot_form(paths) == trust.SEALED_VERSION
+    again = recover_laptop(paths, admin.create_recovery_code(server.engine, device_id),
+                           COORDINATOR, "666666")
+    again.store.close()

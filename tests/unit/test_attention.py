@@ -39,12 +39,25 @@ def _refused_visit(store: Store, hub: Hub) -> tuple[str, int]:
     return visit_id, seq
 
 
-def _held_server_version(store: Store, record_id: str) -> int:
-    """The server erased ``record_id`` while this laptop had unsent work on it: held."""
+def _erased_over_local_work(store: Store, record_id: str) -> int:
+    """The server erased ``record_id`` while this laptop had refused work on it: the
+    erasure is applied at once and listed for a coordinator to see."""
     with store.unit_of_work() as db:
         counts = sync_repo.apply_change_items(
             db, [ChangeItem(kind="visit", record_id=record_id, version=2, tombstone=True)],
             utc_now())
+        assert counts["erased"] == 1 and counts["held"] == 0
+        return db.scalars(select(HeldServerVersion.id)).one()
+
+
+def _held_server_edit(store: Store, visit_id: str, seq: int) -> int:
+    """The server sent version 2 while this laptop's version 1 was refused: held."""
+    with store.unit_of_work() as db:
+        payload = sync_repo.outbox_item(db, seq).payload  # type: ignore[union-attr]
+        changed = {**payload, "version": 2, "fields": {**payload["fields"], "age_band": "85_plus"}}
+        counts = sync_repo.apply_change_items(
+            db, [ChangeItem.model_validate({"kind": "visit", "record_id": visit_id, "version": 2,
+                                            "tombstone": False, "payload": changed})], utc_now())
         assert counts["held"] == 1
         return db.scalars(select(HeldServerVersion.id)).one()
 
@@ -100,46 +113,42 @@ def test_a_coordinator_marks_a_refused_record_as_dealt_with(store: Store, hub: H
     assert "seventy" not in event.detail  # never the server's reason (it may quote answers)
 
 
-def test_a_held_erasure_is_applied_when_marked_as_dealt_with(store: Store, hub: Hub) -> None:
+def test_an_erasure_wins_over_refused_work_and_is_listed_until_seen(
+        store: Store, hub: Hub) -> None:
     visit_id, seq = _refused_visit(store, hub)
-    held_id = _held_server_version(store, visit_id)
+    held_id = _erased_over_local_work(store, visit_id)
     with store.unit_of_work() as db:
-        items = needs_attention_items(db)
-        assert [(i.source, i.ref, i.state) for i in items] == [
-            ("outbox", seq, "rejected"), ("server", held_id, "erasure")]
-        assert "erased" in items[1].reason and "erased from this laptop" in items[1].what_to_do
-
-    with store.unit_of_work() as db:
-        changes = attention.mark_dealt_with(db, hub.actor, AttentionKey("server", held_id))
-    assert changes.kinds == {"held_version"} and changes.ids == [str(held_id)]
-
-    with store.unit_of_work() as db:
-        # the person's erasure reached this laptop: the visit's versions are gone, the
-        # refused copy is withdrawn (never sent), and its queued payload is scrubbed
-        assert needs_attention_items(db) == []
+        # the person's erasure reached this laptop at once: the visit's versions are
+        # gone, the refused copy is withdrawn (never sent), its queued payload scrubbed
         assert db.scalar(select(func.count()).select_from(Visit)
                          .where(Visit.record_id == visit_id)) == 0
         outbox = db.get(OutboxItem, seq)
         assert outbox is not None and outbox.state == "resolved"
         assert outbox.payload == sync_repo.erased_payload("visit", visit_id, 1)
+        # and it says so until a coordinator has seen it
+        items = needs_attention_items(db)
+        assert [(i.source, i.ref, i.state) for i in items] == [("server", held_id, "erasure")]
+        assert "erased" in items[0].reason and "erased from this laptop" in items[0].what_to_do
+    [purge] = [e for e in _resolve_events(store) if e.action == "purge"]
+    assert purge.entity_id == visit_id and "unsent changes erased: yes" in purge.detail
+
+    with store.unit_of_work() as db:
+        changes = attention.mark_dealt_with(db, hub.actor, AttentionKey("server", held_id))
+    assert changes.kinds == {"held_version"} and changes.ids == [str(held_id)]
+    with store.unit_of_work() as db:
+        assert needs_attention_items(db) == []
         held = db.get(HeldServerVersion, held_id)
         assert held is not None and held.resolved_at is not None  # the row stays
         assert status_counts(db).needs_attention == 0
-    [event] = _resolve_events(store)
-    assert event.action == "purge" and event.entity_id == visit_id
-    assert event.detail == f"held server erasure {held_id} applied, 1 unsent versions withdrawn"
+    seen = _resolve_events(store)[-1]
+    assert seen.action == "resolve" and seen.entity_id == visit_id
+    assert seen.detail == f"server erasure {held_id} seen, 0 refused versions withdrawn"
 
 
 def test_a_held_server_edit_is_marked_as_dealt_with_and_kept(store: Store, hub: Hub) -> None:
     visit_id, seq = _refused_visit(store, hub)
+    held_id = _held_server_edit(store, visit_id, seq)
     with store.unit_of_work() as db:
-        payload = sync_repo.outbox_item(db, seq).payload  # type: ignore[union-attr]
-        changed = {**payload, "version": 2, "fields": {**payload["fields"], "age_band": "85_plus"}}
-        counts = sync_repo.apply_change_items(
-            db, [ChangeItem.model_validate({"kind": "visit", "record_id": visit_id, "version": 2,
-                                            "tombstone": False, "payload": changed})], utc_now())
-        assert counts["held"] == 1
-        held_id = db.scalars(select(HeldServerVersion.id)).one()
         assert [(i.source, i.state) for i in needs_attention_items(db)] == [
             ("outbox", "rejected"), ("server", "held")]
 
@@ -182,7 +191,7 @@ def test_a_volunteer_is_refused_and_nothing_changes(store: Store, hub: Hub) -> N
 
 def test_a_second_attempt_says_it_was_already_dealt_with(store: Store, hub: Hub) -> None:
     visit_id, seq = _refused_visit(store, hub)
-    held_id = _held_server_version(store, visit_id)
+    held_id = _held_server_edit(store, visit_id, seq)
     with store.unit_of_work() as db:
         attention.mark_dealt_with(db, hub.actor, AttentionKey("outbox", seq))
         attention.mark_dealt_with(db, hub.actor, AttentionKey("server", held_id))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from hubdesk.core.days import day_bounds_utc, hub_zone, is_time_zone, local_day
+from hubdesk.core.days import day_bounds_utc, day_words, hub_zone, is_time_zone, local_day
 
 
 def test_a_visit_at_half_past_midnight_bst_is_on_the_local_day() -> None:
@@ -48,3 +48,8 @@ def test_other_zones_and_bad_names() -> None:
     assert is_time_zone("Europe/London") and not is_time_zone("Mars/Base") and not is_time_zone("")
     with pytest.raises(ValueError, match="time zone"):
         hub_zone("Mars/Base")
+
+
+def test_a_day_in_words_is_never_zero_padded() -> None:
+    assert day_words(date(2026, 12, 1)) == "Tuesday 1 December"
+    assert day_words(date(2026, 3, 29), year=True) == "Sunday 29 March 2026"

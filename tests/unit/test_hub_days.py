@@ -1,5 +1,5 @@
-"""A record's day in the today list and the end-of-day status is the hub's civil date
-(DESIGN §8): midnight, and both clock-change days of 2026 in Europe/London.
+"""A record's day in the today list, the end-of-day status and the export is the hub's civil
+date (DESIGN §8): midnight, and both clock-change days of 2026 in Europe/London.
 
 Visits are recorded through the real services with the clock set to the moment
 named (naive UTC, as stored); the laptop's own zone plays no part.
@@ -7,12 +7,15 @@ named (naive UTC, as stored); the laptop's own zone plays no part.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from hubdesk.core.errors import ValidationError
+from hubdesk.reports.visit_rows import export_visits
 from hubdesk.services import common, time_zone, visits
 from hubdesk.services.visits import VisitForm
 from hubdesk.store import outbox
@@ -59,6 +62,18 @@ def test_a_visit_at_half_past_midnight_summer_time_is_on_its_own_day(
     with store.unit_of_work() as db:
         (row,) = visits.list_visits(db, date(2026, 6, 15))
     assert (row.local_time.hour, row.local_time.minute) == (0, 30)
+
+
+def test_the_export_of_a_day_holds_its_visit_at_half_past_midnight(
+        store: Store, hub: Hub, set_clock: SetClock, tmp_path: Path) -> None:
+    """The export used UTC day bounds: a visit at 00:30 BST fell out of its day."""
+    after_midnight = record_at(store, hub, set_clock, datetime(2026, 6, 14, 23, 30))  # 00:30 BST
+    target = tmp_path / "visits.csv"
+    with store.unit_of_work() as db:
+        export_visits(db, hub.actor, date(2026, 6, 15), date(2026, 6, 15), target)
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = [(row["visit_id"], row["date"]) for row in csv.DictReader(handle)]
+    assert rows == [(after_midnight, "2026-06-15")]
 
 
 def test_spring_forward_day_has_23_hours(store: Store, hub: Hub, set_clock: SetClock) -> None:

@@ -10,10 +10,12 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, literal
+from sqlalchemy import ColumnElement, Date, case, literal
 
 from hubdesk.core.days import day_start_utc
 
@@ -47,12 +49,21 @@ def bucket_index(column: ColumnElement[datetime], starts: list[datetime]) -> Col
     return _bisect(column, starts, 0, len(starts))
 
 
+def day_of(column: ColumnElement[datetime], first: date, last: date,
+           zone: ZoneInfo) -> ColumnElement[date]:
+    """The local day (``first``..``last``) a stored UTC time falls on, as a SQL date;
+    callers keep to the rows of that range."""
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return _bisect(column, day_starts(first, last, zone), 0, len(days),
+                   lambda n: literal(days[n], Date))
+
+
 def _bisect(column: ColumnElement[datetime], starts: list[datetime], low: int,
-            high: int) -> ColumnElement[int]:
+            high: int, leaf: Callable[[int], ColumnElement[Any]] = literal) -> ColumnElement[Any]:
     if high - low <= 1:
-        return literal(low)
+        return leaf(low)
     middle = (low + high) // 2
     return case(
-        (column < starts[middle], _bisect(column, starts, low, middle)),
-        else_=_bisect(column, starts, middle, high),
+        (column < starts[middle], _bisect(column, starts, low, middle, leaf)),
+        else_=_bisect(column, starts, middle, high, leaf),
     )

@@ -7,7 +7,7 @@ counts come back to Python, never rows. Day bounds come from ``core.days``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any, Literal
 
@@ -49,24 +49,32 @@ ALL = "all"
 EVERYWHERE = Scope()
 MENTAL_HEALTH_TOPIC = "mental_wellbeing"
 MENTAL_HEALTH_CATEGORIES = ("mental_health",)
+#: the parts of a report, each one method of ``_Run`` (``_<part>``)
+PARTS = ("visit_totals", "alerts", "repeat_visitors", "mental_health", "signposts", "mecc",
+         "follow_ups", "sessions")
 
 def compute_reports(db: Executor, sources: ReportSources, period: Period,
                     scope: Scope = EVERYWHERE, group: Group = "all",
-                    with_volunteers: bool = True) -> dict[str, dict[str, Any]]:
+                    with_volunteers: bool = True,
+                    only: Collection[str] = PARTS) -> dict[str, dict[str, Any]]:
     """One report per group key (``"all"``, each hub id or each district name).
 
     With ``group="all"`` the answer is ``{"all": report}`` (an empty report when
     nothing matches). Visitor codes are counted per hub (a card belongs to its hub).
+    ``only`` names the parts of :data:`PARTS` to compute (the daily roll-up computes
+    the others).
     """
     run = _Run(db, sources, period, scope, group)
-    return run.reports(with_volunteers)
+    return run.reports(with_volunteers, only)
 
 
 def volunteer_pairs(db: Executor, sources: ReportSources, period: Period,
-                    scope: Scope = EVERYWHERE, group: Group = "hub") -> list[tuple[str, str]]:
+                    scope: Scope = EVERYWHERE, group: Group = "hub",
+                    with_visits: bool = True) -> list[tuple[str, str]]:
     """Distinct (group key, volunteer id) pairs; volunteers are not additive across
-    groups, so a caller counts districts and the county from these."""
-    return _Run(db, sources, period, scope, group).volunteer_pairs()
+    groups, so a caller counts districts and the county from these. Without
+    ``with_visits``, only who signed in to a session (the roll-up holds the rest)."""
+    return _Run(db, sources, period, scope, group).volunteer_pairs(with_visits)
 
 
 class _Run:
@@ -151,16 +159,13 @@ class _Run:
         return statement.group_by(group_key, column)
 
     # -- the figures -------------------------------------------------------------
-    def reports(self, with_volunteers: bool = True) -> dict[str, dict[str, Any]]:
+    def reports(self, with_volunteers: bool = True,
+                only: Collection[str] = PARTS) -> dict[str, dict[str, Any]]:
         if self.group == "all":
             self._report(ALL)
-        self._visit_totals()
-        self._repeat_visitors()
-        self._mental_health()
-        self._signposts()
-        self._mecc()
-        self._follow_ups()
-        self._sessions()
+        for part in PARTS:
+            if part in only:
+                getattr(self, f"_{part}")()
         if with_volunteers:  # else the caller counts them from ``volunteer_pairs``
             for key, count in self.volunteers().items():
                 self._report(key)["volunteers"] = count
@@ -201,6 +206,10 @@ class _Run:
                 report["visitors"] += n
                 if mode == "returning":
                     report["repeat_visitors"] += n
+
+    def _alerts(self) -> None:
+        """Safeguarding flags by the state of their alert (the laptop's alerts)."""
+        sv = self.visits
         if self.src.alerts is not None:
             alerts = self.src.alerts
             join = sv.join(alerts, alerts.c.visit_id == sv.c.record_id)
@@ -226,16 +235,9 @@ class _Run:
     def _mental_health(self) -> None:
         """Visits that raised mental wellbeing or were signposted to a mental-health or
         crisis service (semi-joins: each visit counts once)."""
-        sv, topics = self.visits, self.src.visit_topics
-        outcomes, categories = self.src.outcomes, self.src.service_categories
-        wanted = (*MENTAL_HEALTH_CATEGORIES, *sorted(vocabularies().crisis_categories))
-        raised = exists().where(topics.c.visit_id == sv.c.record_id,
-                                topics.c.topic == MENTAL_HEALTH_TOPIC)
-        signposted = exists().where(outcomes.c.visit_id == sv.c.record_id,
-                                    categories.c.service_id == outcomes.c.service_id,
-                                    categories.c.category.in_(wanted))
-        statement = (select(sv.c.group_key, func.count()).where(or_(raised, signposted))
-                     .group_by(sv.c.group_key))
+        sv = self.visits
+        statement = (select(sv.c.group_key, func.count())
+                     .where(mental_health_condition(self.src, sv)).group_by(sv.c.group_key))
         for key, count in self._rows(statement):
             self._report(key)["mental_health"]["count"] = int(count)
 
@@ -326,17 +328,35 @@ class _Run:
             found.setdefault(key, set()).add(volunteer)
         return {key: len(people) for key, people in found.items()}
 
-    def volunteer_pairs(self) -> list[tuple[str, str]]:
+    def volunteer_pairs(self, with_visits: bool = True) -> list[tuple[str, str]]:
         """Distinct (group key, volunteer id): a few per hub, so districts and the county
         can be counted from one query."""
         sv, ss, shifts = self.visits, self.sessions, self.src.session_shifts
-        people = union(
-            select(sv.c.group_key, sv.c.created_by.label("volunteer_id")),
-            select(ss.c.group_key, shifts.c.volunteer_id)
-            .join(shifts, shifts.c.session_id == ss.c.record_id),
-        )
+        signed_in = (select(ss.c.group_key, shifts.c.volunteer_id)
+                     .join(shifts, shifts.c.session_id == ss.c.record_id))
+        people: Executable = signed_in.distinct() if not with_visits else union(
+            select(sv.c.group_key, sv.c.created_by.label("volunteer_id")), signed_in)
         return [(str(key) if key is not None else "unknown", str(volunteer))
                 for key, volunteer in self._rows(people)]
+
+
+def mental_health_categories() -> tuple[str, ...]:
+    """Service categories whose signposts count as needing mental-health support."""
+    return (*MENTAL_HEALTH_CATEGORIES, *sorted(vocabularies().crisis_categories))
+
+
+def mental_health_condition(sources: ReportSources, visits: FromClause) -> ColumnElement[bool]:
+    """A visit of ``visits`` raised mental wellbeing or was signposted to a mental-health
+    or crisis service (semi-joins: each visit counts once)."""
+    topics, outcomes = sources.visit_topics, sources.outcomes
+    categories = sources.service_categories
+    wanted = mental_health_categories()
+    raised = exists().where(topics.c.visit_id == visits.c.record_id,
+                            topics.c.topic == MENTAL_HEALTH_TOPIC)
+    signposted = exists().where(outcomes.c.visit_id == visits.c.record_id,
+                                categories.c.service_id == outcomes.c.service_id,
+                                categories.c.category.in_(wanted))
+    return or_(raised, signposted)
 
 
 def _add(counts: dict[str, int], code: Any, n: int) -> None:

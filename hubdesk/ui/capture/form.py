@@ -41,7 +41,6 @@ from hubdesk.services.common import Actor, Changes
 from hubdesk.services.visits import VisitForm
 from hubdesk.ui.capture.drafts import DraftKeeper, RestoredDraft, is_blank
 from hubdesk.ui.capture.errors import ErrorDisplay
-from hubdesk.ui.capture.layout import local_hhmm
 from hubdesk.ui.capture.state import CaptureState, EditTarget, Phase, Snapshot
 from hubdesk.ui.capture.topics import TopicRow
 from hubdesk.ui.context import AppContext
@@ -379,7 +378,7 @@ class VisitCaptureForm(ErrorDisplay):
                     if result.changes.kinds
                     else f"Nothing changed; the visit stays at version {result.version}.")
         else:
-            text = f"✓ Saved: visit at {local_hhmm()} — {counts}"
+            text = f"✓ Saved: visit at {self.context.hub_time():%H:%M} — {counts}"
         if form.safeguarding:
             text += ". Safeguarding alert raised: tell the coordinator now."
         self.state.new_draft()
@@ -418,7 +417,8 @@ class VisitCaptureForm(ErrorDisplay):
         self.state.draft_id, self.state.draft_stored = draft.id, True
         self._load(VisitForm.from_dict(draft.form), restored.snapshot.names, restored.snapshot.edit)
         text = (f"We kept the visit you had not finished (last changed "
-                f"{local_hhmm(draft.updated_at)}). Carry on, or press Esc to clear it.")
+                f"{self.context.hub_time(draft.updated_at):%H:%M}). Carry on, or press Esc "
+                "to clear it.")
         text = f"{prefix} {text}" if prefix else text
         if self._undo is not None:
             self._offer_undo(text, self._undo)

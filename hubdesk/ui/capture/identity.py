@@ -11,6 +11,7 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hubdesk.core.clock import local_today
 from hubdesk.services.visits import AgreementAnswer, VisitForm
 from hubdesk.ui.capture.widgets import make_combo, vocab_pairs
 from hubdesk.ui.widgets import ErrorLabel, HintLabel, LabelledField, combo_select, em
@@ -40,11 +40,21 @@ def qdate(value: date) -> QDate:
     return QDate(value.year, value.month, value.day)
 
 
+#: how far ahead a new follow-up is due unless the volunteer says otherwise
+FOLLOW_UP_AFTER = timedelta(days=7)
+
+
 class IdentitySection(QWidget):
+    """``today`` gives the hub's date (its time zone, not the laptop's): a new follow-up
+    is due a week from it."""
+
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, today: Callable[[], date], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._today = today
+        self._due_given = False  # a due date was loaded or chosen (else: a week from today)
+        self._setting_due = False
         self._agreements_on_record = False  # the loaded visit or draft had agreement answers
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -98,7 +108,7 @@ class IdentitySection(QWidget):
             check.toggled.connect(self.changed)
         self.agreement_method.currentIndexChanged.connect(self.changed)
         self.follow_up_method.currentIndexChanged.connect(self.changed)
-        self.follow_up_due.dateChanged.connect(self.changed)
+        self.follow_up_due.dateChanged.connect(self._due_edited)
         self.follow_up.toggled.connect(self._follow_up_toggled)
         self._enable_follow_up(False)
 
@@ -156,7 +166,8 @@ class IdentitySection(QWidget):
         methods = [a.method for a in form.agreements]
         combo_select(self.agreement_method, methods[0] if methods else "verbal")
         self.follow_up.setChecked(form.follow_up_due is not None)
-        self.follow_up_due.setDate(qdate(form.follow_up_due or local_today() + timedelta(days=7)))
+        self._set_due(form.follow_up_due or self._today() + FOLLOW_UP_AFTER,
+                      given=form.follow_up_due is not None)
         self._enable_follow_up(form.follow_up_due is not None)
         combo_select(self.follow_up_method, form.follow_up_method)
         self.toggle.setChecked(form.has_identity or bool(form.agreements)
@@ -198,6 +209,19 @@ class IdentitySection(QWidget):
 
     def _follow_up_toggled(self, on: bool) -> None:
         self._enable_follow_up(on)
-        if on and self.follow_up_due.date() <= QDate.currentDate():
-            self.follow_up_due.setDate(qdate(local_today() + timedelta(days=7)))
+        if on and not self._due_given:  # a week from the hub's today, when it is ticked
+            self._set_due(self._today() + FOLLOW_UP_AFTER, given=False)
+        self.changed.emit()
+
+    def _set_due(self, day: date, *, given: bool) -> None:
+        self._setting_due = True
+        try:
+            self.follow_up_due.setDate(qdate(day))
+        finally:
+            self._setting_due = False
+        self._due_given = given
+
+    def _due_edited(self) -> None:
+        if not self._setting_due:
+            self._due_given = True  # the volunteer chose it: keep it
         self.changed.emit()

@@ -14,7 +14,6 @@ Signals:
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hubdesk.core.clock import local_offset_minutes, to_local, utc_now
 from hubdesk.services import visits
 from hubdesk.ui.capture.identity import IdentitySection
 from hubdesk.ui.capture.topics import TopicSection
@@ -46,12 +44,6 @@ from hubdesk.ui.widgets import (
     em,
     set_dynamic_property,
 )
-
-
-def local_hhmm(at_utc: datetime | None = None) -> str:
-    """Local wall-clock time as HH:MM for naive UTC ``at_utc`` (now by default)."""
-    moment = at_utc or utc_now()
-    return to_local(moment, local_offset_minutes(moment)).strftime("%H:%M")
 
 
 class CaptureLayout(QWidget):
@@ -89,7 +81,7 @@ class CaptureLayout(QWidget):
         body.addWidget(Heading("Signposting", 2))
         self.picker = SignpostPicker(self.context)
         body.addWidget(self.picker)
-        self.identity = IdentitySection()
+        self.identity = IdentitySection(context.hub_today)
         body.addWidget(self.identity)
         self._build_end(body)
         body.addStretch(1)

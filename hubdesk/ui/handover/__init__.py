@@ -1,0 +1,1 @@
+"""The end-of-day handover wizard and the day's summary PDF."""
