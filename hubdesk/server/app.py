@@ -21,6 +21,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import Engine
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -39,7 +40,7 @@ from hubdesk.protocol.schemas import (
 )
 from hubdesk.protocol.trust import AuditReceipt, AuditUpload, RecoveryRequest, RecoveryResponse
 from hubdesk.server import audit_chain, devices, feeds, ingest, metrics, recovery
-from hubdesk.server.db import DatabaseBusy
+from hubdesk.server.db import DatabaseBusy, checkpoint_due, checkpoint_wal
 from hubdesk.server.errors import ApiError
 from hubdesk.server.identity import DeviceIdentity
 from hubdesk.server.keys import ServerKeys, key_folder, load_or_create_keys
@@ -276,7 +277,10 @@ def create_app(engine: Engine, keys: ServerKeys | None = None) -> FastAPI:
         body = await read_body(request)
         # parsing (~1 ms per 1,000 items) runs off the event loop with the rest
         receipt = await run_in_threadpool(_ingest_body, engine, device, body)
-        return Response(receipt, media_type="application/json")
+        # the WAL is copied back once the laptop has its answer (SQLite; see db.py)
+        later = (BackgroundTask(checkpoint_wal, engine) if checkpoint_due(engine, len(body))
+                 else None)
+        return Response(receipt, media_type="application/json", background=later)
 
     @app.get("/v1/batches/{batch_id}", response_model=BatchReceipt, tags=["sync"],
              dependencies=auth_dep, responses=_errors(401, 403, 404, 422, 429, 503))

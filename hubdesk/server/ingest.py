@@ -52,7 +52,12 @@ from hubdesk.server.ingest_guards import (
     identical_versions,
 )
 from hubdesk.server.models import BATCHES, HELD, HUBS, RECORDS
-from hubdesk.server.record_insert import insert_one, insert_records
+from hubdesk.server.record_insert import (
+    PAYLOAD_AT,
+    RecordValues,
+    insert_one,
+    insert_records,
+)
 from hubdesk.server.sequence import Progress, device_progress, sequence_progress
 from hubdesk.server.validation import (
     RECORD_TOO_LARGE,
@@ -337,8 +342,9 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
                 if c.reason is None and c.item is not None and c.item.kind == "visit"}
     foreign_sessions = _foreign_records(conn, sessions, device.hub_id, kind="session")
 
-    rows: list[dict[str, Any]] = []
+    rows: list[RecordValues] = []
     row_index: list[int] = []
+    hub_id, device_id, batch_id = device.hub_id, device.id, envelope.batch_id
     for index, item in enumerate(checked):
         if statuses[index] or item.item is None:
             continue
@@ -354,22 +360,10 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
         stored = item.canonical
         if payload.fields.get("person_id") in erased_people:
             stored = canonical_json(scrub_person_fields(json.loads(stored)))
-        rows.append({
-            "kind": payload.kind,
-            "record_id": payload.record_id,
-            "version": payload.version,
-            "base_version": payload.base_version,
-            "deleted": payload.deleted,
-            "hub_id": device.hub_id,
-            "device_id": device.id,
-            "seq": payload.seq,
-            "content_hash": payload.content_hash,
-            "payload": stored,
-            "origin": "device",
-            "erased": False,
-            "batch_id": envelope.batch_id,
-            "received_at": now,
-        })
+        # in the order of RECORD_ROW_KEYS
+        rows.append((payload.kind, payload.record_id, payload.version, payload.base_version,
+                     payload.deleted, hub_id, device_id, payload.seq, payload.content_hash,
+                     stored, "device", False, batch_id, now))
         row_index.append(index)
 
     if rows:
@@ -379,8 +373,8 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
             for index in row_index:
                 statuses[index] = "accepted"
         except IntegrityError:
-            for index, row in zip(row_index, rows, strict=True):
-                statuses[index], reasons[index] = insert_one(conn, row)
+            for index, values in zip(row_index, rows, strict=True):
+                statuses[index], reasons[index] = insert_one(conn, values)
 
     # a sequence number outside the window is not held: it would poison the gaps
     held_index = [index for index in range(count) if statuses[index] in ("conflict", "rejected")
@@ -390,14 +384,15 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
                   reasons[index] or "", device, envelope.batch_id, now)
         for index in held_index
     ]
-    for row, index in zip(held, held_index, strict=True):
+    for held_row, index in zip(held, held_index, strict=True):
         view = checked[index].item
-        if row["record_id"] in erased or (  # whatever else was wrong with it
+        if held_row["record_id"] in erased or (  # whatever else was wrong with it
                 view is not None and view.fields.get("person_id") in erased_people):
-            row["payload"] = "{}"
+            held_row["payload"] = "{}"
     if held:
         conn.execute(insert(HELD), held)
-    kept_bytes = sum(len(row["payload"]) for row, index in zip(rows, row_index, strict=True)
+    kept_bytes = sum(len(values[PAYLOAD_AT])
+                     for values, index in zip(rows, row_index, strict=True)
                      if statuses[index] == "accepted")
     charge_quota(conn, device.id, device_row.stored_bytes,
                   kept_bytes + sum(len(row["payload"]) for row in held))

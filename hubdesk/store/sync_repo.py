@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Text, and_, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
@@ -168,10 +168,10 @@ def store_batch(db: Session, batch_id: str, seqs: Sequence[int], now: datetime) 
     batch = SyncBatch(batch_id=batch_id, state="sending", created_at=now,
                       first_seq=min(seqs), last_seq=max(seqs), item_count=len(seqs))
     db.add(batch)
-    for chunk in _chunks(seqs):
+    for seq_condition in _seq_conditions(seqs):
         db.execute(
             update(OutboxItem)
-            .where(OutboxItem.seq.in_(chunk), OutboxItem.state == "pending")
+            .where(seq_condition, OutboxItem.state == "pending")
             .values(state="sending", batch_id=batch_id, attempts=OutboxItem.attempts + 1)
         )
     db.flush()
@@ -201,10 +201,10 @@ def apply_receipt(
     """Apply the server's per-item answers; items it did not mention go back to pending."""
     sent = [o.seq for o in outcomes if o.status in ("accepted", "duplicate")]
     held = [o for o in outcomes if o.status in ("conflict", "rejected")]
-    for chunk in _chunks(sent):
+    for seq_condition in _seq_conditions(sent):
         db.execute(
             update(OutboxItem)
-            .where(OutboxItem.batch_id == batch_id, OutboxItem.seq.in_(chunk))
+            .where(OutboxItem.batch_id == batch_id, seq_condition)
             .values(state="sent", sent_at=now, reason=None)
         )
     erased = _erased_seqs(db, [o.seq for o in held]) | _merged_seqs(db, held)
@@ -298,6 +298,21 @@ def _close_batch(db: Session, batch_id: str, state: str, now: datetime,
 def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start:start + _CHUNK]
+
+
+def _seq_conditions(seqs: Sequence[int]) -> Iterable[ColumnElement[bool]]:
+    """Conditions that together select exactly the outbox rows numbered ``seqs``.
+
+    A batch's numbers are usually consecutive (``min..max`` with none missing): then
+    one range, which SQLite walks on the primary key (half the CPU time of 1,000
+    bound parameters in ``IN`` lists, measured in bench/README.md); else ``IN``
+    lists of at most ``_CHUNK`` numbers."""
+    distinct = set(seqs)
+    if distinct and len(distinct) == max(distinct) - min(distinct) + 1:
+        yield OutboxItem.seq.between(min(distinct), max(distinct))
+        return
+    for chunk in _chunks(sorted(distinct)):
+        yield OutboxItem.seq.in_(chunk)
 
 
 # -- settings and cursors ------------------------------------------------------------

@@ -384,7 +384,8 @@ def test_insert_records_stores_what_sqlalchemy_stores(request: pytest.FixtureReq
     rows = _rows(7)
     stored = []
     for name, write in (("core", lambda conn: conn.execute(insert(RECORDS), rows)),
-                        ("fast", lambda conn: record_insert.insert_records(conn, rows))):
+                        ("fast", lambda conn: record_insert.insert_records(
+                            conn, [record_insert.record_values(row) for row in rows]))):
         engine = open_database(_database_url(request, tmp_path, name))
         try:
             with write_tx(engine) as conn:
@@ -409,11 +410,12 @@ def test_insert_records_still_refuses_a_duplicate(request: pytest.FixtureRequest
     try:
         rows = _rows(3)
         with write_tx(engine) as conn:
-            record_insert.insert_records(conn, rows)
+            record_insert.insert_records(conn, [record_insert.record_values(r) for r in rows])
         fresh = _rows(2, start=10)
         clash = dict(rows[1], record_id=uuid7())  # same (device, seq)
         with pytest.raises(IntegrityError), write_tx(engine) as conn:
-            record_insert.insert_records(conn, [*fresh, clash])
+            record_insert.insert_records(
+                conn, [record_insert.record_values(r) for r in [*fresh, clash]])
         # the clash failed the whole bulk insert: nothing of it was stored
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(RECORDS)).scalar() == 3
@@ -436,7 +438,7 @@ def test_progress_in_one_query_equals_the_walk(tmp_path: Path, records: list[int
         with write_tx(engine) as conn:
             rows = [row for row in _rows(max([*records, *held, 1])) if row["seq"] in records]
             if rows:
-                record_insert.insert_records(conn, rows)
+                record_insert.insert_records(conn, [record_insert.record_values(r) for r in rows])
             for seq in held:
                 conn.execute(insert(HELD).values(
                     device_id=DEVICE, hub_id=HUB, seq=seq, kind="visit", record_id=uuid7(),
