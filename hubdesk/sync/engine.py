@@ -71,7 +71,6 @@ from hubdesk.sync.status import (
     needs_attention_items,
     sync_status,
 )
-from hubdesk.sync.switching import quick_thread_switching
 from hubdesk.sync.wire import batch_bytes
 
 __all__ = [
@@ -310,10 +309,8 @@ class SyncEngine:
         thread; each batch is still stored before its POST and settled in one
         transaction after it.  When n's POST failed, n+1 waits until n is settled; when
         n's answer arrived but proves unusable (a receipt for another batch), n is sent
-        again while n+1 is on the wire: the server takes concurrent batches of a device.
-        The two threads hand the GIL over quickly meanwhile (``switching``)."""
-        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync-post") as pool,
-              quick_thread_switching()):
+        again while n+1 is on the wire: the server takes concurrent batches of a device."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync-post") as pool:
 
             def launch(stored: tuple[str, list[OutgoingItem], bytes]) -> _Flying:
                 batch_id, items, body = stored

@@ -1,11 +1,8 @@
 """Storing a batch and applying its receipt mark exactly the batch's items, whether
-their sequence numbers are consecutive (one range) or not (``IN`` lists); and the
-upload's quick thread switching leaves the interpreter as it found it."""
+their sequence numbers are consecutive (one range) or not (``IN`` lists)."""
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +14,6 @@ from hubdesk.core.ids import uuid7
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import OutboxItem
-from hubdesk.sync.switching import UPLOAD_SWITCH_INTERVAL_S, quick_thread_switching
 
 
 @pytest.fixture
@@ -80,27 +76,3 @@ def test_the_receipt_settles_exactly_the_items_it_names(store: Store,
     # what the receipt did not name goes back to pending; the other batch is untouched
     assert all(states[seq] == ("pending", None) for seq in set(range(1, 1001)) - set(answered))
     assert all(states[seq] == ("sending", "b4") for seq in range(1001, 1101))
-
-
-def test_quick_switching_is_undone_after_nested_and_concurrent_uploads() -> None:
-    before = sys.getswitchinterval()
-    inside: list[float] = []
-    release = threading.Event()
-
-    def other_upload() -> None:
-        with quick_thread_switching():
-            inside.append(sys.getswitchinterval())
-            release.wait(5)
-
-    with quick_thread_switching():
-        inside.append(sys.getswitchinterval())
-        thread = threading.Thread(target=other_upload)
-        thread.start()
-        with quick_thread_switching():
-            inside.append(sys.getswitchinterval())
-    # the first upload has ended; the other one still runs with the short interval
-    assert sys.getswitchinterval() == pytest.approx(min(UPLOAD_SWITCH_INTERVAL_S, before))
-    release.set()
-    thread.join(5)
-    assert inside == [pytest.approx(min(UPLOAD_SWITCH_INTERVAL_S, before))] * 3
-    assert sys.getswitchinterval() == before
