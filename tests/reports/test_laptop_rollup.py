@@ -10,7 +10,7 @@ from the server, a directory change and a new hub zone, whatever path wrote them
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -22,9 +22,9 @@ from hubdesk.reports.laptop_rollup import rebuild
 from hubdesk.reports.laptop_sources import hub_time_zone
 from hubdesk.store import repositories as repo
 from hubdesk.store.engine import Store
+from hubdesk.store.erasures import apply_erasure
 from hubdesk.store.models import Service
 from hubdesk.store.rollup_models import DAILY_COUNTS, DAILY_VISITORS, DAILY_VOLUNTEERS
-from hubdesk.store.sync_repo import _erase
 from tests.conftest import Hub
 from tests.reports.dataset import (
     EXPECTED_MARCH,
@@ -114,7 +114,8 @@ def test_late_records_edits_deletions_erasure_and_directory_keep_the_rollup_righ
             _edited(base[rid("visit", 7)], visited_at="2026-03-31T10:00:00"),
             {**_edited(base[rid("visit", 3)]), "deleted": True},
         ])
-        _erase(db, "visit", rid("visit", 5))  # an erasure tombstone from the server
+        # an erasure tombstone from the server, applied as a download applies it
+        apply_erasure(db, "visit", rid("visit", 5), 1, datetime(2026, 4, 1, 9, 0))
     after = _both(store, filled, *MARCH)
     assert after["visits"] == 4  # +v50; -v3 deleted, -v7 moved, -v5 erased
     assert after["age_bands"].get("65_74", 0) == 0 and after["age_bands"]["75_84"] == 1
