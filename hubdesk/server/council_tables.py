@@ -9,12 +9,11 @@ tables live in the database (not in a worker's memory) so several workers agree.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hubdesk.server.models import ID, RECORDS, BigId, ServerBase
+from hubdesk.server.models import ID, RECORDS, BigId, ServerBase, table_of
 
 #: the kinds of area a council user may be given (DESIGN §9)
 AREA_KINDS = ("hub", "district")
@@ -69,14 +68,10 @@ class SuggestionDecision(ServerBase):
                       Index("ix_suggestion_decisions_decided_at", "decided_at"))
 
 
-def _table(model: type[ServerBase]) -> Table:
-    return cast(Table, model.__table__)
-
-
-USERS = _table(CouncilUser)
-USER_AREAS = _table(CouncilUserArea)
-WEB_SESSIONS = _table(CouncilSession)
-DECISIONS = _table(SuggestionDecision)
+USERS = table_of(CouncilUser)
+USER_AREAS = table_of(CouncilUserArea)
+WEB_SESSIONS = table_of(CouncilSession)
+DECISIONS = table_of(SuggestionDecision)
 
 # Pending suggestions are read on every visit of the suggestions page: a partial index
 # holds only the (few) suggestion rows, so ingest of ordinary records pays nothing.

@@ -261,25 +261,27 @@ class Erasure(ServerBase):
     erased_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-def _table(model: type[ServerBase]) -> Table:
+def table_of(model: type[ServerBase]) -> Table:
+    """A mapped class's Core table, for the fast statements (here and in the other
+    table modules of the server)."""
     return cast(Table, model.__table__)
 
 
 # Core tables, for the fast statements of ingest and admin
-SETTINGS = _table(ServerSetting)
-HUBS = _table(HubRow)
-CODES = _table(EnrolCode)
-DEVICES = _table(Device)
-RECORDS = _table(RecordRow)
-HELD = _table(HeldItem)
-BATCHES = _table(BatchRow)
-REFERENCE = _table(ReferenceRow)
-CHANGES = _table(HubChange)
-RECOVERY_CODES = _table(RecoveryCode)
-AUDIT_LINKS = _table(AuditLinkRow)
-SECURITY_EVENTS = _table(SecurityEvent)
-RATE_LIMITS = _table(RateLimit)
-ERASURES = _table(Erasure)
+SETTINGS = table_of(ServerSetting)
+HUBS = table_of(HubRow)
+CODES = table_of(EnrolCode)
+DEVICES = table_of(Device)
+RECORDS = table_of(RecordRow)
+HELD = table_of(HeldItem)
+BATCHES = table_of(BatchRow)
+REFERENCE = table_of(ReferenceRow)
+CHANGES = table_of(HubChange)
+RECOVERY_CODES = table_of(RecoveryCode)
+AUDIT_LINKS = table_of(AuditLinkRow)
+SECURITY_EVENTS = table_of(SecurityEvent)
+RATE_LIMITS = table_of(RateLimit)
+ERASURES = table_of(Erasure)
 
 # the report tables and the county page's tables share this MetaData (migrations and
 # their check see them)

@@ -11,12 +11,11 @@ counts in anonymous totals (DESIGN §8).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hubdesk.server.models import ID, BigId, ServerBase
+from hubdesk.server.models import ID, BigId, ServerBase, table_of
 
 CODE = String(40)
 
@@ -200,24 +199,20 @@ class ReportMonthlyVolunteer(ServerBase):
     __table_args__ = (Index("ix_report_monthly_volunteers_month", "month"),)
 
 
-def _table(model: type[ServerBase]) -> Table:
-    return cast(Table, model.__table__)
-
-
-WATERMARKS = _table(ReportWatermark)
-R_VISITS = _table(ReportVisit)
-R_TOPICS = _table(ReportVisitTopic)
-R_SESSIONS = _table(ReportSession)
-R_ACTIVITIES = _table(ReportSessionActivity)
-R_SHIFTS = _table(ReportSessionShift)
-R_CONVERSATIONS = _table(ReportConversation)
-R_OUTCOMES = _table(ReportOutcome)
-R_FOLLOW_UPS = _table(ReportFollowUp)
-R_SERVICES = _table(ReportService)
-R_CATEGORIES = _table(ReportServiceCategory)
-R_DAILY_COUNTS = _table(ReportDailyCount)
-R_DAILY_VISITORS = _table(ReportDailyVisitor)
-R_DAILY_VOLUNTEERS = _table(ReportDailyVolunteer)
-R_MONTHLY_COUNTS = _table(ReportMonthlyCount)
-R_MONTHLY_VISITORS = _table(ReportMonthlyVisitor)
-R_MONTHLY_VOLUNTEERS = _table(ReportMonthlyVolunteer)
+WATERMARKS = table_of(ReportWatermark)
+R_VISITS = table_of(ReportVisit)
+R_TOPICS = table_of(ReportVisitTopic)
+R_SESSIONS = table_of(ReportSession)
+R_ACTIVITIES = table_of(ReportSessionActivity)
+R_SHIFTS = table_of(ReportSessionShift)
+R_CONVERSATIONS = table_of(ReportConversation)
+R_OUTCOMES = table_of(ReportOutcome)
+R_FOLLOW_UPS = table_of(ReportFollowUp)
+R_SERVICES = table_of(ReportService)
+R_CATEGORIES = table_of(ReportServiceCategory)
+R_DAILY_COUNTS = table_of(ReportDailyCount)
+R_DAILY_VISITORS = table_of(ReportDailyVisitor)
+R_DAILY_VOLUNTEERS = table_of(ReportDailyVolunteer)
+R_MONTHLY_COUNTS = table_of(ReportMonthlyCount)
+R_MONTHLY_VISITORS = table_of(ReportMonthlyVisitor)
+R_MONTHLY_VOLUNTEERS = table_of(ReportMonthlyVolunteer)
