@@ -5,8 +5,8 @@
 Spawns ``python -m hubdesk --data-dir DIR`` with ``HUBDESK_EXIT_AFTER_SHOWN=1``
 (offscreen Qt) and times, from the parent, spawn -> the ``window-shown`` line.
 Baseline measured in the same run, each of its runs next to one of HubDesk's: a bare
-PySide6 script that shows an empty QMainWindow the same way.  Aim (issue 2): <= 1.0 s; issue 8: the PIN screen comes
-first, <= 2x the bare window.  Then, as its own figure, the time from the PIN
+PySide6 script that shows an empty QMainWindow the same way.  Aim (issue 2): <= 1.0 s;
+issue 8: the PIN screen comes first, <= 2x the bare window.  Then, as its own figure, the time from the PIN
 being given to a usable visit form (``HUBDESK_EXIT_AFTER_READY``).
 """
 
