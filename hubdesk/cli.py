@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import argparse
 import errno
-import getpass
-import json
 import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hubdesk import __version__
+
+if TYPE_CHECKING:
+    from datetime import date
+
+# json, getpass and datetime are imported where used: the app's start (no command) needs
+# none of them before its PIN screen (issue 8)
 
 PIN_ENV = "HUBDESK_PIN"
 REPORT_COMMANDS = ("report", "export", "export-visits")
@@ -92,6 +96,8 @@ def _period_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _iso_date(text: str) -> date:
+    from datetime import date
+
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -209,6 +215,8 @@ def _read_pin() -> str:
         from hubdesk.core.errors import UserFacingError
 
         raise UserFacingError(f"A PIN is needed: set {PIN_ENV} or run this in a terminal.")
+    import getpass
+
     return getpass.getpass("PIN: ")
 
 
@@ -257,6 +265,8 @@ def _status(store: object, as_json: bool) -> int:
         counts = status_counts(db)
         words = status_line(sync_status(db))  # the status bar's words
     if as_json:
+        import json
+
         print(json.dumps(counts.to_json()))
     else:
         last = counts.last_sync.strftime("%Y-%m-%d %H:%M UTC") if counts.last_sync else "never"

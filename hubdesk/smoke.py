@@ -317,7 +317,8 @@ def _check_crash_dialog(log_file: Path | None, report: SmokeReport) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from hubdesk.ui.errors import CrashDialog, ErrorReporter
+    from hubdesk.ui.crash_dialog import CrashDialog
+    from hubdesk.ui.errors import ErrorReporter
 
     errors = ErrorReporter(no_err_windows=False, log_file=log_file)
     previous_hook = sys.excepthook

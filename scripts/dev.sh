@@ -69,6 +69,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e '.[dev]'
   touch "$stamp"
 fi
+# and for HubDesk's own source (an editable install leaves it out); quick when up to date
+.venv/bin/python -m compileall -q hubdesk >/dev/null
 
 if [ "$what" = setup ]; then exit 0; fi
 

@@ -80,7 +80,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     icon = resources_dir() / "icons" / "hubdesk.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    app.setStyle("Fusion")  # the same look on every platform, so the stylesheet applies fully
+    if app.style().name().casefold() != "fusion":  # Linux often starts with it: not made twice
+        app.setStyle("Fusion")  # the same look on every platform, so the stylesheet applies fully
     app.setStyleSheet(stylesheet())
     return app
 
@@ -119,9 +120,9 @@ def run_gui(paths: AppPaths, options: LaunchOptions) -> int:
     exit_after_shown = options.exit_after_shown or os.environ.get("HUBDESK_EXIT_AFTER_SHOWN") == "1"
     app = make_application()
     paths.ensure()
-    if options.log_file is None:  # the CLI configures logging itself (with --verbose)
-        options.log_file = configure_logging(paths.logs)
-    log_file = options.log_file
+    log_file = options.log_file  # the CLI configures logging itself (with --verbose)
+    if log_file is None:
+        log_file = configure_logging(paths.logs)
 
     from hubdesk.ui.errors import ErrorReporter
 

@@ -12,23 +12,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QAbstractItemModel
+    from PySide6.QtWidgets import QComboBox, QListView
     from sqlalchemy.orm import Session
 
     from hubdesk.ui.context import AppContext
@@ -326,6 +325,8 @@ def combo_with_terms(terms: Iterable[tuple[str, str]], placeholder: str | None =
 
     ``placeholder`` adds a first item with data None ("Choose…").
     """
+    from PySide6.QtWidgets import QComboBox  # here: the PIN screen uses this module (issue 8)
+
     combo = QComboBox()
     if placeholder is not None:
         combo.addItem(placeholder, None)
@@ -353,6 +354,8 @@ def line_edit(placeholder: str = "", *, max_length: int = 200) -> QLineEdit:
 def review_list(model: QAbstractItemModel) -> QListView:
     """A list to pick one row from (open alerts, conflicts): one row at a time, rows
     wrap instead of being cut, and Tab leaves the list (arrow keys move within it)."""
+    from PySide6.QtWidgets import QAbstractItemView, QListView  # (see combo_with_terms)
+
     view = QListView()
     view.setModel(model)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
