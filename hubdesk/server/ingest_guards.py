@@ -23,6 +23,10 @@ def erased_records(conn: Connection, record_ids: set[str]) -> set[str]:
     """Which of ``record_ids`` have been erased on the server (``erasure.erase_record``)."""
     if not record_ids:
         return set()
+    # most servers hold few erasures or none: one tiny query spares the ~1,000-id
+    # look-up (~3 ms a batch, mostly building its IN list); same transaction, same answer
+    if conn.execute(_ANY_ERASURE).first() is None:
+        return set()
     return set(conn.scalars(_ERASED_IDS, {"ids": sorted(record_ids)}))
 
 
@@ -38,6 +42,7 @@ def identical_versions(conn: Connection, keys: list[tuple[str, str, int, str]]) 
     return found
 
 
+_ANY_ERASURE = select(ERASURES.c.record_id).limit(1)
 _ERASED_IDS = (select(ERASURES.c.record_id)
                .where(ERASURES.c.record_id.in_(bindparam("ids", expanding=True))))
 #: what ingest needs of the sending device: its contiguous high and bytes stored

@@ -129,3 +129,24 @@ def test_server_canonical_encoder_matches_core_hashing() -> None:
     assert canonical_bytes(payload) == canonical_json(payload).encode("utf-8")
     plain = {"b": [1, None, True], "a": {"z": "é\u2028\n\x00\U0001f600", "y": -(2**53)}}
     assert canonical_bytes(plain, known_plain=True) == canonical_json(plain).encode("utf-8")
+
+
+def test_server_process_settles_its_garbage_collector() -> None:
+    """A worker freezes its start-up objects and collects young objects rarely (issue 13),
+    keeping the older generations' rhythm; run in a child so this process keeps its own."""
+    import subprocess
+    import sys
+
+    from hubdesk.server.app import GC_YOUNG_THRESHOLD
+
+    shown = subprocess.run(
+        [sys.executable, "-c",
+         "import gc; default = gc.get_threshold()\n"
+         "from hubdesk.server.app import settle_startup_objects\n"
+         "settle_startup_objects()\n"
+         "print(*default, *gc.get_threshold(), gc.get_freeze_count())"],
+        capture_output=True, text=True, check=True, timeout=120)
+    young, middle, old, young_now, middle_now, old_now, frozen = map(int, shown.stdout.split())
+    assert (young_now, middle_now, old_now) == (GC_YOUNG_THRESHOLD, middle, old)
+    assert young_now > young
+    assert frozen > 10_000  # FastAPI, SQLAlchemy and pydantic's objects
