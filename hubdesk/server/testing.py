@@ -204,12 +204,16 @@ def server_process(db_url: str, workers: int = 1, *, extra_args: tuple[str, ...]
 
 
 def _is_worker(pid: int) -> bool:
-    """A spawned worker, not multiprocessing's resource tracker (also a child)."""
+    """A running spawned worker: not multiprocessing's resource tracker (also a child),
+    and not a killed worker that the process manager has yet to reap (a zombie, which
+    it may take its health-check time-out to notice)."""
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return b"resource_tracker" not in command
+    state = stat.rsplit(")", 1)[1].split()[0]  # the field after "(command name)"
+    return state != "Z" and b"resource_tracker" not in command
 
 
 def _read_line(stream: Any, timeout: float) -> str:

@@ -4,13 +4,16 @@ killed mid-batch loses and duplicates nothing while the others keep answering;
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -209,41 +212,85 @@ def test_metrics_move_and_ready_follows_the_database(own_cluster: PostgresCluste
             time.sleep(0.5)
 
 
+def send_half_a_batch(url: str, laptop: Laptop, batch: dict[str, object]) -> tuple[socket.socket, bytes]:
+    """POST ``batch`` on a raw connection: the headers and the first half of the body now,
+    the rest returned for later, so the server holds the batch in hand meanwhile."""
+    body = json.dumps(batch).encode()
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    head = (f"POST /v1/batches HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: {laptop.headers()['Authorization']}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    connection = socket.create_connection((host, port), timeout=60)
+    connection.sendall(head + body[:len(body) // 2])
+    return connection, body[len(body) // 2:]
+
+
+def read_answer(connection: socket.socket) -> tuple[int, object]:
+    """The status and the JSON (or, for an error, the text) of a ``Connection: close`` answer."""
+    raw = b""
+    while chunk := connection.recv(65536):
+        raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split()[1]) if head else 0
+    return status, json.loads(body) if status == 200 else body.decode(errors="replace")
+
+
 def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
                                               tmp_path: Path) -> None:
-    """SIGTERM (as systemd stops the service): the batches being stored are answered
-    200 and kept; nothing half-done is left, nothing answered is lost."""
+    """SIGTERM (as systemd stops the service) while laptops push: a batch the server is
+    still receiving when every worker has begun shutting down is stored and answered
+    200; every batch answered is stored, and nothing else is."""
     db_url, engine, hub_id = fresh_database(own_cluster)
+    log = tmp_path / "server.log"
     try:
-        answered: list[tuple[float, float, Laptop, dict[str, object]]] = []
-        with two_workers_and_four_laptops(db_url, engine, hub_id, tmp_path) as (server, laptops):
-            stopping = threading.Event()
+        answered: list[dict[str, object]] = []
+        with server_process(db_url, workers=2, stderr=log,
+                            extra_args=("--log-level", "info")) as server:
+            laptops = [Laptop(server.url).enrol(admin.create_enrol_code(engine, hub_id))
+                       for _ in range(3)]
+            try:
+                def push(laptop: Laptop) -> None:
+                    while True:
+                        batch = laptop.batch(laptop.items(300))
+                        try:
+                            answer = laptop.post(batch)
+                        except httpx.TransportError:
+                            return  # the server has stopped accepting
+                        assert answer.status_code == 200, answer.text[:200]
+                        answered.append(batch)
 
-            def push(laptop: Laptop) -> None:
-                while not stopping.is_set():
-                    batch = laptop.batch(laptop.items(500))
-                    sent_at = time.monotonic()
-                    try:
-                        answer = laptop.post(batch)
-                    except httpx.TransportError:
-                        return  # the server had stopped accepting
-                    assert answer.status_code == 200, answer.text[:200]
-                    answered.append((sent_at, time.monotonic(), laptop, batch))
-
-            threads = [threading.Thread(target=push, args=(laptop,)) for laptop in laptops]
-            for thread in threads:
-                thread.start()
-            time.sleep(3)
-            stopped_at = time.monotonic()
-            stopping.set()
-            server.process.send_signal(signal.SIGTERM)
-            assert server.process.wait(timeout=60) == 0
-            for thread in threads:
-                thread.join(timeout=60)
-        # batches sent before the SIGTERM and answered after it: finished in hand
-        assert any(sent < stopped_at < done for sent, done, _laptop, _batch in answered)
+                load = [threading.Thread(target=push, args=(laptop,)) for laptop in laptops[1:]]
+                for thread in load:
+                    thread.start()
+                time.sleep(2)  # under load
+                in_hand = laptops[0].batch(laptops[0].items(500))
+                connection, rest = send_half_a_batch(server.url, laptops[0], in_hand)
+                time.sleep(1)  # the worker has read the headers and is reading the body
+                server.process.send_signal(signal.SIGTERM)
+                # uvicorn's words: each worker has begun shutting down, and one is
+                # waiting for a connection (ours) instead of cancelling it
+                deadline = time.monotonic() + 30
+                while not (log.read_text().count("Shutting down") == 2
+                           and "Waiting for connections to close" in log.read_text()):
+                    assert time.monotonic() < deadline, log.read_text()[-2000:]
+                    time.sleep(0.05)
+                time.sleep(0.5)  # longer than a server that cancels would take to do so
+                connection.sendall(rest)
+                status, receipt = read_answer(connection)
+                connection.close()
+                assert status == 200, receipt
+                assert isinstance(receipt, dict)
+                assert receipt["counts"] == {"accepted": 500, "duplicate": 0, "conflict": 0, "rejected": 0}
+                answered.append(in_hand)
+                assert server.process.wait(timeout=60) == 0
+                for thread in load:
+                    thread.join(timeout=60)
+            finally:
+                for laptop in laptops:
+                    laptop.close()
         with engine.connect() as conn:
             stored = conn.execute(select(func.count()).select_from(RECORDS)).scalar()
-        assert stored == sum(len(batch["items"]) for *_, batch in answered)  # type: ignore[arg-type]
+        assert stored == sum(len(batch["items"]) for batch in answered)  # type: ignore[arg-type]
     finally:
         engine.dispose()
