@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -212,7 +213,7 @@ def test_metrics_move_and_ready_follows_the_database(own_cluster: PostgresCluste
             time.sleep(0.5)
 
 
-def send_half_a_batch(url: str, laptop: Laptop, batch: dict[str, object]) -> tuple[socket.socket, bytes]:
+def send_half_a_batch(url: str, laptop: Laptop, batch: dict[str, Any]) -> tuple[socket.socket, bytes]:
     """POST ``batch`` on a raw connection: the headers and the first half of the body now,
     the rest returned for later, so the server holds the batch in hand meanwhile."""
     body = json.dumps(batch).encode()
@@ -244,7 +245,7 @@ def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
     db_url, engine, hub_id = fresh_database(own_cluster)
     log = tmp_path / "server.log"
     try:
-        answered: list[dict[str, object]] = []
+        answered: list[dict[str, Any]] = []
         with server_process(db_url, workers=2, stderr=log,
                             extra_args=("--log-level", "info")) as server:
             laptops = [Laptop(server.url).enrol(admin.create_enrol_code(engine, hub_id))
@@ -291,6 +292,6 @@ def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
                     laptop.close()
         with engine.connect() as conn:
             stored = conn.execute(select(func.count()).select_from(RECORDS)).scalar()
-        assert stored == sum(len(batch["items"]) for batch in answered)  # type: ignore[arg-type]
+        assert stored == sum(len(batch["items"]) for batch in answered)
     finally:
         engine.dispose()
