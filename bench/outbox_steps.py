@@ -1,0 +1,136 @@
+"""The laptop's own share of a sync, step by step, without a server.
+
+    .venv/bin/python bench/outbox_steps.py [--visits 10000] [--batch 1000] [--json]
+
+``bench/sync_throughput.py`` showed that the laptop, not the server, sets the pace of an
+end-to-end sync (issue 13).  This bench replays the laptop's database work for every batch
+of that sync, with every answer "accepted", and times each step:
+
+- ``pending``: read the next ``--batch`` pending items (``sync_repo.pending_items``);
+- ``store``: store the batch and mark its items ``sending`` (``sync_repo.store_batch``);
+- ``store_commit``: commit that (fsync, ``synchronous=FULL``);
+- ``apply``: apply the receipt (``sync_repo.apply_receipt``);
+- ``apply_commit``: commit that.
+
+It runs three variants on fresh stores filled alike (``sync_throughput.fill_outbox``),
+and prints each one's total as a ratio to the store as shipped, measured in the same run:
+
+- ``as_shipped``: the store as every laptop has it;
+- ``no_counts_index``: without ``ix_outbox_state_counts`` (the status line's covering
+  index, store 0009): what that index costs each state change;
+- ``narrow_rows``: every frozen payload replaced by a two-byte one: what rewriting the
+  payload with each state change costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sync_throughput import fill_outbox, machine_summary
+
+from hubdesk.core.clock import utc_now
+from hubdesk.core.ids import uuid7
+from hubdesk.core.paths import AppPaths
+from hubdesk.store import sync_repo
+from hubdesk.store.engine import Store
+from hubdesk.store.sync_repo import ItemOutcome
+
+STEPS = ("pending", "store", "store_commit", "apply", "apply_commit")
+VARIANTS = ("as_shipped", "no_counts_index", "narrow_rows")
+
+
+def prepared_store(folder: Path, visits: int, variant: str) -> tuple[Store, int]:
+    paths = AppPaths(folder).ensure()
+    store = Store.open(paths.database)
+    with store.unit_of_work() as db:
+        sync_repo.ensure_device_state(db)
+    records = fill_outbox(store, uuid7(), visits, seed=1)
+    store.close()
+    raw = sqlite3.connect(paths.database)
+    if variant == "no_counts_index":
+        raw.execute("DROP INDEX ix_outbox_state_counts")
+    elif variant == "narrow_rows":
+        raw.execute("UPDATE outbox SET payload = '{}'")
+    raw.commit()
+    raw.execute("VACUUM")
+    raw.close()
+    return Store.open(paths.database), records
+
+
+def replay(store: Store, batch: int) -> dict[str, float]:
+    """Every batch as the sync engine stores and settles it (all accepted)."""
+    spent = dict.fromkeys(STEPS, 0.0)
+    while True:
+        begun = time.perf_counter()
+        with store.unit_of_work() as db:
+            items = sync_repo.pending_items(db, batch)
+            if not items:
+                break
+            read = time.perf_counter()
+            batch_id = uuid7()
+            sync_repo.store_batch(db, batch_id, [item.seq for item in items], utc_now())
+            stored = time.perf_counter()
+        committed = time.perf_counter()
+        outcomes = [ItemOutcome(item.seq, "accepted", None) for item in items]
+        with store.unit_of_work() as db:
+            sync_repo.apply_receipt(db, batch_id, outcomes,
+                                    {"high_seq": items[-1].seq, "gaps": []}, utc_now())
+            applied = time.perf_counter()
+        done = time.perf_counter()
+        for step, seconds in zip(STEPS, (read - begun, stored - read, committed - stored,
+                                         applied - committed, done - applied), strict=True):
+            spent[step] += seconds
+    return {step: round(seconds, 3) for step, seconds in spent.items()}
+
+
+def run(visits: int, batch: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"visits": visits, "batch": batch, "machine": machine_summary()}
+    for variant in VARIANTS:
+        folder = Path(tempfile.mkdtemp(prefix=f"hubdesk-outbox-{variant}-"))
+        try:
+            store, records = prepared_store(folder, visits, variant)
+            try:
+                steps = replay(store, batch)
+            finally:
+                store.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        results[variant] = {"records": records, **steps, "total": round(sum(steps.values()), 3)}
+    shipped = results["as_shipped"]["total"]
+    for variant in VARIANTS:
+        results[variant]["ratio_to_as_shipped"] = round(results[variant]["total"] / shipped, 3)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--visits", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = run(args.visits, args.batch)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{results['machine']}; {args.visits} visits, batches of {args.batch}")
+    print(f"{'variant':<16}" + "".join(f"{step:>13}" for step in (*STEPS, "total", "ratio")))
+    for variant in VARIANTS:
+        row = results[variant]
+        print(f"{variant:<16}" + "".join(f"{row[step]:>12.2f}s" for step in (*STEPS, "total"))
+              + f"{row['ratio_to_as_shipped']:>12.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
