@@ -214,16 +214,25 @@ def test_metrics_move_and_ready_follows_the_database(own_cluster: PostgresCluste
 
 
 def send_half_a_batch(url: str, laptop: Laptop, batch: dict[str, Any]) -> tuple[socket.socket, bytes]:
-    """POST ``batch`` on a raw connection: the headers and the first half of the body now,
-    the rest returned for later, so the server holds the batch in hand meanwhile."""
+    """POST ``batch`` on a raw connection and return once the server holds it in hand:
+    the headers go first with ``Expect: 100-continue``, and uvicorn answers "100 Continue"
+    only when the endpoint (past the token check) starts reading the body; then the first
+    half of the body.  Returns the connection and the rest of the body, to send later."""
     body = json.dumps(batch).encode()
     host, port = urlsplit(url).hostname, urlsplit(url).port
     head = (f"POST /v1/batches HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Authorization: {laptop.headers()['Authorization']}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n").encode()
+            "Expect: 100-continue\r\nConnection: close\r\n\r\n").encode()
     connection = socket.create_connection((host, port), timeout=60)
-    connection.sendall(head + body[:len(body) // 2])
+    connection.sendall(head)
+    interim = b""
+    while b"\r\n\r\n" not in interim:
+        chunk = connection.recv(1)
+        assert chunk, f"the server closed the connection: {interim!r}"
+        interim += chunk
+    assert interim.startswith(b"HTTP/1.1 100 "), interim
+    connection.sendall(body[:len(body) // 2])
     return connection, body[len(body) // 2:]
 
 
@@ -267,7 +276,6 @@ def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
                 time.sleep(2)  # under load
                 in_hand = laptops[0].batch(laptops[0].items(500))
                 connection, rest = send_half_a_batch(server.url, laptops[0], in_hand)
-                time.sleep(1)  # the worker has read the headers and is reading the body
                 server.process.send_signal(signal.SIGTERM)
                 # uvicorn's words: each worker has begun shutting down, and one is
                 # waiting for a connection (ours) instead of cancelling it
