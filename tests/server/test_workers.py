@@ -64,16 +64,19 @@ def metric(values: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: s
 
 
 @contextmanager
-def two_workers_and_four_laptops(db_url: str, engine: Engine, hub_id: str,
-                                 tmp_path: Path) -> Iterator[tuple[ServerProcess, list[Laptop]]]:
-    with server_process(db_url, workers=2, stderr=tmp_path / "server.log") as server:
-        laptops = [Laptop(server.url) for _ in range(4)]
+def two_workers_and_laptops(db_url: str, engine: Engine, hub_id: str, tmp_path: Path, *,
+                            laptops: int, extra_args: tuple[str, ...] = ()
+                            ) -> Iterator[tuple[ServerProcess, list[Laptop]]]:
+    """Two workers (stderr in ``tmp_path / "server.log"``) and ``laptops`` enrolled laptops."""
+    with server_process(db_url, workers=2, stderr=tmp_path / "server.log",
+                        extra_args=extra_args) as server:
+        enrolled = [Laptop(server.url) for _ in range(laptops)]
         try:
-            for laptop in laptops:
+            for laptop in enrolled:
                 laptop.enrol(admin.create_enrol_code(engine, hub_id))
-            yield server, laptops
+            yield server, enrolled
         finally:
-            for laptop in laptops:
+            for laptop in enrolled:
                 laptop.close()
 
 
@@ -81,7 +84,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_others_answer(
         own_cluster: PostgresCluster, tmp_path: Path) -> None:
     db_url, engine, hub_id = fresh_database(own_cluster)
     try:
-        with two_workers_and_four_laptops(db_url, engine, hub_id, tmp_path) as (server, laptops):
+        with two_workers_and_laptops(db_url, engine, hub_id, tmp_path,
+                                     laptops=4) as (server, laptops):
             stop = threading.Event()
             cut_off = [0]  # requests that died with the killed worker
             answered_after_kill: list[float] = []
@@ -219,7 +223,8 @@ def send_half_a_batch(url: str, laptop: Laptop, batch: dict[str, Any]) -> tuple[
     only when the endpoint (past the token check) starts reading the body; then the first
     half of the body.  Returns the connection and the rest of the body, to send later."""
     body = json.dumps(batch).encode()
-    host, port = urlsplit(url).hostname, urlsplit(url).port
+    address = urlsplit(url)
+    host, port = address.hostname, address.port
     head = (f"POST /v1/batches HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Authorization: {laptop.headers()['Authorization']}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
@@ -255,49 +260,43 @@ def test_sigterm_finishes_the_batches_in_hand(own_cluster: PostgresCluster,
     log = tmp_path / "server.log"
     try:
         answered: list[dict[str, Any]] = []
-        with server_process(db_url, workers=2, stderr=log,
-                            extra_args=("--log-level", "info")) as server:
-            laptops = [Laptop(server.url).enrol(admin.create_enrol_code(engine, hub_id))
-                       for _ in range(3)]
-            try:
-                def push(laptop: Laptop) -> None:
-                    while True:
-                        batch = laptop.batch(laptop.items(300))
-                        try:
-                            answer = laptop.post(batch)
-                        except httpx.TransportError:
-                            return  # the server has stopped accepting
-                        assert answer.status_code == 200, answer.text[:200]
-                        answered.append(batch)
+        with two_workers_and_laptops(db_url, engine, hub_id, tmp_path, laptops=3,
+                                     extra_args=("--log-level", "info")) as (server, laptops):
+            def push(laptop: Laptop) -> None:
+                while True:
+                    batch = laptop.batch(laptop.items(300))
+                    try:
+                        answer = laptop.post(batch)
+                    except httpx.TransportError:
+                        return  # the server has stopped accepting
+                    assert answer.status_code == 200, answer.text[:200]
+                    answered.append(batch)
 
-                load = [threading.Thread(target=push, args=(laptop,)) for laptop in laptops[1:]]
-                for thread in load:
-                    thread.start()
-                time.sleep(2)  # under load
-                in_hand = laptops[0].batch(laptops[0].items(500))
-                connection, rest = send_half_a_batch(server.url, laptops[0], in_hand)
-                server.process.send_signal(signal.SIGTERM)
-                # uvicorn's words: each worker has begun shutting down, and one is
-                # waiting for a connection (ours) instead of cancelling it
-                deadline = time.monotonic() + 30
-                while not (log.read_text().count("Shutting down") == 2
-                           and "Waiting for connections to close" in log.read_text()):
-                    assert time.monotonic() < deadline, log.read_text()[-2000:]
-                    time.sleep(0.05)
-                time.sleep(0.5)  # longer than a server that cancels would take to do so
-                connection.sendall(rest)
-                status, receipt = read_answer(connection)
-                connection.close()
-                assert status == 200, receipt
-                assert isinstance(receipt, dict)
-                assert receipt["counts"] == {"accepted": 500, "duplicate": 0, "conflict": 0, "rejected": 0}
-                answered.append(in_hand)
-                assert server.process.wait(timeout=60) == 0
-                for thread in load:
-                    thread.join(timeout=60)
-            finally:
-                for laptop in laptops:
-                    laptop.close()
+            load = [threading.Thread(target=push, args=(laptop,)) for laptop in laptops[1:]]
+            for thread in load:
+                thread.start()
+            time.sleep(2)  # under load
+            in_hand = laptops[0].batch(laptops[0].items(500))
+            connection, rest = send_half_a_batch(server.url, laptops[0], in_hand)
+            server.process.send_signal(signal.SIGTERM)
+            # uvicorn's words: each worker has begun shutting down, and one is
+            # waiting for a connection (ours) instead of cancelling it
+            deadline = time.monotonic() + 30
+            while not ((said := log.read_text()).count("Shutting down") == 2
+                       and "Waiting for connections to close" in said):
+                assert time.monotonic() < deadline, said[-2000:]
+                time.sleep(0.05)
+            time.sleep(0.5)  # longer than a server that cancels would take to do so
+            connection.sendall(rest)
+            status, receipt = read_answer(connection)
+            connection.close()
+            assert status == 200, receipt
+            assert isinstance(receipt, dict)
+            assert receipt["counts"] == {"accepted": 500, "duplicate": 0, "conflict": 0, "rejected": 0}
+            answered.append(in_hand)
+            assert server.process.wait(timeout=60) == 0
+            for thread in load:
+                thread.join(timeout=60)
         with engine.connect() as conn:
             stored = conn.execute(select(func.count()).select_from(RECORDS)).scalar()
         assert stored == sum(len(batch["items"]) for batch in answered)
