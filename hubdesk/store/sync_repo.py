@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Table, Text, and_, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
@@ -57,6 +57,12 @@ RESOLVED_STATE = "resolved"
 
 
 _CHUNK = 500
+#: The outbox as a Core table.  A batch's state changes (``store_batch``,
+#: ``apply_receipt``, ``_close_batch``) run as Core statements on the session's
+#: connection: those units of work hold no loaded ``OutboxItem`` whose state they could
+#: leave stale, and the ORM's bulk-update bookkeeping (a ``RETURNING`` of the 1,000 keys
+#: and identity-map checks) was ~20 % of the laptop's share of a sync (bench/outbox_steps.py).
+_OUTBOX: Table = OutboxItem.__table__  # type: ignore[assignment]
 
 
 # -- device ------------------------------------------------------------------------
@@ -141,11 +147,15 @@ _OUT_COLUMNS = (
 
 def pending_items(db: Session, limit: int) -> list[OutgoingItem]:
     """The first ``limit`` pending items in sequence order."""
-    rows = db.execute(
-        select(*_OUT_COLUMNS).where(OutboxItem.state == "pending")
-        .order_by(OutboxItem.seq).limit(limit)
-    )
+    # the driver's rows as they are (the payload as its stored JSON text): a third
+    # faster than a Core select's result processing, for ~1,000 rows a batch
+    rows = db.connection().exec_driver_sql(_PENDING_SQL, (limit,))
     return _outgoing(rows)
+
+
+_PENDING_SQL = (
+    "SELECT seq, kind, record_id, version, content_hash, payload"  # OutgoingItem's order
+    f" FROM {OutboxItem.__tablename__} WHERE state = 'pending' ORDER BY seq LIMIT ?")
 
 
 def batch_items(db: Session, batch_id: str) -> list[OutgoingItem]:
@@ -169,10 +179,10 @@ def store_batch(db: Session, batch_id: str, seqs: Sequence[int], now: datetime) 
                       first_seq=min(seqs), last_seq=max(seqs), item_count=len(seqs))
     db.add(batch)
     for seq_condition in _seq_conditions(seqs):
-        db.execute(
-            update(OutboxItem)
-            .where(seq_condition, OutboxItem.state == "pending")
-            .values(state="sending", batch_id=batch_id, attempts=OutboxItem.attempts + 1)
+        db.connection().execute(
+            update(_OUTBOX)
+            .where(seq_condition, _OUTBOX.c.state == "pending")
+            .values(state="sending", batch_id=batch_id, attempts=_OUTBOX.c.attempts + 1)
         )
     db.flush()
     return batch
@@ -202,9 +212,9 @@ def apply_receipt(
     sent = [o.seq for o in outcomes if o.status in ("accepted", "duplicate")]
     held = [o for o in outcomes if o.status in ("conflict", "rejected")]
     for seq_condition in _seq_conditions(sent):
-        db.execute(
-            update(OutboxItem)
-            .where(OutboxItem.batch_id == batch_id, seq_condition)
+        db.connection().execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.batch_id == batch_id, seq_condition)
             .values(state="sent", sent_at=now, reason=None)
         )
     erased = _erased_seqs(db, [o.seq for o in held]) | _merged_seqs(db, held)
@@ -283,9 +293,9 @@ def abandon_batch(db: Session, batch_id: str, now: datetime) -> None:
 def _close_batch(db: Session, batch_id: str, state: str, now: datetime,
                  receipt: dict[str, Any] | None = None) -> None:
     """Items of the batch the server did not settle go back to pending; the batch ends."""
-    db.execute(
-        update(OutboxItem)
-        .where(OutboxItem.batch_id == batch_id, OutboxItem.state == "sending")
+    db.connection().execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.batch_id == batch_id, _OUTBOX.c.state == "sending")
         .values(state="pending", batch_id=None)
     )
     batch = db.get(SyncBatch, batch_id)
@@ -309,10 +319,10 @@ def _seq_conditions(seqs: Sequence[int]) -> Iterable[ColumnElement[bool]]:
     lists of at most ``_CHUNK`` numbers."""
     distinct = set(seqs)
     if distinct and len(distinct) == max(distinct) - min(distinct) + 1:
-        yield OutboxItem.seq.between(min(distinct), max(distinct))
+        yield _OUTBOX.c.seq.between(min(distinct), max(distinct))
         return
     for chunk in _chunks(sorted(distinct)):
-        yield OutboxItem.seq.in_(chunk)
+        yield _OUTBOX.c.seq.in_(chunk)
 
 
 # -- settings and cursors ------------------------------------------------------------
