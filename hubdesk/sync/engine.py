@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from sqlalchemy.orm import Session
+
 from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
 from hubdesk.protocol.schemas import (
@@ -146,6 +148,15 @@ class SyncResult:
         ``sync`` when anything was sent, refused, held or downloaded, else nothing."""
         moved = self.sent or self.rejected or self.conflicts or self.downloaded
         return Changes(kinds={"sync"}) if moved else Changes()
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A batch stored in the outbox, with the exact bytes it is POSTed as."""
+
+    batch_id: str
+    items: list[OutgoingItem]
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -307,50 +318,83 @@ class SyncEngine:
         once n is answered, n+1 goes on the wire while n's receipt is applied (so the
         server is not idle while the laptop writes).  All database work stays on this
         thread; each batch is still stored before its POST and settled in one
-        transaction after it.  When n's POST failed, n+1 waits until n is settled; when
-        n's answer arrived but proves unusable (a receipt for another batch), n is sent
-        again while n+1 is on the wire: the server takes concurrent batches of a device."""
+        transaction after it.  While the pipeline flows, settling n and storing n+2 are
+        one transaction (one fsync a batch, not two: ``_settle_flying``).  When n's POST
+        failed, n+1 waits until n is settled; when n's answer arrived but proves
+        unusable (a receipt for another batch), n is sent again while n+1 is on the
+        wire: the server takes concurrent batches of a device."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync-post") as pool:
 
-            def launch(stored: tuple[str, list[OutgoingItem], bytes]) -> _Flying:
-                batch_id, items, body = stored
-                self._report("sending", f"Sending {len(items)} records")
-                return _Flying(batch_id, items, body, pool.submit(self.api.upload_raw, body))
+            def launch(stored: _Stored) -> _Flying:
+                self._report("sending", f"Sending {len(stored.items)} records")
+                return _Flying(stored.batch_id, stored.items, stored.body,
+                               pool.submit(self.api.upload_raw, stored.body))
 
             flying: _Flying | None = None
+            stored: _Stored | None = None  # stored (with n's receipt), not yet on the wire
             while True:
-                if flying is not None and self._cancel_requested():
-                    self._settle_flying(flying)
-                    flying = None
+                if self._cancel_requested():
+                    if flying is not None:
+                        self._settle_flying(flying, store_next=False)
+                        flying = None
+                    if stored is not None:  # never sent: its items wait for the next run
+                        self._abandon(stored.batch_id)
+                        stored = None
                 self._check_cancel()
-                stored = self._store_next_batch()
+                if stored is None:
+                    stored = self._store_next_batch()
                 if flying is None and stored is None:
                     return
                 launched: _Flying | None = None
                 if flying is not None:
                     wait([flying.answer])
                     if stored is not None and flying.answer.exception() is None:
-                        launched = launch(stored)
-                    self._settle_flying(flying)
+                        launched, stored = launch(stored), None
+                    stored_next = self._settle_flying(flying, store_next=launched is not None)
+                    if launched is not None:
+                        stored = stored_next
                 if launched is None and stored is not None:
-                    launched = launch(stored)
+                    launched, stored = launch(stored), None
                 flying = launched
 
-    def _store_next_batch(self) -> tuple[str, list[OutgoingItem], bytes] | None:
+    def _store_next_batch(self) -> _Stored | None:
         batch_id = uuid7()
         with self.store.unit_of_work() as db:
-            # no local schema check: the server judges each item on its own and holds
-            # a bad one with a reason, so its sequence number is never a gap
-            items = sync_repo.pending_items(db, self.batch_size)
-            if not items:
-                return None
-            sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
+            items = self._store_batch_in(db, batch_id)
+        if items is None:
+            return None
         self._step_done("batch_stored")
-        return batch_id, items, self._batch_body(batch_id, items)
+        return _Stored(batch_id, items, self._batch_body(batch_id, items))
 
-    def _settle_flying(self, flying: _Flying) -> None:
-        clean = self._deliver(flying.batch_id, flying.items, flying.body,
-                              first=flying.answer.result)
+    def _store_batch_in(self, db: Session, batch_id: str) -> list[OutgoingItem] | None:
+        """Store the next batch in the caller's unit of work (None: nothing pending)."""
+        # no local schema check: the server judges each item on its own and holds
+        # a bad one with a reason, so its sequence number is never a gap
+        items = sync_repo.pending_items(db, self.batch_size)
+        if not items:
+            return None
+        sync_repo.store_batch(db, batch_id, [i.seq for i in items], self.clock())
+        return items
+
+    def _settle_flying(self, flying: _Flying, *, store_next: bool) -> _Stored | None:
+        """Settle a batch whose POST has ended.  ``store_next``: when its answer is a
+        usable receipt, the next batch is stored in the same transaction as the receipt
+        (and returned); any other answer goes the usual way (``_deliver``)."""
+        if store_next and flying.answer.exception() is None:
+            receipt = flying.answer.result()
+            try:
+                outcomes = self._outcomes(flying.batch_id, flying.items, receipt)
+            except BadResponse:
+                pass  # _deliver below retries it as ever
+            else:
+                self._step_done("posted")
+                self._grow_batch(receipt.counts.rejected == 0 and receipt.counts.conflict == 0)
+                return self._apply_outcomes(flying.batch_id, outcomes, receipt, store_next=True)
+        self._grow_batch(self._deliver(flying.batch_id, flying.items, flying.body,
+                                       first=flying.answer.result))
+        return None
+
+    def _grow_batch(self, clean: bool) -> None:
         if clean and self._fixed_batch_size is None:
             self.batch_size = min(MAX_BATCH, self.batch_size * 2)
 
@@ -411,6 +455,12 @@ class SyncEngine:
     def _apply_receipt(
         self, batch_id: str, items: list[OutgoingItem], receipt: BatchReceipt
     ) -> None:
+        self._apply_outcomes(batch_id, self._outcomes(batch_id, items, receipt), receipt)
+
+    @staticmethod
+    def _outcomes(batch_id: str, items: list[OutgoingItem],
+                  receipt: BatchReceipt) -> list[ItemOutcome]:
+        """The receipt's answer for each item (BadResponse when it does not fit the batch)."""
         expected = {item.seq: item for item in items}
         if receipt.batch_id != batch_id:
             raise BadResponse("receipt for another batch")
@@ -427,16 +477,30 @@ class SyncEngine:
             if result.status == "conflict" and not reason:
                 reason = "Someone else changed this record at the same time."
             outcomes.append(ItemOutcome(result.seq, result.status, reason))
+        return outcomes
+
+    def _apply_outcomes(self, batch_id: str, outcomes: list[ItemOutcome],
+                        receipt: BatchReceipt, *, store_next: bool = False) -> _Stored | None:
+        """Apply a receipt in one transaction; with ``store_next``, the next batch is
+        stored in that transaction too (and returned, None when nothing is pending)."""
+        next_id = uuid7()
+        next_items: list[OutgoingItem] | None = None
         with self.store.unit_of_work() as db:
             counts = sync_repo.apply_receipt(
                 db, batch_id, outcomes, receipt.model_dump(mode="json", exclude={"results"}),
                 self.clock(),
             )
+            if store_next:
+                next_items = self._store_batch_in(db, next_id)
         for key in ("sent", "rejected", "conflict"):
             self._counts[key] += counts[key]
         self._settled += len(outcomes)
         self._step_done("receipt_applied")
         self._report("sending", f"{self._counts['sent']} sent")
+        if next_items is None:
+            return None
+        self._step_done("batch_stored")
+        return _Stored(next_id, next_items, self._batch_body(next_id, next_items))
 
     def _pull(self) -> int:
         """Download every page; returns how many versions were merged with local work."""
