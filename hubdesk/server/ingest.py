@@ -400,13 +400,14 @@ def _ingest_items(conn: Connection, device: DeviceIdentity, envelope: BatchEnvel
     results = []
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
     for index, (seq, record_id, version) in enumerate(identities):
-        result: dict[str, Any] = {"seq": seq, "record_id": record_id, "version": version,
-                                  "status": statuses[index]}
+        # every result names its reason (None for most), as the receipt shows it, so the
+        # receipt is this list as it is (``receipt_json``)
         reason = reasons[index]
-        if reason:
-            result["reason"] = reason if len(reason) <= 200 else reason[:199] + "…"
+        if reason and len(reason) > 200:
+            reason = reason[:199] + "…"
         counts[statuses[index]] += 1
-        results.append(result)
+        results.append({"seq": seq, "record_id": record_id, "version": version,
+                        "status": statuses[index], "reason": reason or None})
     return {"results": results, "counts": counts}
 
 
@@ -436,6 +437,7 @@ def receipt_json(batch_id: str, device_id: str, answer: dict[str, Any],
     document = {
         "batch_id": batch_id,
         "device_id": device_id,
+        # answers stored by earlier servers leave out a missing reason
         "results": [result if "reason" in result else {**result, "reason": None}
                     for result in answer["results"]],
         "counts": {key: counts.get(key, 0)
