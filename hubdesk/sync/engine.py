@@ -163,9 +163,7 @@ class _Stored:
 class _Flying:
     """A stored batch whose POST is on the wire."""
 
-    batch_id: str
-    items: list[OutgoingItem]
-    body: bytes
+    batch: _Stored
     answer: Future[BatchReceipt]
 
 
@@ -327,8 +325,7 @@ class SyncEngine:
 
             def launch(stored: _Stored) -> _Flying:
                 self._report("sending", f"Sending {len(stored.items)} records")
-                return _Flying(stored.batch_id, stored.items, stored.body,
-                               pool.submit(self.api.upload_raw, stored.body))
+                return _Flying(stored, pool.submit(self.api.upload_raw, stored.body))
 
             flying: _Flying | None = None
             stored: _Stored | None = None  # stored (with n's receipt), not yet on the wire
@@ -380,17 +377,18 @@ class SyncEngine:
         """Settle a batch whose POST has ended.  ``store_next``: when its answer is a
         usable receipt, the next batch is stored in the same transaction as the receipt
         (and returned); any other answer goes the usual way (``_deliver``)."""
+        batch = flying.batch
         if store_next and flying.answer.exception() is None:
             receipt = flying.answer.result()
             try:
-                outcomes = self._outcomes(flying.batch_id, flying.items, receipt)
+                outcomes = self._outcomes(batch.batch_id, batch.items, receipt)
             except BadResponse:
                 pass  # _deliver below retries it as ever
             else:
                 self._step_done("posted")
                 self._grow_batch(receipt.counts.rejected == 0 and receipt.counts.conflict == 0)
-                return self._apply_outcomes(flying.batch_id, outcomes, receipt, store_next=True)
-        self._grow_batch(self._deliver(flying.batch_id, flying.items, flying.body,
+                return self._apply_outcomes(batch.batch_id, outcomes, receipt, store_next=True)
+        self._grow_batch(self._deliver(batch.batch_id, batch.items, batch.body,
                                        first=flying.answer.result))
         return None
 
