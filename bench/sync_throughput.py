@@ -5,7 +5,10 @@
 1. **End to end**: a laptop with ``--visits`` finalised visits (each with about two
    MECC conversations and one signposting outcome, ~4 records per visit) runs
    ``SyncEngine.run()`` against the real server (``hubdesk-server serve`` in its
-   own process, SQLite by default) until nothing is left to send.
+   own process, SQLite by default, ``--server-workers`` worker processes: 2 by
+   default, as ``docs/deploy.md`` runs it on two cores) until nothing is left to send.
+   It also prints how long the laptop's sync thread waited for answers (the rest of the
+   time the laptop itself was busy: the pace is whichever side waits less).
 2. **Server ingest, 20 laptops at once**: 20 enrolled laptops each push their
    outbox (the same number of records in total, split 20 ways) concurrently,
    batch by batch, through the real HTTP API.
@@ -62,6 +65,7 @@ from hubdesk.store.models import (
     Visit,
 )
 from hubdesk.store.outbox import record_payload
+from hubdesk.sync import engine as sync_engine
 from hubdesk.sync.commands import enrol_command
 from hubdesk.sync.engine import SyncEngine
 from hubdesk.sync.transport import HttpTransport
@@ -195,7 +199,7 @@ def server_records(db_url: str) -> int:
         engine.dispose()
 
 
-def end_to_end(folder: Path, visits: int) -> dict[str, Any]:
+def end_to_end(folder: Path, visits: int, server_workers: int = 1) -> dict[str, Any]:
     """One laptop with ``visits`` finalised visits syncs to the server (own process,
     SQLite) until nothing is left; figures, with a raw insert of the same rows."""
     folder.mkdir(parents=True)
@@ -205,7 +209,7 @@ def end_to_end(folder: Path, visits: int) -> dict[str, Any]:
     admin.add_venue(engine, hub_id, "Bench Hall", "church_hall", "SG1")
     code = admin.create_enrol_code(engine, hub_id)
     engine.dispose()
-    with server_process(db_url) as server:
+    with server_process(db_url, server_workers) as server:
         url = server.url
         store = make_laptop(folder / "laptop-e2e", url, code)
         records = fill_outbox(store, hub_id, visits, seed=1)
@@ -215,19 +219,24 @@ def end_to_end(folder: Path, visits: int) -> dict[str, Any]:
             token = state.device_token
         transport = HttpTransport(url, token)
         waited = [0.0]
-        upload = transport.upload_raw
+        # the sync thread waits for answers only in ``wait`` (the POSTs run on their own
+        # threads, two at a time): timed there, it is the time the laptop had nothing to do
+        untimed_wait = sync_engine.wait
 
-        def timed_upload(body: bytes) -> Any:
+        def timed_wait(futures: Any) -> Any:
             begun = time.perf_counter()
             try:
-                return upload(body)
+                return untimed_wait(futures)
             finally:
                 waited[0] += time.perf_counter() - begun
 
-        transport.upload_raw = timed_upload  # type: ignore[method-assign,assignment]
-        started = time.perf_counter()
-        result = SyncEngine(store, transport).run()
-        elapsed = time.perf_counter() - started
+        sync_engine.wait = timed_wait  # type: ignore[assignment]
+        try:
+            started = time.perf_counter()
+            result = SyncEngine(store, transport).run()
+            elapsed = time.perf_counter() - started
+        finally:
+            sync_engine.wait = untimed_wait
         transport.close()
         assert result.completed and result.pending == 0, result
     assert server_records(db_url) == records
@@ -239,7 +248,7 @@ def end_to_end(folder: Path, visits: int) -> dict[str, Any]:
         "visits": visits, "raw_rows": raw_rows, "records": records, "seconds": round(elapsed, 2),
         "records_per_s": round(e2e_rate), "raw_insert_records_per_s": round(raw_rate),
         "ratio_to_raw": round(e2e_rate / raw_rate, 3),
-        "seconds_waiting_for_server": round(waited[0], 2),
+        "seconds_waiting_for_server": round(waited[0], 2), "server_workers": server_workers,
     }
 
 
@@ -264,7 +273,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rounds = []
         pouch_rounds = []
         for number in range(args.rounds):
-            rounds.append(end_to_end(folder / f"round-{number}", args.visits))
+            rounds.append(end_to_end(folder / f"round-{number}", args.visits,
+                                     args.server_workers))
             if args.pouchdb:
                 pouch_rounds.append(pouchdb_push(args.pouchdb, args.visits))
         results["end_to_end"] = sorted(rounds, key=lambda r: r["seconds"])[len(rounds) // 2]
@@ -360,23 +370,28 @@ def main() -> int:
     parser.add_argument("--pouchdb", type=Path, default=POUCHDB_BENCH if POUCHDB_BENCH.exists()
                         else None, help="PouchDB's bench.sh (default: ../shared/peers/pouchdb)")
     parser.add_argument("--no-pouchdb", dest="pouchdb", action="store_const", const=None)
+    parser.add_argument("--server-workers", type=int, default=2,
+                        help="worker processes of the end-to-end server (docs/deploy.md: 2)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = run(args)
     machine = machine_summary()
     results["machine"] = machine
     results["command"] = (f".venv/bin/python {COMMAND} --visits {args.visits} "
-                          f"--laptops {args.laptops} --rounds {args.rounds}")
+                          f"--laptops {args.laptops} --rounds {args.rounds} "
+                          f"--server-workers {args.server_workers}")
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
     e2e, many = results["end_to_end"], results["twenty_laptops"]
     print(f"# {results['command']}")
-    print(f"# {machine}; server: hubdesk-server serve (own process), SQLite, loopback")
+    print(f"# {machine}; server: hubdesk-server serve --workers {args.server_workers} "
+          "(own processes), SQLite, loopback; the laptop keeps two batches on the wire")
     print(f"end to end, 1 laptop : {e2e['records']} records ({e2e['visits']} visits) in "
           f"{e2e['seconds']} s = {e2e['records_per_s']} records/s; raw bulk insert "
           f"{e2e['raw_insert_records_per_s']} records/s; ratio {e2e['ratio_to_raw']:.0%} "
-          f"({e2e['seconds_waiting_for_server']} s of it waiting for the server's answers)")
+          f"(its sync thread waited {e2e['seconds_waiting_for_server']} s of it for the "
+          "server's answers)")
     if "pouchdb" in results:
         pouch = results["pouchdb"]
         print(f"PouchDB 9 push      : {pouch['visits']} visit docs in {pouch['seconds']} s = "

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
@@ -57,12 +57,13 @@ RESOLVED_STATE = "resolved"
 
 
 _CHUNK = 500
-#: The outbox as a Core table.  A batch's state changes (``store_batch``,
+#: The outbox and the batches as Core tables.  A batch's state changes (``store_batch``,
 #: ``apply_receipt``, ``_close_batch``) run as Core statements on the session's
-#: connection: those units of work hold no loaded ``OutboxItem`` whose state they could
-#: leave stale, and the ORM's bulk-update bookkeeping (a ``RETURNING`` of the 1,000 keys
+#: connection: those units of work hold no loaded ``OutboxItem`` or ``SyncBatch`` whose
+#: state they could leave stale, and the ORM's bulk-update bookkeeping (a ``RETURNING`` of the 1,000 keys
 #: and identity-map checks) was ~20 % of the laptop's share of a sync (bench/outbox_steps.py).
 _OUTBOX: Table = OutboxItem.__table__  # type: ignore[assignment]
+_BATCHES: Table = SyncBatch.__table__  # type: ignore[assignment]
 
 
 # -- device ------------------------------------------------------------------------
@@ -199,9 +200,14 @@ class ItemOutcome:
 
 def apply_receipt(
     db: Session, batch_id: str, outcomes: Sequence[ItemOutcome], receipt: dict[str, Any],
-    now: datetime,
+    now: datetime, *, overlapping: Sequence[str] = (),
 ) -> dict[str, int]:
-    """Apply the server's per-item answers; items it did not mention go back to pending."""
+    """Apply the server's per-item answers; items it did not mention go back to pending.
+
+    ``overlapping``: batches that were on the wire with this one.  The server may have
+    written them after this batch, so this receipt's gaps can name their items although
+    nothing was lost: those are not sent again on this receipt's word.
+    """
     sent = [o.seq for o in outcomes if o.status in ("accepted", "duplicate")]
     held = [o for o in outcomes if o.status in ("conflict", "rejected")]
     for seq_condition in _seq_conditions(sent):
@@ -221,9 +227,8 @@ def apply_receipt(
             .values(state=state, reason=(outcome.reason or "")[:300] or None)
         )
     _close_batch(db, batch_id, "done", now, receipt)
-    put_setting(db, "sync.server_high_seq", int(receipt.get("high_seq", 0)))
     gaps = [(int(gap["first"]), int(gap["last"])) for gap in receipt.get("gaps") or []]
-    requeue_lost(db, gaps=gaps)
+    requeue_lost(db, gaps=gaps, unless_in=overlapping)
     counts = {"sent": len(sent), "rejected": 0, "conflict": 0}
     for outcome in held:
         if outcome.seq not in erased:
@@ -252,24 +257,26 @@ def _merged_seqs(db: Session, held: Sequence[ItemOutcome]) -> set[int]:
 
 
 def requeue_lost(db: Session, *, gaps: Sequence[tuple[int, int]] = (),
-                 above: int | None = None) -> int:
+                 above: int | None = None, unless_in: Sequence[str] = ()) -> int:
     """Versions marked sent that the server says it does not hold go back to pending.
 
     That happens only when the server lost them (restored from an older backup):
     a ``sent`` item's sequence number is in one of the server's ``gaps``, or above
     the highest one it holds.  Sending them again is safe (the server dedupes).
-    Returns how many were re-queued.
+    Returns how many were re-queued; none of the batches ``unless_in``.
     """
     ranges = [(first, last) for first, last in gaps]
     if above is not None:
         ranges.append((above + 1, 2**63 - 1))
     lost = 0
     for first, last in ranges:
-        result = db.execute(
-            update(OutboxItem)
-            .where(OutboxItem.state == "sent", OutboxItem.seq >= first, OutboxItem.seq <= last)
-            .values(state="pending", batch_id=None, sent_at=None)
-        )
+        lost_items = (update(OutboxItem)
+                      .where(OutboxItem.state == "sent", OutboxItem.seq >= first,
+                             OutboxItem.seq <= last))
+        if unless_in:
+            lost_items = lost_items.where(or_(OutboxItem.batch_id.is_(None),
+                                              OutboxItem.batch_id.not_in(unless_in)))
+        result = db.execute(lost_items.values(state="pending", batch_id=None, sent_at=None))
         lost += int(getattr(result, "rowcount", 0) or 0)
     if lost:
         log.warning("the server lacks %d versions it had acknowledged; sending them again", lost)
@@ -291,11 +298,11 @@ def _close_batch(db: Session, batch_id: str, state: str, now: datetime,
         .where(_OUTBOX.c.batch_id == batch_id, _OUTBOX.c.state == "sending")
         .values(state="pending", batch_id=None)
     )
-    batch = db.get(SyncBatch, batch_id)
-    if batch is not None:
-        batch.state = state
-        batch.receipt = receipt if receipt is not None else batch.receipt
-        batch.completed_at = now
+    ended: dict[str, Any] = {"state": state, "completed_at": now}
+    if receipt is not None:
+        ended["receipt"] = receipt
+    db.connection().execute(
+        update(_BATCHES).where(_BATCHES.c.batch_id == batch_id).values(**ended))
 
 
 def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:

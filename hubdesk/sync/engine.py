@@ -1,6 +1,6 @@
 """The client sync engine: the crash-safe state machine of DESIGN.md section 4.
 
-Upload, one batch at a time::
+Upload, batch by batch::
 
     pick pending items (seq order)
     -> ONE transaction: store the SyncBatch, mark its items ``sending``   [batch_stored]
@@ -8,6 +8,9 @@ Upload, one batch at a time::
     -> ONE transaction: apply the receipt                                 [receipt_applied]
        accepted / duplicate -> sent;  rejected -> needs attention (plain-English
        reason, never blocks the rest);  conflict -> needs attention
+
+Up to ``POSTS_IN_FLIGHT`` (2) stored batches are on the wire at once and their
+receipts are applied in the order they were sent (``SyncEngine._push``).
 
 On start, every batch still ``sending`` (a crash or a lost answer) is settled
 first: the stored receipt is fetched (``GET /v1/batches/{id}``), else the SAME
@@ -31,6 +34,7 @@ import functools
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -96,6 +100,8 @@ _T = TypeVar("_T")
 #: (the crash tests kill the process there: tests/sync/crashing_client.py)
 SYNC_STEPS = ("batch_stored", "posted", "receipt_applied", "page_applied", "recovered")
 MIN_BATCH, MAX_BATCH, START_BATCH = 1, MAX_BATCH_ITEMS, 200
+#: batches on the wire at once: a server with several workers takes them side by side
+POSTS_IN_FLIGHT = 2
 _BATCH_SIZE_KEY = "sync.batch_size"
 _HEARTBEAT_KEY = "sync.last_heartbeat_at"
 
@@ -165,6 +171,8 @@ class _Flying:
 
     batch: _Stored
     answer: Future[BatchReceipt]
+    #: the batches already on the wire when this one was sent
+    overlapping: tuple[str, ...] = ()
 
 
 class SyncCancelled(Exception):
@@ -311,48 +319,56 @@ class SyncEngine:
             self._step_done("recovered")
 
     def _push(self) -> None:
-        """Send every pending item, one stored batch at a time, pipelined: while batch n
-        is on the wire (one worker thread does only the POST), batch n+1 is stored, and
-        once n is answered, n+1 goes on the wire while n's receipt is applied (so the
-        server is not idle while the laptop writes).  All database work stays on this
-        thread; each batch is still stored before its POST and settled in one
-        transaction after it.  While the pipeline flows, settling n and storing n+2 are
-        one transaction (one fsync a batch, not two: ``_settle_flying``).  When n's POST
-        failed, n+1 waits until n is settled; when n's answer arrived but proves
-        unusable (a receipt for another batch), n is sent again while n+1 is on the
-        wire: the server takes concurrent batches of a device."""
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubdesk-sync-post") as pool:
+        """Send every pending item in stored batches, pipelined: up to
+        ``POSTS_IN_FLIGHT`` batches are on the wire at once (worker threads do only the
+        POSTs) while the next one is stored, so neither the server's workers nor the
+        laptop wait for each other.  All database work stays on this thread; each batch
+        is still stored before its POST and settled in one transaction after it, in the
+        order they were sent.  When the oldest batch is answered, the stored one goes on
+        the wire and the answer is applied in the same transaction as the next batch is
+        stored (one fsync a batch: ``_settle_flying``).  When a POST failed, nothing new
+        is sent until that batch is settled; when an answer proves unusable (a receipt
+        for another batch), that batch is sent again while later ones are on the wire:
+        the server takes concurrent batches of a device."""
+        with ThreadPoolExecutor(max_workers=POSTS_IN_FLIGHT,
+                                thread_name_prefix="hubdesk-sync-post") as pool:
 
             def launch(stored: _Stored) -> _Flying:
                 self._report("sending", f"Sending {len(stored.items)} records")
-                return _Flying(stored, pool.submit(self.api.upload_raw, stored.body))
+                # a batch still on the wire may be written after this one: this one's
+                # receipt may show it as a gap, which is no loss (``apply_receipt``)
+                overlapping = tuple(other.batch.batch_id for other in flying)
+                return _Flying(stored, pool.submit(self.api.upload_raw, stored.body),
+                               overlapping)
 
-            flying: _Flying | None = None
-            stored: _Stored | None = None  # stored (with n's receipt), not yet on the wire
+            flying: deque[_Flying] = deque()  # in the order they were sent
+            stored: _Stored | None = None  # stored (with a receipt), not yet on the wire
             while True:
                 if self._cancel_requested():
-                    if flying is not None:
-                        self._settle_flying(flying, store_next=False)
-                        flying = None
+                    while flying:
+                        self._settle_flying(flying.popleft(), store_next=False)
                     if stored is not None:  # never sent: its items wait for the next run
                         self._abandon(stored.batch_id)
                         stored = None
                 self._check_cancel()
                 if stored is None:
                     stored = self._store_next_batch()
-                if flying is None and stored is None:
+                if not flying and stored is None:
                     return
-                launched: _Flying | None = None
-                if flying is not None:
-                    wait([flying.answer])
-                    if stored is not None and flying.answer.exception() is None:
-                        launched, stored = launch(stored), None
-                    stored_next = self._settle_flying(flying, store_next=launched is not None)
-                    if launched is not None:
-                        stored = stored_next
-                if launched is None and stored is not None:
-                    launched, stored = launch(stored), None
-                flying = launched
+                if stored is not None and len(flying) < POSTS_IN_FLIGHT:
+                    flying.append(launch(stored))
+                    stored = None
+                    continue
+                oldest = flying.popleft()
+                wait([oldest.answer])
+                answered = oldest.answer.exception() is None
+                if answered and stored is not None:
+                    flying.append(launch(stored))
+                    stored = None
+                if stored is None:
+                    stored = self._settle_flying(oldest, store_next=answered)
+                else:  # its POST failed: the stored batch waits until it is settled
+                    self._settle_flying(oldest, store_next=False)
 
     def _store_next_batch(self) -> _Stored | None:
         batch_id = uuid7()
@@ -387,9 +403,11 @@ class SyncEngine:
             else:
                 self._step_done("posted")
                 self._grow_batch(receipt.counts.rejected == 0 and receipt.counts.conflict == 0)
-                return self._apply_outcomes(batch.batch_id, outcomes, receipt, store_next=True)
+                return self._apply_outcomes(batch.batch_id, outcomes, receipt,
+                                            flying.overlapping, store_next=True)
         self._grow_batch(self._deliver(batch.batch_id, batch.items, batch.body,
-                                       first=flying.answer.result))
+                                       first=flying.answer.result,
+                                       overlapping=flying.overlapping))
         return None
 
     def _grow_batch(self, clean: bool) -> None:
@@ -398,10 +416,11 @@ class SyncEngine:
 
     def _deliver(
         self, batch_id: str, items: list[OutgoingItem], body: bytes,
-        first: Callable[[], BatchReceipt] | None = None,
+        first: Callable[[], BatchReceipt] | None = None, overlapping: tuple[str, ...] = (),
     ) -> bool:
         """POST one stored batch until it is settled; True when it went through cleanly.
-        ``first``: the outcome of a POST already made (returns the receipt or raises)."""
+        ``first``: the outcome of a POST already made (returns the receipt or raises);
+        ``overlapping``: the batches that were on the wire with it."""
         attempt = 0
         while True:
             try:
@@ -431,7 +450,7 @@ class SyncEngine:
                 settled = self._retrying(lambda: self.api.get_receipt(batch_id))
                 if settled is not None:
                     self._step_done("posted")
-                    self._apply_receipt(batch_id, items, settled)
+                    self._apply_receipt(batch_id, items, settled, overlapping)
                     return False
                 if len(items) > self.batch_size:
                     self._abandon(batch_id)
@@ -444,16 +463,18 @@ class SyncEngine:
                 continue
             self._step_done("posted")
             try:
-                self._apply_receipt(batch_id, items, receipt)
+                self._apply_receipt(batch_id, items, receipt, overlapping)
             except BadResponse as failure:
                 attempt = self._wait_or_raise(failure, attempt)
                 continue
             return attempt == 0 and receipt.counts.rejected == 0 and receipt.counts.conflict == 0
 
     def _apply_receipt(
-        self, batch_id: str, items: list[OutgoingItem], receipt: BatchReceipt
+        self, batch_id: str, items: list[OutgoingItem], receipt: BatchReceipt,
+        overlapping: tuple[str, ...] = (),
     ) -> None:
-        self._apply_outcomes(batch_id, self._outcomes(batch_id, items, receipt), receipt)
+        self._apply_outcomes(batch_id, self._outcomes(batch_id, items, receipt), receipt,
+                             overlapping)
 
     @staticmethod
     def _outcomes(batch_id: str, items: list[OutgoingItem],
@@ -478,15 +499,17 @@ class SyncEngine:
         return outcomes
 
     def _apply_outcomes(self, batch_id: str, outcomes: list[ItemOutcome],
-                        receipt: BatchReceipt, *, store_next: bool = False) -> _Stored | None:
+                        receipt: BatchReceipt, overlapping: tuple[str, ...] = (), *,
+                        store_next: bool = False) -> _Stored | None:
         """Apply a receipt in one transaction; with ``store_next``, the next batch is
-        stored in that transaction too (and returned, None when nothing is pending)."""
+        stored in that transaction too (and returned, None when nothing is pending).
+        ``overlapping``: the batches on the wire with this one (``apply_receipt``)."""
         next_id = uuid7()
         next_items: list[OutgoingItem] | None = None
         with self.store.unit_of_work() as db:
             counts = sync_repo.apply_receipt(
                 db, batch_id, outcomes, receipt.model_dump(mode="json", exclude={"results"}),
-                self.clock(),
+                self.clock(), overlapping=overlapping,
             )
             if store_next:
                 next_items = self._store_batch_in(db, next_id)
