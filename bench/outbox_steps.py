@@ -20,8 +20,9 @@ as a ratio to the store as shipped, measured in the same run:
 - ``two_commits``: each receipt in its own transaction, as before (two commits a batch);
 - ``no_counts_index``: without ``ix_outbox_state_counts`` (the status line's covering
   index, store 0009): what that index costs each state change;
-- ``narrow_rows``: every frozen payload replaced by a two-byte one: what rewriting the
-  payload with each state change costs.
+- ``payload_in_row``: a copy of every frozen payload put back into its outbox row, as
+  before store 0010 moved them to ``outbox_payloads``: what rewriting the payload with
+  each state change costs.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from hubdesk.store.engine import Store
 from hubdesk.store.sync_repo import ItemOutcome
 
 STEPS = ("pending", "store", "apply", "commit")
-VARIANTS = ("as_shipped", "two_commits", "no_counts_index", "narrow_rows")
+VARIANTS = ("as_shipped", "two_commits", "no_counts_index", "payload_in_row")
 
 
 def prepared_store(folder: Path, visits: int, variant: str) -> tuple[Store, int]:
@@ -62,8 +63,10 @@ def prepared_store(folder: Path, visits: int, variant: str) -> tuple[Store, int]
     raw = sqlite3.connect(paths.database)
     if variant == "no_counts_index":
         raw.execute("DROP INDEX ix_outbox_state_counts")
-    elif variant == "narrow_rows":
-        raw.execute("UPDATE outbox SET payload = '{}'")
+    elif variant == "payload_in_row":
+        raw.execute("ALTER TABLE outbox ADD COLUMN payload_copy TEXT")
+        raw.execute("UPDATE outbox SET payload_copy = (SELECT payload FROM outbox_payloads p "
+                    "WHERE p.seq = outbox.seq)")
     raw.commit()
     raw.execute("VACUUM")
     raw.close()

@@ -64,7 +64,7 @@ from hubdesk.store.models import (
     Venue,
     Visit,
 )
-from hubdesk.store.outbox import record_payload
+from hubdesk.store.outbox import insert_outbox_rows, record_payload
 from hubdesk.sync import engine as sync_engine
 from hubdesk.sync.commands import enrol_command
 from hubdesk.sync.engine import SyncEngine
@@ -158,7 +158,7 @@ def fill_outbox(store: Store, hub_id: str, visits: int, seed: int) -> int:
             outbox.append({"seq": seq, "kind": payload["kind"], "record_id": row.record_id,
                            "version": 1, "payload": payload, "content_hash": digest,
                            "state": "pending", "finalised_at": now, "attempts": 0})
-        db.execute(insert(OutboxItem), outbox)
+        insert_outbox_rows(db, outbox)
     return seq
 
 

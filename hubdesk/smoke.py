@@ -385,8 +385,24 @@ def read_revision(database: Path) -> str | None:
     return row[0] if row else None
 
 
+#: columns a migration moved into a table of their own, keyed by the same column:
+#: table -> (the new table, the key, the columns moved); a snapshot reads them back in
+#: place, so a comparison still sees every value (store 0010: the outbox's payloads)
+MOVED_COLUMNS = {"outbox": ("outbox_payloads", "seq", ("payload",))}
+
+
+def _reading(table: str, tables: list[str]) -> str:
+    moved = MOVED_COLUMNS.get(table)
+    if moved is None or moved[0] not in tables:
+        return f'SELECT * FROM "{table}"'
+    side, key, columns = moved
+    return (f'SELECT t.*, {", ".join(f"s.{c}" for c in columns)} FROM "{table}" t '
+            f'LEFT JOIN "{side}" s ON s."{key}" = t."{key}"')
+
+
 def snapshot(database: Path) -> Snapshot:
-    """Every user table's columns and rows (sorted), read with plain sqlite3."""
+    """Every user table's columns and rows (sorted), read with plain sqlite3 (a column
+    moved to a table of its own is read back in place: ``MOVED_COLUMNS``)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         tables = [name for (name,) in connection.execute(
@@ -394,7 +410,7 @@ def snapshot(database: Path) -> Snapshot:
             "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version' ORDER BY name")]
         result: Snapshot = {}
         for table in tables:
-            cursor = connection.execute(f'SELECT * FROM "{table}"')
+            cursor = connection.execute(_reading(table, tables))
             columns = [description[0] for description in cursor.description]
             rows = sorted(cursor.fetchall(), key=repr)
             result[table] = (columns, rows)

@@ -36,13 +36,12 @@ from hubdesk.store.models import (
     FollowUp,
     Hub,
     HubSession,
-    OutboxItem,
     Person,
     SignpostingOutcome,
     VersionedMixin,
     Visit,
 )
-from hubdesk.store.outbox import next_device_seq, record_payload
+from hubdesk.store.outbox import insert_outbox_rows, next_device_seq, record_payload
 
 Progress = Callable[[int, int], None]
 R = TypeVar("R", bound=VersionedMixin)
@@ -131,7 +130,7 @@ class _Writer:
             if rows:
                 self.db.execute(insert(model), rows)
         if self.outbox:
-            self.db.execute(insert(OutboxItem), self.outbox)
+            insert_outbox_rows(self.db, self.outbox)
         self.written += len(self.outbox)
         self.rows = {}
         self.outbox = []

@@ -45,6 +45,7 @@ from hubdesk.store.models import (
     Draft,
     HeldServerVersion,
     OutboxItem,
+    OutboxPayload,
     Visit,
 )
 
@@ -135,7 +136,7 @@ def erase_versions(db: Session, kind: str, record_id: str, now: datetime) -> Non
     queued = db.execute(select(OutboxItem.seq, OutboxItem.version).where(
         OutboxItem.kind == kind, OutboxItem.record_id == record_id)).all()
     for seq, version in queued:
-        db.execute(update(OutboxItem).where(OutboxItem.seq == seq)
+        db.execute(update(OutboxPayload).where(OutboxPayload.seq == seq)
                    .values(payload=erased_payload(kind, record_id, version)))
     # a server version held for a coordinator has nothing left to merge: off the list
     db.execute(update(HeldServerVersion).where(

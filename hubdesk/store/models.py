@@ -27,8 +27,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hubdesk.store.base import Base
 from hubdesk.store.device_keys import new_signing_key
@@ -342,12 +344,26 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class OutboxPayload(Base):
+    """The frozen wire content of an outbox item, beside it in a table of its own (store
+    0010): an upload changes each item's state twice, and SQLite rewrites the whole row
+    for each change; with the payload inside it, each batch's commit wrote every payload
+    twice (``bench/outbox_steps.py``, ``narrow_rows``)."""
+
+    __tablename__ = "outbox_payloads"
+    seq: Mapped[int] = mapped_column(Integer, ForeignKey("outbox.seq"), primary_key=True,
+                                     autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class OutboxItem(Base):
     """A finalised record version waiting for (or done with) upload.
 
     ``seq`` is the gap-free per-device sequence number, given in the same
     transaction that finalises the version.  ``payload`` is the canonical wire
-    content (``content_hash`` is its SHA-256), frozen at finalisation.
+    content (``content_hash`` is its SHA-256), frozen at finalisation; it is kept in
+    ``OutboxPayload`` and read and written through ``payload`` as if it were a column
+    (an item loads with it; ``select(OutboxItem.payload)`` reads it).
     States: pending -> sending -> sent | rejected | conflict; a rejected or conflicting
     item becomes ``resolved`` when a coordinator marks it as dealt with (the row stays).
     """
@@ -357,7 +373,7 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[str] = mapped_column(ID)
     version: Mapped[int] = mapped_column(Integer)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[OutboxPayload] = relationship(lazy="joined", innerjoin=True, cascade="all")
     content_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(10), default="pending")
     batch_id: Mapped[str | None] = mapped_column(ID)
@@ -372,6 +388,23 @@ class OutboxItem(Base):
         # never the frozen payloads
         Index("ix_outbox_state_counts", "state", "kind", "finalised_at", "record_id"),
     )
+
+    @hybrid_property
+    def payload(self) -> dict[str, Any]:
+        return self.body.payload
+
+    @payload.inplace.setter
+    def _payload_setter(self, value: dict[str, Any]) -> None:
+        if self.body is None:
+            self.body = OutboxPayload(payload=value)
+        else:
+            self.body.payload = value
+
+    @payload.inplace.expression
+    @classmethod
+    def _payload_expression(cls) -> Any:
+        return (select(OutboxPayload.payload).where(OutboxPayload.seq == cls.seq)
+                .correlate_except(OutboxPayload).scalar_subquery())
 
 
 class SyncBatch(Base):

@@ -7,15 +7,16 @@ wire payload goes into the outbox.  The sync engine reads only the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, func, select
+from sqlalchemy import Date, DateTime, func, insert, select
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
 from hubdesk.core.hashing import content_hash
-from hubdesk.store.models import VERSIONED_KINDS, OutboxItem, VersionedMixin
+from hubdesk.store.models import VERSIONED_KINDS, OutboxItem, OutboxPayload, VersionedMixin
 
 #: Columns of VersionedMixin that are local bookkeeping, never on the wire.
 LOCAL_ONLY_COLUMNS = {"row_id", "is_current", "device_seq", "content_hash", "origin"}
@@ -167,3 +168,14 @@ def finalise(db: Session, record: VersionedMixin) -> OutboxItem:
     )
     db.add(item)
     return item
+
+
+def insert_outbox_rows(db: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-insert outbox rows given as column values with their ``payload``: the rows,
+    then their payloads (``OutboxPayload``), as ``finalise`` stores one item."""
+    if not rows:
+        return
+    db.execute(insert(OutboxItem), [{k: v for k, v in row.items() if k != "payload"}
+                                    for row in rows])
+    db.execute(insert(OutboxPayload), [{"seq": row["seq"], "payload": row["payload"]}
+                                       for row in rows])

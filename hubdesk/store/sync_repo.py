@@ -37,6 +37,7 @@ from hubdesk.store.models import (
     HeldServerVersion,
     Hub,
     OutboxItem,
+    OutboxPayload,
     RecordConflict,
     Service,
     SyncBatch,
@@ -142,10 +143,10 @@ def _outgoing(rows: Iterable[Any]) -> list[OutgoingItem]:
 
 #: OutgoingItem's fields, read as the driver gives them (the payload as its stored JSON
 #: text): a third faster than a Core select's result processing, for ~1,000 rows a batch
-_OUTGOING_SELECT = "SELECT {} FROM {}".format(
+_OUTGOING_SELECT = "SELECT {} FROM {} JOIN {} USING (seq)".format(
     ", ".join("payload" if field.name == "payload_json" else field.name
               for field in fields(OutgoingItem)),
-    OutboxItem.__tablename__)
+    OutboxItem.__tablename__, OutboxPayload.__tablename__)
 _PENDING_SQL = f"{_OUTGOING_SELECT} WHERE state = 'pending' ORDER BY seq LIMIT ?"
 _BATCH_SQL = f"{_OUTGOING_SELECT} WHERE batch_id = ? AND state = 'sending' ORDER BY seq"
 

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from hubdesk.core.clock import utc_now
 from hubdesk.core.ids import uuid7
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
 from hubdesk.store.models import OutboxItem
+from hubdesk.store.outbox import insert_outbox_rows
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "laptop.sqlite3")
     now = utc_now()
     with opened.unit_of_work() as db:
-        db.execute(insert(OutboxItem), [
+        insert_outbox_rows(db, [
             {"seq": seq, "kind": "visit", "record_id": uuid7(), "version": 1,
              "payload": {"kind": "visit", "n": seq}, "content_hash": f"{seq:064x}",
              "state": "pending", "finalised_at": now, "attempts": 0}
