@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,40 @@ def test_upgrade_copies_the_database_aside_first_and_keeps_every_row(tmp_path: P
     copy.dispose()
     Store.open(database, backups=backups).close()
     assert len(list(backups.glob("*.sqlite3"))) == 1  # no copy when nothing to upgrade
+
+
+def test_an_outbox_payload_lives_beside_its_row_and_a_state_change_leaves_it(
+    store: Store, hub: Hub
+) -> None:
+    """Store 0010: the frozen payload is in ``outbox_payloads``, so marking an item sent
+    rewrites a short row; the payload still reads as the item's own."""
+    from hubdesk.core.clock import utc_now
+    from hubdesk.services import visits
+    from hubdesk.services.visits import TopicAnswer, VisitForm
+    from hubdesk.store import sync_repo
+    from hubdesk.store.models import OutboxItem, OutboxPayload
+
+    form = VisitForm(contact_mode="walk_in", age_band="65_74", sex="female",
+                     topics=[TopicAnswer("money", "advise", "brief", "thinking", "leaflet")])
+    with store.unit_of_work() as db:
+        visit_id = visits.record_visit(db, hub.actor, hub.session_id, form).primary_id
+    assert "payload" not in {c["name"] for c in inspect(store.engine).get_columns("outbox")}
+    with store.unit_of_work() as db:
+        items = sync_repo.pending_items(db, 100)
+        sync_repo.store_batch(db, "0192d5c8-0000-7000-8000-000000000001",
+                              [item.seq for item in items], utc_now())
+        frozen = {row.seq: row.payload for row in db.scalars(select(OutboxPayload))}
+    assert sorted(frozen) == sorted(item.seq for item in items) and len(frozen) >= 2
+    with store.unit_of_work() as db:
+        sync_repo.apply_receipt(
+            db, "0192d5c8-0000-7000-8000-000000000001",
+            [sync_repo.ItemOutcome(item.seq, "accepted", None) for item in items],
+            {"high_seq": items[-1].seq, "gaps": []}, utc_now())
+    with store.unit_of_work() as db:
+        assert {row.seq: row.payload for row in db.scalars(select(OutboxPayload))} == frozen
+        visit = db.scalars(select(OutboxItem).where(OutboxItem.record_id == visit_id)).one()
+        assert visit.state == "sent" and visit.payload == frozen[visit.seq]
+        assert visit.content_hash == content_hash(visit.payload)
+        assert db.scalars(select(OutboxItem.payload).where(
+            OutboxItem.seq == visit.seq)).one() == frozen[visit.seq]
+        assert json.loads(items[0].payload_json) == frozen[items[0].seq]
