@@ -348,7 +348,7 @@ class OutboxPayload(Base):
     """The frozen wire content of an outbox item, beside it in a table of its own (store
     0010): an upload changes each item's state twice, and SQLite rewrites the whole row
     for each change; with the payload inside it, each batch's commit wrote every payload
-    twice (``bench/outbox_steps.py``, ``narrow_rows``)."""
+    twice (``bench/outbox_steps.py``, ``payload_in_row``)."""
 
     __tablename__ = "outbox_payloads"
     seq: Mapped[int] = mapped_column(Integer, ForeignKey("outbox.seq"), primary_key=True,

@@ -61,8 +61,9 @@ _CHUNK = 500
 #: The outbox and the batches as Core tables.  A batch's state changes (``store_batch``,
 #: ``apply_receipt``, ``_close_batch``) run as Core statements on the session's
 #: connection: those units of work hold no loaded ``OutboxItem`` or ``SyncBatch`` whose
-#: state they could leave stale, and the ORM's bulk-update bookkeeping (a ``RETURNING`` of the 1,000 keys
-#: and identity-map checks) was ~20 % of the laptop's share of a sync (bench/outbox_steps.py).
+#: state they could leave stale, and the ORM's bulk-update bookkeeping (a ``RETURNING``
+#: of the 1,000 keys and identity-map checks) was ~20 % of the laptop's share of a sync
+#: (bench/outbox_steps.py).
 _OUTBOX: Table = OutboxItem.__table__  # type: ignore[assignment]
 _BATCHES: Table = SyncBatch.__table__  # type: ignore[assignment]
 
