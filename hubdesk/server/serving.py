@@ -78,6 +78,19 @@ def _announce(sock: socket.socket, scheme: str = "http") -> None:
     print(f"hubdesk-server listening on {scheme}://{bound_host}:{bound_port}", flush=True)
 
 
+def tcp_marked(sock: socket.socket) -> socket.socket:
+    """The listening socket, with its protocol number set to TCP's.
+
+    ``uvicorn.Config.bind_socket`` leaves it at 0; each worker's connections inherit
+    it, and asyncio turns Nagle's algorithm off only on connections marked TCP.  With
+    it on, an answer's body waited for the client's delayed acknowledgement of its
+    headers: ~40 ms a request on a kept-alive connection (uvicorn issue 3149;
+    ``tests/server/test_keep_alive.py``).  The same descriptor, re-wrapped."""
+    if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto:
+        return sock
+    return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+
+
 def server_options(host: str, port: int, tls: TlsOptions, *, log_level: str,
                    log_format: str, graceful_timeout: int) -> dict[str, Any]:
     """uvicorn's settings: TLS or trusted proxy, header and idle time-outs, a cap on
@@ -119,7 +132,7 @@ def serve_workers(engine: Engine, url: str, host: str, port: int, *, workers: in
     try:
         config = uvicorn.Config("hubdesk.server.asgi:app_from_environment", factory=True,
                                 workers=workers, **options)
-        sock = config.bind_socket()
+        sock = tcp_marked(config.bind_socket())
         _announce(sock, tls.scheme)
         Multiprocess(config, sockets=[sock]).run()
     finally:
