@@ -22,7 +22,10 @@ as a ratio to the store as shipped, measured in the same run:
   index, store 0009): what that index costs each state change;
 - ``payload_in_row``: a copy of every frozen payload put back into its outbox row, as
   before store 0010 moved them to ``outbox_payloads``: what rewriting the payload with
-  each state change costs.
+  each state change costs;
+- ``sending_state``: storing a batch also moves its items to a ``sending`` state, as
+  before store 0011 (now they stay ``pending`` and only name their batch): what a
+  second state change an item costs in both state indexes.
 """
 
 from __future__ import annotations
@@ -47,10 +50,11 @@ from hubdesk.core.ids import uuid7
 from hubdesk.core.paths import AppPaths
 from hubdesk.store import sync_repo
 from hubdesk.store.engine import Store
+from hubdesk.store.models import SyncBatch
 from hubdesk.store.sync_repo import ItemOutcome
 
 STEPS = ("pending", "store", "apply", "commit")
-VARIANTS = ("as_shipped", "two_commits", "no_counts_index", "payload_in_row")
+VARIANTS = ("as_shipped", "two_commits", "no_counts_index", "payload_in_row", "sending_state")
 
 
 def prepared_store(folder: Path, visits: int, variant: str) -> tuple[Store, int]:
@@ -63,6 +67,7 @@ def prepared_store(folder: Path, visits: int, variant: str) -> tuple[Store, int]
     raw = sqlite3.connect(paths.database)
     if variant == "no_counts_index":
         raw.execute("DROP INDEX ix_outbox_state_counts")
+
     elif variant == "payload_in_row":
         raw.execute("ALTER TABLE outbox ADD COLUMN payload_copy TEXT")
         raw.execute("UPDATE outbox SET payload_copy = (SELECT payload FROM outbox_payloads p "
@@ -73,7 +78,19 @@ def prepared_store(folder: Path, visits: int, variant: str) -> tuple[Store, int]
     return Store.open(paths.database), records
 
 
-def replay(store: Store, batch: int, *, one_commit_a_batch: bool = True) -> dict[str, float]:
+def store_batch_as_sending(db: Any, batch_id: str, seqs: list[int], now: Any) -> None:
+    """``sync_repo.store_batch`` as it was before store 0011: the items become
+    ``sending`` (all consecutive here: one range, as the engine's batches are)."""
+    db.add(SyncBatch(batch_id=batch_id, state="sending", created_at=now, first_seq=min(seqs),
+                     last_seq=max(seqs), item_count=len(seqs)))
+    db.connection().exec_driver_sql(
+        "UPDATE outbox SET state = 'sending', batch_id = ?, attempts = attempts + 1 "
+        "WHERE seq BETWEEN ? AND ? AND state = 'pending'", (batch_id, min(seqs), max(seqs)))
+    db.flush()
+
+
+def replay(store: Store, batch: int, *, one_commit_a_batch: bool = True,
+           as_sending: bool = False) -> dict[str, float]:
     """Every batch as the sync engine stores and settles it (all accepted)."""
     spent = dict.fromkeys(STEPS, 0.0)
 
@@ -95,7 +112,8 @@ def replay(store: Store, batch: int, *, one_commit_a_batch: bool = True) -> dict
             read = time.perf_counter()
             batch_id = uuid7()
             if items:
-                sync_repo.store_batch(db, batch_id, [item.seq for item in items], utc_now())
+                store_step = store_batch_as_sending if as_sending else sync_repo.store_batch
+                store_step(db, batch_id, [item.seq for item in items], utc_now())
             stored = time.perf_counter()
         spent["commit"] += time.perf_counter() - stored
         spent["pending"] += read - begun
@@ -118,7 +136,8 @@ def run(visits: int, batch: int) -> dict[str, Any]:
         try:
             store, records = prepared_store(folder, visits, variant)
             try:
-                steps = replay(store, batch, one_commit_a_batch=variant != "two_commits")
+                steps = replay(store, batch, one_commit_a_batch=variant != "two_commits",
+                               as_sending=variant == "sending_state")
             finally:
                 store.close()
         finally:

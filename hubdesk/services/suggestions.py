@@ -184,7 +184,7 @@ def _words(on: datetime, state: str, sent_at: datetime | None,
     day = f"{on.day} {on:%b %Y}"
     if state == "rejected":
         return f"Suggested on {day}; the server could not take it (see Sync › needs attention)"
-    if state in ("pending", "sending"):
+    if state == "pending":
         return f"Suggested on {day}, waiting for the council (it goes at the next sync)"
     if service_updated is not None and sent_at is not None and service_updated > sent_at:
         return f"Suggested on {day}; the council has updated this entry since"

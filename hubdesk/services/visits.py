@@ -75,7 +75,7 @@ class VisitRow:
     signposts: int
     safeguarding: bool
     visitor_code: str
-    sync_state: str  # pending / sending / sent / rejected / conflict
+    sync_state: str  # pending / sent / rejected / conflict / resolved
 
 
 def _check(db: Session, form: VisitForm) -> None:

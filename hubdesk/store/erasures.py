@@ -51,7 +51,7 @@ from hubdesk.store.models import (
 
 #: outbox states not sent yet (a scrubbed copy gets a new hash) and those a
 #: coordinator would be asked about (an erasure withdraws them)
-_UNSENT = ("pending", "sending")
+_UNSENT = ("pending",)  # sync_repo.UNSENT_STATES (which imports this module)
 _ATTENTION = ("rejected", "conflict")
 _RESOLVED = "resolved"
 

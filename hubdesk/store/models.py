@@ -364,8 +364,10 @@ class OutboxItem(Base):
     content (``content_hash`` is its SHA-256), frozen at finalisation; it is kept in
     ``OutboxPayload`` and read and written through ``payload`` as if it were a column
     (an item loads with it; ``select(OutboxItem.payload)`` reads it).
-    States: pending -> sending -> sent | rejected | conflict; a rejected or conflicting
-    item becomes ``resolved`` when a coordinator marks it as dealt with (the row stays).
+    States: pending -> sent | rejected | conflict; a pending item in a stored batch
+    names it in ``batch_id`` (until store 0011 it was ``sending``); a rejected or
+    conflicting item becomes ``resolved`` when a coordinator marks it as dealt with
+    (the row stays).
     """
 
     __tablename__ = "outbox"

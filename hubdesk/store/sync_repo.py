@@ -1,8 +1,8 @@
 """Every query the sync engine needs (outbox, batches, cursors, downloads, status).
 
 The engine calls these inside its own units of work: one transaction to store a
-batch and mark its items ``sending``; one to apply a receipt; one per downloaded
-page together with its cursor.  Nothing here talks to the network.
+batch and name it in its items (they stay ``pending`` until the receipt); one to
+apply a receipt; one per downloaded page together with its cursor.  Nothing here talks to the network.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
@@ -49,8 +49,9 @@ from hubdesk.store.outbox import keep_local_only_fields, record_payload, version
 from hubdesk.store.repositories import get_setting as get_setting  # re-exported for the engine
 from hubdesk.store.repositories import put_setting
 
-#: outbox states that still need the server
-UNSENT_STATES = ("pending", "sending")
+#: outbox states that still need the server: an item in a stored batch stays
+#: ``pending`` and names the batch in ``batch_id`` (store 0011; it was ``sending``)
+UNSENT_STATES = ("pending",)
 #: outbox states a coordinator must look at
 ATTENTION_STATES = ("rejected", "conflict")
 #: an attention item a coordinator marked as dealt with (``resolve_outbox_item``)
@@ -148,18 +149,26 @@ _OUTGOING_SELECT = "SELECT {} FROM {} JOIN {} USING (seq)".format(
     ", ".join("payload" if field.name == "payload_json" else field.name
               for field in fields(OutgoingItem)),
     OutboxItem.__tablename__, OutboxPayload.__tablename__)
-_PENDING_SQL = f"{_OUTGOING_SELECT} WHERE state = 'pending' ORDER BY seq LIMIT ?"
-_BATCH_SQL = f"{_OUTGOING_SELECT} WHERE batch_id = ? AND state = 'sending' ORDER BY seq"
+_PENDING_SQL = (f"{_OUTGOING_SELECT} WHERE state = 'pending' AND batch_id IS NULL "
+                "ORDER BY seq LIMIT ?")
+#: a batch's items lie between its first and last sequence numbers: walked on the primary
+#: key (``state || ''`` keeps SQLite off the state index, whose ``pending`` entries are
+#: every unsent item, not this batch's); a batch never stored here: every item
+_IN_BATCH = ("batch_id = :batch AND state || '' = 'pending' AND seq BETWEEN "
+             "coalesce((SELECT first_seq FROM sync_batches WHERE batch_id = :batch), 0) AND "
+             "coalesce((SELECT last_seq FROM sync_batches WHERE batch_id = :batch), "
+             "9223372036854775807)")
+_BATCH_SQL = f"{_OUTGOING_SELECT} WHERE {_IN_BATCH} ORDER BY seq"
 
 
 def pending_items(db: Session, limit: int) -> list[OutgoingItem]:
-    """The first ``limit`` pending items in sequence order."""
+    """The first ``limit`` pending items in no stored batch, in sequence order."""
     return _outgoing(db.connection().exec_driver_sql(_PENDING_SQL, (limit,)))
 
 
 def batch_items(db: Session, batch_id: str) -> list[OutgoingItem]:
     """A stored batch's items still waiting for its answer, in sequence order."""
-    return _outgoing(db.connection().exec_driver_sql(_BATCH_SQL, (batch_id,)))
+    return _outgoing(db.connection().exec_driver_sql(_BATCH_SQL, {"batch": batch_id}))
 
 
 def open_batches(db: Session) -> list[SyncBatch]:
@@ -170,15 +179,19 @@ def open_batches(db: Session) -> list[SyncBatch]:
 
 
 def store_batch(db: Session, batch_id: str, seqs: Sequence[int], now: datetime) -> SyncBatch:
-    """Store the batch and mark its items ``sending`` (caller commits once)."""
+    """Store the batch and name it in its items (caller commits once).
+
+    The items stay ``pending``: their state changes once, when the receipt comes.  A
+    state change moves an item's entries in both state indexes, where naming the batch
+    rewrites only its row (``bench/outbox_steps.py``: the ``sending_state`` variant)."""
     batch = SyncBatch(batch_id=batch_id, state="sending", created_at=now,
                       first_seq=min(seqs), last_seq=max(seqs), item_count=len(seqs))
     db.add(batch)
     for seq_condition in _seq_conditions(seqs):
         db.connection().execute(
             update(_OUTBOX)
-            .where(seq_condition, _OUTBOX.c.state == "pending")
-            .values(state="sending", batch_id=batch_id, attempts=_OUTBOX.c.attempts + 1)
+            .where(seq_condition, _OUTBOX.c.state == "pending", _OUTBOX.c.batch_id.is_(None))
+            .values(batch_id=batch_id, attempts=_OUTBOX.c.attempts + 1)
         )
     db.flush()
     return batch
@@ -296,10 +309,7 @@ def _close_batch(db: Session, batch_id: str, state: str, now: datetime,
                  receipt: dict[str, Any] | None = None) -> None:
     """Items of the batch the server did not settle go back to pending; the batch ends."""
     db.connection().execute(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.batch_id == batch_id, _OUTBOX.c.state == "sending")
-        .values(state="pending", batch_id=None)
-    )
+        update(_OUTBOX).where(text(_IN_BATCH).bindparams(batch=batch_id)).values(batch_id=None))
     ended: dict[str, Any] = {"state": state, "completed_at": now}
     if receipt is not None:
         ended["receipt"] = receipt
@@ -474,7 +484,7 @@ def _has_local_work(db: Session, kind: str, record_id: str) -> bool:
     return bool(db.scalar(
         select(func.count()).select_from(OutboxItem).where(
             OutboxItem.kind == kind, OutboxItem.record_id == record_id,
-            OutboxItem.state.in_(("pending", "sending", "rejected", "conflict")),
+            OutboxItem.state.in_((*UNSENT_STATES, *ATTENTION_STATES)),
         )
     ))
 

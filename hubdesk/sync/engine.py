@@ -3,7 +3,7 @@
 Upload, batch by batch::
 
     pick pending items (seq order)
-    -> ONE transaction: store the SyncBatch, mark its items ``sending``   [batch_stored]
+    -> ONE transaction: store the SyncBatch, name it in its items         [batch_stored]
     -> POST the batch (its id is the idempotency key)                     [posted]
     -> ONE transaction: apply the receipt                                 [receipt_applied]
        accepted / duplicate -> sent;  rejected -> needs attention (plain-English

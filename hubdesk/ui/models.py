@@ -35,7 +35,6 @@ Index = QModelIndex | QPersistentModelIndex
 
 SYNC_BADGES = {
     "pending": "Waiting to send",
-    "sending": "Waiting to send",
     "sent": "Sent ✓",
     "rejected": "Needs attention !",
     "conflict": "Needs attention !",

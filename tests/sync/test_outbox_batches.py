@@ -43,8 +43,10 @@ def test_a_consecutive_batch_marks_exactly_its_pending_items(store: Store) -> No
     with store.unit_of_work() as db:
         sync_repo.store_batch(db, "b1", list(range(501, 1001)), utc_now())
     states = _states(store)
-    assert {seq for seq, (state, _) in states.items() if state == "sending"} == (
+    # its items stay pending until the receipt comes; the batch's name marks them
+    assert {seq for seq, (_, batch) in states.items() if batch == "b1"} == (
         set(range(501, 1001)) - {600})
+    assert all(states[seq] == ("pending", "b1") for seq in set(range(501, 1001)) - {600})
     assert states[600] == ("sent", None)
     assert all(states[seq] == ("pending", None) for seq in (*range(1, 501), *range(1001, 1301)))
 
@@ -54,8 +56,28 @@ def test_a_batch_with_holes_marks_only_its_own_items(store: Store) -> None:
     with store.unit_of_work() as db:
         sync_repo.store_batch(db, "b2", chosen, utc_now())
     states = _states(store)
-    assert {seq for seq, (state, _) in states.items() if state == "sending"} == set(chosen)
+    assert {seq for seq, (_, batch) in states.items() if batch == "b2"} == set(chosen)
+    assert {states[seq][0] for seq in chosen} == {"pending"}
     assert states[2] == ("pending", None) and states[799] == ("pending", None)
+
+
+def test_the_next_batch_never_takes_an_item_of_a_stored_one(store: Store) -> None:
+    with store.unit_of_work() as db:
+        sync_repo.store_batch(db, "b1", [*range(1, 400, 2), *range(800, 1000)], utc_now())
+    with store.unit_of_work() as db:
+        following = [item.seq for item in sync_repo.pending_items(db, 500)]
+        assert following == [*range(2, 400, 2), *range(400, 701)]
+        sync_repo.store_batch(db, "b2", following, utc_now())
+    with store.unit_of_work() as db:
+        assert [item.seq for item in sync_repo.pending_items(db, 1000)] == [
+            *range(701, 800), *range(1000, 1301)]
+        assert [item.seq for item in sync_repo.batch_items(db, "b1")] == [
+            *range(1, 400, 2), *range(800, 1000)]
+    with store.unit_of_work() as db:  # an abandoned batch's items are pending again
+        sync_repo.abandon_batch(db, "b1", utc_now())
+    with store.unit_of_work() as db:
+        assert [item.seq for item in sync_repo.pending_items(db, 3)] == [1, 3, 5]
+        assert sync_repo.batch_items(db, "b1") == []
 
 
 @pytest.mark.parametrize("answered", [
@@ -76,4 +98,4 @@ def test_the_receipt_settles_exactly_the_items_it_names(store: Store,
     assert {seq for seq, (state, _) in states.items() if state == "sent"} == set(answered)
     # what the receipt did not name goes back to pending; the other batch is untouched
     assert all(states[seq] == ("pending", None) for seq in set(range(1, 1001)) - set(answered))
-    assert all(states[seq] == ("sending", "b4") for seq in range(1001, 1101))
+    assert all(states[seq] == ("pending", "b4") for seq in range(1001, 1101))

@@ -93,6 +93,56 @@ def test_upgrade_copies_the_database_aside_first_and_keeps_every_row(tmp_path: P
     assert len(list(backups.glob("*.sqlite3"))) == 1  # no copy when nothing to upgrade
 
 
+def test_the_upgrade_keeps_an_open_batch_whose_items_were_sending(tmp_path: Path) -> None:
+    """Store 0011: items of a batch stored before the upgrade (``sending`` then) are
+    pending with their batch still named, so the next sync settles that same batch;
+    going back down restores ``sending``."""
+    from alembic import command
+
+    from hubdesk.store import sync_repo
+    from hubdesk.store.engine import alembic_config, make_engine
+
+    database = tmp_path / "old.sqlite3"
+    engine = make_engine(database)
+    command.upgrade(alembic_config(engine), "0010_outbox_payloads")
+    with engine.begin() as connection:
+        for seq, state, batch in ((1, "sent", "b0"), (2, "sending", "b1"), (3, "sending", "b1"),
+                                  (4, "pending", None), (5, "rejected", "b0")):
+            connection.execute(text(
+                "INSERT INTO outbox (seq, kind, record_id, version, content_hash, state,"
+                " batch_id, attempts, finalised_at) VALUES (:seq, 'visit', :rid, 1, :hash,"
+                " :state, :batch, 1, '2026-11-01 09:00:00')"),
+                {"seq": seq, "rid": f"r{seq}", "hash": f"{seq:064x}", "state": state,
+                 "batch": batch})
+            connection.execute(text("INSERT INTO outbox_payloads (seq, payload) "
+                                    "VALUES (:seq, '{\"n\": 1}')"), {"seq": seq})
+        for batch, state, first, last in (("b0", "done", 1, 5), ("b1", "sending", 2, 3)):
+            connection.execute(text(
+                "INSERT INTO sync_batches (batch_id, state, created_at, first_seq, last_seq,"
+                " item_count) VALUES (:batch, :state, '2026-11-01 09:00:00', :first, :last,"
+                " :count)"), {"batch": batch, "state": state, "first": first, "last": last,
+                              "count": last - first + 1})
+    engine.dispose()
+
+    upgraded = Store.open(database, backups=tmp_path / "backups")
+    with upgraded.unit_of_work() as db:
+        rows = db.execute(text("SELECT seq, state, batch_id FROM outbox ORDER BY seq")).all()
+        assert [tuple(row) for row in rows] == [
+            (1, "sent", "b0"), (2, "pending", "b1"), (3, "pending", "b1"),
+            (4, "pending", None), (5, "rejected", "b0")]
+        assert [item.seq for item in sync_repo.batch_items(db, "b1")] == [2, 3]
+        assert [item.seq for item in sync_repo.pending_items(db, 10)] == [4]
+        assert sync_repo.outbox_counts(db).unsent == 3
+    upgraded.close()
+    engine = make_engine(database)
+    command.downgrade(alembic_config(engine), "0010_outbox_payloads")
+    with engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT state FROM outbox ORDER BY seq")).scalars().all() == [
+            "sent", "sending", "sending", "pending", "rejected"]
+    engine.dispose()
+
+
 def test_an_outbox_payload_lives_beside_its_row_and_a_state_change_leaves_it(
     store: Store, hub: Hub
 ) -> None:
