@@ -44,6 +44,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from hubdesk.core.clock import utc_now
+from hubdesk.core.collector import older_objects_frozen
 from hubdesk.core.ids import uuid7
 from hubdesk.protocol.schemas import (
     MAX_BATCH_ITEMS,
@@ -255,17 +256,18 @@ class SyncEngine:
         cancelled = False
         completed = False
         try:
-            self._prepare()
-            self._report("checking", "Contacting the server")
-            self._retrying(self.api.health)
-            self._settle_open_batches()
-            self._push()
-            merged = self._pull()
-            # the server lost versions it had acknowledged, or a download merged with
-            # unsent work here (a new version to send: DESIGN §4)
-            if self._heartbeat() or merged:
+            with older_objects_frozen():  # the collector walks only what the run makes
+                self._prepare()
+                self._report("checking", "Contacting the server")
+                self._retrying(self.api.health)
+                self._settle_open_batches()
                 self._push()
-            self._audit()
+                merged = self._pull()
+                # the server lost versions it had acknowledged, or a download merged with
+                # unsent work here (a new version to send: DESIGN §4)
+                if self._heartbeat() or merged:
+                    self._push()
+                self._audit()
             completed = True
         except SyncCancelled:
             cancelled = True

@@ -176,6 +176,25 @@ def test_captive_portal_tells_the_user_what_to_do(
     assert err.strip() == "Open the Wi-Fi login page, then sync."
 
 
+def test_a_run_spares_the_collector_the_objects_it_found(
+    server: RunningServer, make_laptop: Callable[[str], Laptop]
+) -> None:
+    """While a sync runs, what the process held before it is frozen (``gc.freeze``): a
+    full collection in the run walks only what the run made; afterwards, nothing is."""
+    import gc
+
+    laptop = make_laptop("Pat")
+    for _ in range(3):
+        laptop.record_visit()
+    frozen: list[tuple[str, int]] = []
+    result = laptop.engine(batch_size=2).run(
+        progress=lambda step: frozen.append((step.phase, gc.get_freeze_count())))
+    assert result.completed and result.sent >= 3
+    while_sending = [count for phase, count in frozen if phase == "sending"]
+    assert while_sending and min(while_sending) > 10_000
+    assert gc.get_freeze_count() == 0
+
+
 def test_cancel_stops_between_steps_and_the_next_run_finishes(
     server: RunningServer, make_laptop: Callable[[str], Laptop]
 ) -> None:
