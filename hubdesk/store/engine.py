@@ -38,7 +38,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: The newest migration's revision.  Start-up compares it with the database's
 #: ``alembic_version`` by plain SQL and imports Alembic (~0.3 s) only when an
 #: upgrade is due; ``tests/unit/test_store.py`` checks it equals Alembic's head.
-SCHEMA_HEAD = "0011_batched_items_stay_pending"
+SCHEMA_HEAD = "0012_no_status_counts_index"
 
 
 def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -385,10 +385,9 @@ class OutboxItem(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (
         UniqueConstraint("kind", "record_id", "version"),
+        # the next pending items, and the status line's counts (store 0012: one index
+        # on the state, so an item's change of state moves one entry)
         Index("ix_outbox_state_seq", "state", "seq"),
-        # the status line's counts (unsent visits, the oldest unsent) read only this index,
-        # never the frozen payloads
-        Index("ix_outbox_state_counts", "state", "kind", "finalised_at", "record_id"),
     )
 
     @hybrid_property

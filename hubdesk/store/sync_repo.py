@@ -701,9 +701,10 @@ def hub_name(db: Session, hub_id: str | None) -> str | None:
 def unsent_visit_count(db: Session) -> int:
     """Distinct visits with a version still waiting to be sent (the status bar counts
     visits; ``OutboxCounts.unsent`` counts record versions)."""
-    # ``kind || ''`` keeps SQLite off the (kind, record_id, version) index, which reads
-    # every visit's row (payload included) to test its state; this way the covering
-    # ix_outbox_state_counts answers alone (0.42 s -> 0.10 s for 20k unsent visits)
+    # ``kind || ''`` keeps SQLite off the (kind, record_id, version) index, which would
+    # read the row of every visit ever sent to test its state; this way it reads only
+    # the unsent items' short rows, found through ix_outbox_state_seq (32 ms for 97,000
+    # unsent items: the covering index store 0012 removed took 35 ms)
     count = db.scalar(
         select(func.count(func.distinct(OutboxItem.record_id)))
         .where((OutboxItem.kind + "") == "visit", OutboxItem.state.in_(UNSENT_STATES))

@@ -133,9 +133,14 @@ def test_the_upgrade_keeps_an_open_batch_whose_items_were_sending(tmp_path: Path
         assert [item.seq for item in sync_repo.batch_items(db, "b1")] == [2, 3]
         assert [item.seq for item in sync_repo.pending_items(db, 10)] == [4]
         assert sync_repo.outbox_counts(db).unsent == 3
+    # store 0012: one index on the outbox's state
+    assert {index["name"] for index in inspect(upgraded.engine).get_indexes("outbox")} == {
+        "ix_outbox_state_seq"}
     upgraded.close()
     engine = make_engine(database)
     command.downgrade(alembic_config(engine), "0010_outbox_payloads")
+    assert "ix_outbox_state_counts" in {
+        index["name"] for index in inspect(engine).get_indexes("outbox")}
     with engine.connect() as connection:
         assert connection.execute(text(
             "SELECT state FROM outbox ORDER BY seq")).scalars().all() == [
