@@ -2,7 +2,8 @@
 
 The engine calls these inside its own units of work: one transaction to store a
 batch and name it in its items (they stay ``pending`` until the receipt); one to
-apply a receipt; one per downloaded page together with its cursor.  Nothing here talks to the network.
+apply a receipt; one per downloaded page together with its cursor.  Nothing here
+talks to the network.
 """
 
 from __future__ import annotations
@@ -307,7 +308,8 @@ def abandon_batch(db: Session, batch_id: str, now: datetime) -> None:
 
 def _close_batch(db: Session, batch_id: str, state: str, now: datetime,
                  receipt: dict[str, Any] | None = None) -> None:
-    """Items of the batch the server did not settle go back to pending; the batch ends."""
+    """Items of the batch the server did not settle leave it (pending, in no batch, so
+    the next batch takes them); the batch ends."""
     db.connection().execute(
         update(_OUTBOX).where(text(_IN_BATCH).bindparams(batch=batch_id)).values(batch_id=None))
     ended: dict[str, Any] = {"state": state, "completed_at": now}
