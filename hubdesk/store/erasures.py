@@ -39,6 +39,9 @@ from sqlalchemy.orm import Session
 from hubdesk.core.hashing import content_hash
 from hubdesk.store import conflict_repo, repositories
 from hubdesk.store.models import (
+    ATTENTION_STATES,
+    RESOLVED_STATE,
+    UNSENT_STATES,
     VERSIONED_KINDS,
     Agreement,
     AuditEvent,
@@ -48,12 +51,6 @@ from hubdesk.store.models import (
     OutboxPayload,
     Visit,
 )
-
-#: outbox states not sent yet (a scrubbed copy gets a new hash) and those a
-#: coordinator would be asked about (an erasure withdraws them)
-_UNSENT = ("pending",)  # sync_repo.UNSENT_STATES (which imports this module)
-_ATTENTION = ("rejected", "conflict")
-_RESOLVED = "resolved"
 
 #: a record's fields that identify the person it names (the server's
 #: ``erasure.IDENTIFYING_FIELDS`` less the person's own record, which goes whole)
@@ -91,7 +88,7 @@ def apply_erasure(db: Session, kind: str, record_id: str, version: int, now: dat
     is then listed for a coordinator to see (nothing is left to undo)."""
     had_local_work = bool(db.scalar(select(func.count()).select_from(OutboxItem).where(
         OutboxItem.kind == kind, OutboxItem.record_id == record_id,
-        OutboxItem.state.in_((*_UNSENT, *_ATTENTION)))))
+        OutboxItem.state.in_((*UNSENT_STATES, *ATTENTION_STATES)))))
     withdraw_refused(db, kind, record_id)
     erase_versions(db, kind, record_id, now)
     scrubbed = scrub_person(db, record_id) if kind == "person" else set()
@@ -121,7 +118,7 @@ def withdraw_refused(db: Session, kind: str, record_id: str) -> int:
     """The record's versions the server refused leave the needs-attention list."""
     result = db.execute(update(OutboxItem).where(
         OutboxItem.kind == kind, OutboxItem.record_id == record_id,
-        OutboxItem.state.in_(_ATTENTION)).values(state=_RESOLVED))
+        OutboxItem.state.in_(ATTENTION_STATES)).values(state=RESOLVED_STATE))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -164,7 +161,7 @@ def scrub_person(db: Session, person_id: str) -> set[str]:
         payload = _scrubbed(item.payload)
         item.payload = payload
         scrubbed.add(item.record_id)
-        if item.state in _UNSENT:
+        if item.state in UNSENT_STATES:
             # not sent yet: it goes without the person's details, under its own hash
             item.content_hash = content_hash(payload)
     for held in _naming(db, HeldServerVersion, person_id):

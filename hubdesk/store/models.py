@@ -356,6 +356,15 @@ class OutboxPayload(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+#: outbox states that still need the server: an item in a stored batch stays
+#: ``pending`` and names the batch in ``batch_id`` (store 0011; it was ``sending``)
+UNSENT_STATES = ("pending",)
+#: outbox states a coordinator must look at
+ATTENTION_STATES = ("rejected", "conflict")
+#: an attention item a coordinator marked as dealt with (or an erasure withdrew)
+RESOLVED_STATE = "resolved"
+
+
 class OutboxItem(Base):
     """A finalised record version waiting for (or done with) upload.
 

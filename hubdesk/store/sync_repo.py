@@ -32,6 +32,9 @@ from hubdesk.store.erasures import (
 )
 from hubdesk.store.erasures import erased_payload as erased_payload  # re-exported
 from hubdesk.store.erasures import is_erased_payload as is_erased_payload
+from hubdesk.store.models import ATTENTION_STATES as ATTENTION_STATES  # re-exported
+from hubdesk.store.models import RESOLVED_STATE as RESOLVED_STATE  # re-exported
+from hubdesk.store.models import UNSENT_STATES as UNSENT_STATES  # re-exported
 from hubdesk.store.models import (
     VERSIONED_KINDS,
     DeviceState,
@@ -49,15 +52,6 @@ from hubdesk.store.models import (
 from hubdesk.store.outbox import keep_local_only_fields, record_payload, version_from_payload
 from hubdesk.store.repositories import get_setting as get_setting  # re-exported for the engine
 from hubdesk.store.repositories import put_setting
-
-#: outbox states that still need the server: an item in a stored batch stays
-#: ``pending`` and names the batch in ``batch_id`` (store 0011; it was ``sending``)
-UNSENT_STATES = ("pending",)
-#: outbox states a coordinator must look at
-ATTENTION_STATES = ("rejected", "conflict")
-#: an attention item a coordinator marked as dealt with (``resolve_outbox_item``)
-RESOLVED_STATE = "resolved"
-
 
 _CHUNK = 500
 #: The outbox and the batches as Core tables.  A batch's state changes (``store_batch``,
